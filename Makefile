@@ -1,0 +1,29 @@
+# The two commands of the README's quick start: `make demo` and `make test`.
+VENV ?= .venv
+BIN := $(VENV)/bin
+SAMPLE_QUERY := SELECT a.title, a.published_date, a.location, a.authors, d.media_type FROM articles a JOIN documents d USING (document_id) ORDER BY d.media_type
+
+.PHONY: setup demo test samples ui clean-warehouse bench
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+
+demo: setup
+	$(BIN)/archive ingest raw/samples
+	@echo
+	@echo "Example query: archive sql \"$(SAMPLE_QUERY)\""
+	$(BIN)/archive sql "$(SAMPLE_QUERY)"
+
+test: setup
+	$(BIN)/python -m pytest
+
+samples: setup
+	$(BIN)/python scripts/make_samples.py
+
+ui: setup
+	$(BIN)/archive ui
+
+clean-warehouse:
+	rm -rf warehouse/archive.duckdb warehouse/staging .dagster
