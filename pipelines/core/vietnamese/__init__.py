@@ -1,0 +1,1 @@
+"""Vietnamese text: normalization, paragraph reconstruction (legacy encodings come later)."""
