@@ -1,0 +1,87 @@
+"""Every setting in one place, with defaults that work out of the box.
+
+Paths default to the project folder (the checkout this package lives in, or ``$ARCHIVE_HOME``);
+each setting can be overridden by an environment variable, and the command line overrides
+those. Nothing here imports Dagster.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PIPELINE_VERSION = "0.1.0"
+"""Bumped when extraction changes what it produces; stored on every document."""
+
+
+def _project_dir() -> Path:
+    if os.environ.get("ARCHIVE_HOME"):
+        return Path(os.environ["ARCHIVE_HOME"]).expanduser().resolve()
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").exists():
+        return checkout
+    return Path.cwd()
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ValueError(f"${name} must be a whole number, not {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How documents are read: passed to worker processes, so plain values only."""
+
+    ocr_languages: str = "vie"
+    ocr_dpi: int = 300
+    ocr_timeout_s: int = 120
+    # A PDF page whose text layer has fewer non-blank characters than this is read by OCR
+    # (when it can be rendered); the reason is recorded on the page.
+    min_text_chars: int = 20
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_dir: Path
+    raw_dir: Path
+    warehouse_path: Path
+    dagster_home: Path
+    read: ReadOptions = field(default_factory=ReadOptions)
+    workers: int = 2
+    document_timeout_s: int = 1800
+    memory_limit_mb: int = 4096
+
+    @property
+    def staging_dir(self) -> Path:
+        """Per-document results wait here between extraction and loading."""
+        return self.warehouse_path.parent / "staging"
+
+    def with_warehouse(self, path: str | os.PathLike | None) -> Settings:
+        if not path:
+            return self
+        return replace(self, warehouse_path=Path(path).expanduser().resolve())
+
+
+def load_settings() -> Settings:
+    project = _project_dir()
+    warehouse = os.environ.get("ARCHIVE_WAREHOUSE") or project / "warehouse" / "archive.duckdb"
+    return Settings(
+        project_dir=project,
+        raw_dir=Path(os.environ.get("ARCHIVE_RAW") or project / "raw").expanduser().resolve(),
+        warehouse_path=Path(warehouse).expanduser().resolve(),
+        dagster_home=Path(os.environ.get("DAGSTER_HOME") or project / ".dagster").expanduser(),
+        read=ReadOptions(
+            ocr_languages=os.environ.get("ARCHIVE_OCR_LANG", "vie"),
+            ocr_dpi=_env_int("ARCHIVE_OCR_DPI", 300),
+            ocr_timeout_s=_env_int("ARCHIVE_OCR_TIMEOUT", 120),
+        ),
+        workers=max(1, _env_int("ARCHIVE_WORKERS", os.cpu_count() or 1)),
+        document_timeout_s=_env_int("ARCHIVE_DOCUMENT_TIMEOUT", 1800),
+        memory_limit_mb=_env_int("ARCHIVE_MEMORY_LIMIT_MB", 4096),
+    )

@@ -1,0 +1,184 @@
+"""The DuckDB warehouse: schema, what is already known, and loading one document atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from pipelines.core.models import Extraction
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class FileRow:
+    source_path: str
+    document_id: str
+    byte_size: int | None
+    modified_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    document_id: str
+    byte_size: int | None
+    modified_at: dt.datetime | None
+
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(path)
+    if read_only:
+        if not path.exists():
+            raise FileNotFoundError(f"no warehouse at {path}: run `archive ingest` first")
+        return duckdb.connect(str(path), read_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    ensure_schema(con)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(resources.files("pipelines.core").joinpath("schema.sql").read_text(encoding="utf-8"))
+    found = con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchone()
+    if found is None:
+        con.execute("INSERT INTO schema_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    elif int(found[0]) > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"this warehouse has schema version {found[0]}, newer than this pipeline's "
+            f"({SCHEMA_VERSION}): upgrade the pipeline before writing to it"
+        )
+
+
+def known_files(con: duckdb.DuckDBPyConnection) -> dict[str, KnownFile]:
+    rows = con.execute("SELECT source_path, document_id, byte_size, modified_at FROM files").fetchall()
+    return {r[0]: KnownFile(r[1], r[2], r[3]) for r in rows}
+
+
+def known_documents(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT document_id FROM documents").fetchall()}
+
+
+def load_document(
+    con: duckdb.DuckDBPyConnection,
+    extraction: Extraction,
+    *,
+    source_path: str,
+    byte_size: int | None,
+    pipeline_version: str,
+    file_rows: list[FileRow] = (),
+    now: dt.datetime | None = None,
+) -> None:
+    """Replace one document's rows (documents, pages, articles) and point its paths at it, in
+    one transaction: a reader sees the old version or the new one, never half of either."""
+    now = now or utcnow()
+    with _transaction(con):
+        _delete_document(con, extraction.document_id)
+        con.execute(
+            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                extraction.document_id,
+                source_path,
+                Path(source_path).name,
+                extraction.media_type,
+                byte_size,
+                extraction.page_count,
+                extraction.status,
+                extraction.error,
+                now,
+                pipeline_version,
+            ],
+        )
+        if extraction.pages:
+            con.executemany(
+                "INSERT INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    [extraction.document_id, p.page_number, p.method, p.text, p.char_count,
+                     p.confidence, p.engine, p.reason, p.error]
+                    for p in extraction.pages
+                ],
+            )
+        if extraction.articles:
+            con.executemany(
+                "INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    [f"{extraction.document_id}-{a.seq}", extraction.document_id, a.seq, a.title, a.body,
+                     a.published_date, a.date_text, a.location, a.authors, a.page_start, a.page_end]
+                    for a in extraction.articles
+                ],
+            )
+        _upsert_files(con, list(file_rows), now)
+
+
+def record_files(con: duckdb.DuckDBPyConnection, rows: list[FileRow], now: dt.datetime | None = None) -> int:
+    """Insert or update ``files`` rows for documents already in the warehouse, in one transaction.
+
+    Returns the number of rows inserted or changed (0 when nothing changed).
+    """
+    with _transaction(con):
+        return _upsert_files(con, rows, now or utcnow())
+
+
+def _upsert_files(con: duckdb.DuckDBPyConnection, rows: list[FileRow], now: dt.datetime) -> int:
+    """A path whose bytes changed points at its new document; the old document's rows go when
+    no path refers to them any more. ``seen_at`` is when these bytes were first seen there."""
+    if not rows:
+        return 0
+    known = {}
+    for r in rows:
+        found = con.execute(
+            "SELECT document_id, byte_size, modified_at FROM files WHERE source_path = ?", [r.source_path]
+        ).fetchone()
+        if found:
+            known[r.source_path] = KnownFile(*found)
+    changed = [r for r in rows if known.get(r.source_path) != KnownFile(r.document_id, r.byte_size, r.modified_at)]
+    replaced = set()
+    for r in changed:
+        old = known.get(r.source_path)
+        new_bytes = old is None or old.document_id != r.document_id
+        if old is not None and new_bytes:
+            replaced.add(old.document_id)
+        con.execute(
+            """
+            INSERT INTO files VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (source_path) DO UPDATE SET
+                document_id = excluded.document_id,
+                byte_size = excluded.byte_size,
+                modified_at = excluded.modified_at,
+                seen_at = CASE WHEN ? THEN excluded.seen_at ELSE files.seen_at END
+            """,
+            [r.source_path, r.document_id, r.byte_size, r.modified_at, now, new_bytes],
+        )
+    for document_id in replaced:
+        still_used = con.execute("SELECT count(*) FROM files WHERE document_id = ?", [document_id]).fetchone()[0]
+        if not still_used:
+            _delete_document(con, document_id)
+    return len(changed)
+
+
+@contextlib.contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection):
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _delete_document(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
+    for table in ("articles", "pages", "documents"):
+        con.execute(f"DELETE FROM {table} WHERE document_id = ?", [document_id])
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("files", "documents", "pages", "articles")}
