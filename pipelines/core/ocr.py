@@ -1,0 +1,104 @@
+"""Tesseract through pytesseract: one page image in, text with lines and confidences out."""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+
+import pytesseract
+from PIL import Image
+
+from pipelines.core.models import Line
+
+# Tesseract's OpenMP threading makes it several times slower on small machines: parallelism
+# comes from running one Tesseract process per core instead. Children inherit this.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+class OcrError(RuntimeError):
+    """Tesseract could not read a page (missing, timed out, crashed)."""
+
+
+@dataclass
+class OcrResult:
+    text: str
+    lines: list[Line]
+    confidence: float | None  # mean word confidence, 0–100; None when no words
+    word_confidences: list[float]
+
+
+@functools.lru_cache(maxsize=1)
+def tesseract_version() -> str:
+    try:
+        return str(pytesseract.get_tesseract_version()).split()[0]
+    except (pytesseract.TesseractNotFoundError, OSError) as exc:
+        raise OcrError(
+            "Tesseract is not installed: run `apt-get install tesseract-ocr tesseract-ocr-vie`"
+        ) from exc
+
+
+def engine_name(languages: str) -> str:
+    return f"tesseract {tesseract_version()} ({languages})"
+
+
+def ocr_image(image: Image.Image, *, languages: str = "vie", timeout_s: int = 120) -> OcrResult:
+    """Read one page image. Blocks and paragraphs found by Tesseract become blank-line breaks."""
+    if image.mode not in ("1", "L", "RGB"):
+        image = image.convert("RGB")
+    try:
+        data = pytesseract.image_to_data(
+            image,
+            lang=languages,
+            config="--psm 3",
+            output_type=pytesseract.Output.DICT,
+            timeout=timeout_s,
+        )
+    except RuntimeError as exc:  # pytesseract raises RuntimeError on its timeout
+        if "timeout" in str(exc).lower():
+            raise OcrError(f"OCR timed out after {timeout_s} s") from exc
+        raise OcrError(f"Tesseract failed: {exc}") from exc
+    except pytesseract.TesseractError as exc:
+        raise OcrError(f"Tesseract failed: {exc.message or exc}") from exc
+    except pytesseract.TesseractNotFoundError as exc:
+        raise OcrError("Tesseract is not installed") from exc
+    return _assemble(data)
+
+
+def _assemble(data: dict) -> OcrResult:
+    lines: list[Line] = []
+    paragraphs: list[list[str]] = []
+    confidences: list[float] = []
+    current_par = None
+    current_line = None
+    words: list[str] = []
+
+    def flush_line() -> None:
+        if words:
+            text = " ".join(words)
+            lines.append(Line(text=text))
+            paragraphs[-1].append(text)
+            words.clear()
+
+    for i, word in enumerate(data["text"]):
+        word = (word or "").strip()
+        if not word:
+            continue
+        par = (data["block_num"][i], data["par_num"][i])
+        line = par + (data["line_num"][i],)
+        if line != current_line:
+            flush_line()
+            current_line = line
+        if par != current_par:
+            if paragraphs:
+                lines.append(Line(text=""))  # Tesseract's paragraph break, kept for re-joining
+            paragraphs.append([])
+            current_par = par
+        words.append(word)
+        conf = float(data["conf"][i])
+        if conf >= 0:
+            confidences.append(conf)
+    flush_line()
+    text = "\n\n".join("\n".join(p) for p in paragraphs if p)
+    mean = round(sum(confidences) / len(confidences), 2) if confidences else None
+    return OcrResult(text=text, lines=lines, confidence=mean, word_confidences=confidences)
