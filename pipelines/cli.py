@@ -1,0 +1,243 @@
+"""`archive`: the command line. It runs the Dagster definitions in-process and formats results.
+
+    archive ingest [PATH ...]     read files and folders into the warehouse (default: raw/)
+    archive status                counts by status and the latest failures, with reasons
+    archive sql "SELECT ..."      query the warehouse (table, csv or json)
+    archive ui                    the Dagster UI on the same definitions and run history
+
+Exit codes: 0 success; 1 some files failed (each recorded with its reason) or the run failed;
+2 usage errors (bad option, missing path, bad SQL).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import json
+import os
+import shutil
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.config import Settings, load_settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Digitize bulletin files into a DuckDB warehouse and query it.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+out = Console()
+err = Console(stderr=True)
+
+WarehouseOption = Annotated[
+    Optional[Path],
+    typer.Option("--warehouse", "-w", help="Warehouse file (default: warehouse/archive.duckdb or $ARCHIVE_WAREHOUSE).", show_default=False),
+]
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _settings(warehouse: Path | None) -> Settings:
+    return load_settings().with_warehouse(warehouse)
+
+
+def _usage_error(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=2)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files and folders (default: raw/).", show_default=False)] = None,
+    warehouse: WarehouseOption = None,
+    workers: Annotated[Optional[int], typer.Option(help="Documents read at once (default: one per core).", min=1)] = None,
+) -> None:
+    """Ingest files and folders into the warehouse. Unchanged files are skipped."""
+    settings = _settings(warehouse)
+    roots = [p.expanduser().absolute() for p in (paths or [settings.raw_dir])]
+    missing = [str(p) for p in roots if not p.exists()]
+    if missing:
+        raise _usage_error("no such file or folder: " + ", ".join(missing))
+    if workers:
+        os.environ["ARCHIVE_WORKERS"] = str(workers)
+
+    from pipelines.defs.runner import run_ingest  # Dagster loads only for commands that need it
+
+    report = run_ingest(settings, roots, progress=_progress())
+    _print_ingest_report(report)
+    raise typer.Exit(code=0 if report.success and not report.failures else 1)
+
+
+def _progress():
+    from pipelines.defs.resources import Progress
+
+    if not sys.stderr.isatty():
+        return Progress()
+    from pipelines.defs.progress import RichProgress
+
+    return RichProgress(err)
+
+
+def _print_ingest_report(report) -> None:
+    if not report.success:
+        err.print(f"[red]ingestion failed:[/red] {report.run_error}")
+        err.print(f"Run {report.run_id}: see its logs with `archive ui`.")
+        return
+    table = Table(title="Ingestion summary", show_header=False, title_justify="left")
+    for label, value in report.summary_rows():
+        table.add_row(label, str(value))
+    out.print(table)
+    if report.failures:
+        out.print(f"[red]Failures ({len(report.failures)})[/red], each recorded in the warehouse with its reason:")
+        for path, _status, reason in report.failures:
+            out.print(f"  {path}\n      {reason}", soft_wrap=True, highlight=False, markup=False)
+    if report.partial:
+        out.print(f"[yellow]{len(report.partial)} document(s) partly read[/yellow]: see `archive status`.")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A SQL query (DuckDB dialect).")],
+    warehouse: WarehouseOption = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Run a SQL query against the warehouse (read-only) and print the result."""
+    import duckdb
+
+    from pipelines.core import warehouse as wh
+
+    settings = _settings(warehouse)
+    try:
+        con = wh.connect(settings.warehouse_path, read_only=True)
+    except FileNotFoundError as exc:
+        raise _usage_error(str(exc))
+    except duckdb.IOException as exc:
+        err.print(f"[red]error:[/red] cannot open the warehouse: {exc}")
+        raise typer.Exit(code=1)
+    try:
+        cursor = con.execute(query)
+    except duckdb.Error as exc:
+        raise _usage_error(str(exc).strip())
+    columns = [d[0] for d in cursor.description] if cursor.description else []
+    rows = cursor.fetchall() if columns else []
+    _print_rows(columns, rows, format)
+
+
+def _print_rows(columns: list[str], rows: list[tuple], format: Format) -> None:
+    if format is Format.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if v is None else _plain(v) for v in row])
+    elif format is Format.json:
+        json.dump([dict(zip(columns, (_plain(v) for v in row))) for row in rows], sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        table = Table(show_lines=False)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*("" if v is None else _short(_plain(v)) for v in row))
+        out.print(table)
+        out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
+
+
+def _plain(value):
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _short(value, limit: int = 300) -> str:
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@app.command()
+def status(warehouse: WarehouseOption = None, limit: Annotated[int, typer.Option(help="Failures to list.")] = 20) -> None:
+    """Counts by status and method, and the latest failures with their reasons."""
+    from pipelines.core import warehouse as wh
+
+    settings = _settings(warehouse)
+    try:
+        con = wh.connect(settings.warehouse_path, read_only=True)
+    except FileNotFoundError as exc:
+        raise _usage_error(str(exc))
+    counts = wh.counts(con)
+    out.print(f"Warehouse: {settings.warehouse_path}")
+    out.print("  " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    by_status = Table(title="Documents by status", title_justify="left")
+    for column in ("status", "documents", "pages", "last ingested (UTC)"):
+        by_status.add_column(column)
+    for row in con.execute(
+        "SELECT status, count(*), sum(page_count), max(ingested_at) FROM documents GROUP BY status ORDER BY status"
+    ).fetchall():
+        by_status.add_row(*(str(v) for v in row))
+    out.print(by_status)
+    methods = con.execute("SELECT method, count(*) FROM pages GROUP BY method ORDER BY 2 DESC").fetchall()
+    out.print("Pages by method: " + (", ".join(f"{m}: {n}" for m, n in methods) or "none"))
+    failures = con.execute(
+        """
+        SELECT f.source_path, d.status, d.error, d.ingested_at
+        FROM documents d JOIN files f USING (document_id)
+        WHERE d.status <> 'ok'
+        ORDER BY d.ingested_at DESC, f.source_path
+        LIMIT ?
+        """,
+        [limit],
+    ).fetchall()
+    if failures:
+        table = Table(title=f"Latest failures (up to {limit})", title_justify="left")
+        for column in ("file", "status", "reason", "when (UTC)"):
+            table.add_column(column, overflow="fold")
+        for path, state, error, when in failures:
+            table.add_row(path, state, error or "", str(when)[:19])
+        out.print(table)
+    else:
+        out.print("No failures.")
+
+
+@app.command()
+def ui(
+    port: Annotated[int, typer.Option(help="Port for the web UI.")] = 3000,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Start the Dagster UI (and daemon) on the project's definitions and run history."""
+    settings = _settings(warehouse)
+    env = _dagster_env(settings)
+    dagster = shutil.which("dagster") or str(Path(sys.executable).with_name("dagster"))
+    out.print(f"Dagster UI on http://{host}:{port} (run history in {settings.dagster_home})")
+    os.execvpe(dagster, [dagster, "dev", "-m", "pipelines.definitions", "-h", host, "-p", str(port)], env)
+
+
+def _dagster_env(settings: Settings) -> dict[str, str]:
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["DAGSTER_HOME"] = str(settings.dagster_home.resolve())
+    env["ARCHIVE_WAREHOUSE"] = str(settings.warehouse_path)
+    return env
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

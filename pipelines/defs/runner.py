@@ -1,0 +1,118 @@
+"""Run the `ingest` job in-process against the project's persistent Dagster instance, so that
+command-line runs appear in the UI's run history, and gather what the command line reports."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.config import Settings
+from pipelines.core import warehouse as wh
+from pipelines.core.scan import ScannedFile
+from pipelines.defs.resources import Progress, WarehouseResource
+
+_INSTANCE_YAML = """\
+# The project's Dagster instance: run history for `archive ingest` and `archive ui`.
+telemetry:
+  enabled: false
+"""
+
+
+@dataclass
+class IngestReport:
+    run_id: str
+    success: bool
+    run_error: str | None = None
+    files: int = 0
+    new_or_changed: int = 0
+    documents_read: int = 0
+    pages: int = 0
+    articles: int = 0
+    failures: list[tuple[str, str, str | None]] = field(default_factory=list)
+    partial: list[tuple[str, str, str | None]] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+
+    def summary_rows(self) -> list[tuple[str, object]]:
+        return [
+            ("files found", self.files),
+            ("new or changed", self.new_or_changed),
+            ("documents read", self.documents_read),
+            ("pages read", self.pages),
+            ("articles found", self.articles),
+            ("failures", len(self.failures)),
+            ("partly read", len(self.partial)),
+            ("warehouse", ", ".join(f"{n} {t}" for t, n in self.totals.items())),
+            ("run", self.run_id),
+        ]
+
+
+def project_instance(settings: Settings) -> dg.DagsterInstance:
+    home = settings.dagster_home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(_INSTANCE_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
+
+
+def run_ingest(settings: Settings, roots: list[Path], progress: Progress | None = None) -> IngestReport:
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("ingest")
+    resource = WarehouseResource(path=str(settings.warehouse_path))
+    result = job.execute_in_process(
+        run_config={
+            "ops": {"source_files": {"config": {"paths": [str(r) for r in roots]}}},
+            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+        },
+        instance=project_instance(settings),
+        resources={"warehouse": resource, "progress": progress or Progress()},
+        raise_on_error=False,
+        tags={"archive/command": "ingest"},
+    )
+    report = IngestReport(run_id=result.run_id, success=result.success)
+    if not result.success:
+        report.run_error = _first_error(result)
+        return report
+    scanned: list[ScannedFile] = result.output_for_node("source_files")
+    read: list[str] = result.output_for_node("staged_documents")
+    report.files = len(scanned)
+    report.new_or_changed = sum(not s.unchanged for s in scanned)
+    report.documents_read = len(read)
+    with wh.connect(settings.warehouse_path, read_only=True) as con:
+        report.totals = wh.counts(con)
+        if read:
+            con.execute("CREATE TEMP TABLE run_docs (document_id VARCHAR)")
+            con.executemany("INSERT INTO run_docs VALUES (?)", [[d] for d in read])
+            report.pages = con.execute("SELECT count(*) FROM pages JOIN run_docs USING (document_id)").fetchone()[0]
+            report.articles = con.execute("SELECT count(*) FROM articles JOIN run_docs USING (document_id)").fetchone()[0]
+        if scanned:
+            con.execute("CREATE TEMP TABLE run_files (source_path VARCHAR)")
+            con.executemany("INSERT INTO run_files VALUES (?)", [[s.source_path] for s in scanned])
+            rows = con.execute(
+                """
+                SELECT f.source_path, d.status, d.error
+                FROM run_files r JOIN files f USING (source_path) JOIN documents d USING (document_id)
+                WHERE d.status <> 'ok' ORDER BY f.source_path
+                """
+            ).fetchall()
+            report.failures = [r for r in rows if r[1] == "failed"]
+            report.partial = [r for r in rows if r[1] == "partial"]
+    return report
+
+
+def _first_error(result: dg.ExecuteInProcessResult) -> str:
+    for event in result.all_events:
+        if event.is_failure and event.step_failure_data and event.step_failure_data.error:
+            error = event.step_failure_data.error
+            while error.cause is not None and "DagsterExecutionStepExecutionError" in error.cls_name:
+                error = error.cause
+            message = error.message.strip()
+            if "Could not set lock" in message or "Conflicting lock" in message:
+                return "the warehouse is in use by another process (DuckDB allows one writer); try again when it has finished"
+            return message
+    return "the run failed; see `archive ui` for its logs"

@@ -1,0 +1,55 @@
+import json
+import shutil
+
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from tests.conftest import SAMPLES
+
+runner = CliRunner()
+
+
+def make_warehouse(tmp_path):
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt", folder)
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n garbage")
+    warehouse = tmp_path / "wh.duckdb"
+    result = runner.invoke(app, ["ingest", str(folder), "-w", str(warehouse)])
+    assert result.exit_code == 1, result.output  # one file failed
+    return warehouse
+
+
+def test_sql_formats(tmp_path):
+    warehouse = make_warehouse(tmp_path)
+    query = "SELECT published_date, location, authors FROM articles"
+    as_json = runner.invoke(app, ["sql", query, "-w", str(warehouse), "--format", "json"])
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.output) == [
+        {"published_date": "2014-05-22", "location": "Viện Thông tin Khoa học Xã hội", "authors": ["Hồng Vân"]}
+    ]
+    as_csv = runner.invoke(app, ["sql", query, "-w", str(warehouse), "--format", "csv"])
+    assert as_csv.output.splitlines()[0] == "published_date,location,authors"
+    assert "2014-05-22" in as_csv.output
+    table = runner.invoke(app, ["sql", query, "-w", str(warehouse)])
+    assert "Hồng Vân" in table.output and "1 row" in table.output
+
+
+def test_bad_sql_is_a_usage_error(tmp_path):
+    warehouse = make_warehouse(tmp_path)
+    result = runner.invoke(app, ["sql", "SELEC nonsense", "-w", str(warehouse)])
+    assert result.exit_code == 2
+    assert "error" in result.output.lower()
+
+
+def test_status_lists_failures_with_reasons(tmp_path):
+    warehouse = make_warehouse(tmp_path)
+    result = runner.invoke(app, ["status", "-w", str(warehouse)])
+    assert result.exit_code == 0
+    assert "broken.pdf" in result.output and "failed" in result.output
+    assert "damaged PDF" in result.output
+
+
+def test_commands_on_a_missing_warehouse_say_so(tmp_path):
+    result = runner.invoke(app, ["status", "-w", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 2 and "archive ingest" in result.output
