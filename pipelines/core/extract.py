@@ -28,7 +28,12 @@ def process_document(path: Path, document_id: str, media_type: str | None, optio
     result = Extraction(document_id=document_id, media_type=media_type or "unknown", status="ok")
     try:
         size = path.stat().st_size
-        if size == 0 or media_type is None:
+        if size == 0:
+            return _failed(result, files.unsupported_reason(path, size))
+        if media_type is None and path.suffix.lower() == ".pdf":
+            # A damaged header: PDF readers, like poppler, try anyway.
+            return _headerless_pdf(result, path, options)
+        if media_type is None:
             return _failed(result, files.unsupported_reason(path, size))
         if media_type == "application/pdf":
             result.pages = read_pdf(path, options)
@@ -47,6 +52,20 @@ def process_document(path: Path, document_id: str, media_type: str | None, optio
     except Exception as exc:  # a reader bug must not take the batch down; say what it was
         return _failed(result, f"unexpected error while reading: {type(exc).__name__}: {exc}")
 
+    return _finish(result)
+
+
+def _headerless_pdf(result: Extraction, path: Path, options: ReadOptions) -> Extraction:
+    try:
+        result.pages = read_pdf(path, options)
+    except Exception as exc:
+        return _failed(result, f"{files.unsupported_reason(path, 1)} ({exc})")
+    result.media_type = "application/pdf"
+    return _finish(result)
+
+
+def _finish(result: Extraction) -> Extraction:
+    """Status from the pages, then the articles."""
     if not result.pages:
         return _failed(result, "the document has no pages")
     failed = [p for p in result.pages if p.method == "failed"]
