@@ -1,7 +1,7 @@
 # The two commands of the README's quick start: `make demo` and `make test`.
 VENV ?= .venv
 BIN := $(VENV)/bin
-SAMPLE_QUERY := SELECT a.title, a.published_date, a.location, a.authors, d.media_type FROM articles a JOIN documents d USING (document_id) ORDER BY d.media_type
+SAMPLE_QUERY := SELECT d.file_name, p.method, a.published_date, a.location, a.authors FROM articles a JOIN documents d USING (document_id) JOIN pages p ON p.document_id = a.document_id AND p.page_number = a.page_start ORDER BY d.file_name
 
 .PHONY: setup demo test samples ui clean-warehouse bench
 
