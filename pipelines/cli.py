@@ -87,7 +87,10 @@ def _progress():
         return Progress()
     from pipelines.defs.progress import RichProgress
 
-    return RichProgress(err)
+    # A duplicate of the terminal's descriptor: while a step runs, Dagster redirects file
+    # descriptors 1 and 2 to capture the step's logs for the UI.
+    terminal = os.fdopen(os.dup(sys.stderr.fileno()), "w", encoding="utf-8")
+    return RichProgress(Console(file=terminal, force_terminal=True))
 
 
 def _print_ingest_report(report) -> None:

@@ -151,12 +151,15 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str) -> Page:
     )
 
 
-def is_blank(image, dark: int = 128, share: float = 0.0005) -> bool:
-    """True when (almost) no pixel is dark: a blank page or separator sheet, not worth OCR."""
-    small = image.convert("L")
-    small.thumbnail((400, 400))
-    histogram = small.histogram()
-    return sum(histogram[:dark]) <= share * small.width * small.height
+def is_blank(image, dark: int = 128, share: float = 0.0001) -> bool:
+    """True when (almost) no pixel is dark: a blank page or separator sheet, not worth OCR.
+
+    Counted at full resolution (a histogram is cheap): downsampling would grey out a page that
+    holds a single line of text. One short word at 300 dpi is over a thousand dark pixels.
+    """
+    grey = image if image.mode == "L" else image.convert("L")
+    histogram = grey.histogram()
+    return sum(histogram[:dark]) <= share * grey.width * grey.height
 
 
 def _page_from_lines(number: int, method: str, lines: list[Line], engine: str, reason: str) -> Page:
