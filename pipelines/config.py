@@ -40,10 +40,16 @@ class ReadOptions:
 
     ocr_languages: str = "vie"
     ocr_dpi: int = 300
-    ocr_timeout_s: int = 120
+    ocr_timeout_s: float = 120
     # A PDF page whose text layer has fewer non-blank characters than this is read by OCR
     # (when it can be rendered); the reason is recorded on the page.
     min_text_chars: int = 20
+    # A text layer scoring below this (0–1) is read by OCR instead.
+    min_text_quality: float = 0.5
+    # Tesseract processes for the pages of one document (the batch sets it from the cores free).
+    ocr_threads: int = 1
+    # Deskew, orientation, binarization and denoising before OCR.
+    cleanup: bool = True
 
 
 @dataclass(frozen=True)

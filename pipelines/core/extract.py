@@ -6,6 +6,7 @@ input: whatever goes wrong becomes the document's status and a reason a person u
 
 from __future__ import annotations
 
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from pipelines.config import ReadOptions
@@ -92,34 +93,74 @@ def _failed(result: Extraction, reason: str) -> Extraction:
 
 
 def read_pdf(path: Path, options: ReadOptions) -> list[Page]:
-    pages: list[Page] = []
+    """Each page by its own route: the text layer, or a 300 dpi render read by OCR."""
     renderer = None
-    try:
-        for layer in text_layer_pages(path):
-            method, reason = route_pdf_page(layer, options)
-            if method != OCR:
-                pages.append(_page_from_lines(layer.page_number, "text", layer.lines, layer.engine, reason))
-                continue
-            if renderer is None:
-                renderer = open_pdfium(path)
-            try:
-                image = render_page(renderer, layer.page_number, options.ocr_dpi)
-            except Exception as exc:
-                pages.append(_failed_page(layer.page_number, reason, f"cannot render page: {exc}"))
-                continue
-            pages.append(_ocr_page(layer.page_number, image, options, reason))
-    finally:
-        if renderer is not None:
-            renderer.close()
-    return pages
+    with PageQueue(options.ocr_threads) as queue:
+        try:
+            for layer in text_layer_pages(path):
+                route = route_pdf_page(layer, options)
+                chars = layer.visible_chars if not layer.error else None
+                if route.method != OCR:
+                    page = _page_from_lines(layer.page_number, "text", layer.lines, layer.engine, route.reason)
+                    page.text_layer_chars, page.quality = chars, route.quality
+                    queue.done(page)
+                    continue
+                if renderer is None:
+                    renderer = open_pdfium(path)
+                try:
+                    image = render_page(renderer, layer.page_number, options.ocr_dpi)
+                except Exception as exc:
+                    queue.done(_failed_page(layer.page_number, route.reason, f"cannot render page: {exc}"))
+                    continue
+                queue.submit(_ocr_page, layer.page_number, image, options, route.reason, chars)
+        finally:
+            if renderer is not None:
+                renderer.close()
+        return queue.pages()
 
 
 def read_image(path: Path, options: ReadOptions) -> list[Page]:
-    pages = []
-    for number, image in enumerate(iter_frames(path), start=1):
-        pages.append(_ocr_page(number, image, options, "page image"))
-        image.close()
-    return pages
+    """Each frame of a TIFF (or the one frame of a PNG/JPEG) is a page read by OCR."""
+    with PageQueue(options.ocr_threads) as queue:
+        for number, image in enumerate(iter_frames(path), start=1):
+            queue.submit(_ocr_page, number, image, options, "page image", None)
+        return queue.pages()
+
+
+class PageQueue:
+    """Pages in order, with OCR running on up to ``threads`` pages at once.
+
+    Each OCR job is a Tesseract process, so threads are enough to use several cores. At most
+    ``threads`` rendered page images are held at a time: a 300-page scan streams through in
+    bounded memory.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self._threads = max(1, threads)
+        self._pool = ThreadPoolExecutor(self._threads) if self._threads > 1 else None
+        self._slots: list[Future | Page] = []
+
+    def __enter__(self) -> PageQueue:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def done(self, page: Page) -> None:
+        self._slots.append(page)
+
+    def submit(self, fn, *args) -> None:
+        if self._pool is None:
+            self._slots.append(fn(*args))
+            return
+        in_flight = [f for f in self._slots if isinstance(f, Future) and not f.done()]
+        if len(in_flight) >= self._threads:
+            wait(in_flight, return_when=FIRST_COMPLETED)
+        self._slots.append(self._pool.submit(fn, *args))
+
+    def pages(self) -> list[Page]:
+        return [slot.result() if isinstance(slot, Future) else slot for slot in self._slots]
 
 
 def read_text(path: Path) -> Page:
@@ -128,16 +169,23 @@ def read_text(path: Path) -> Page:
     return _page_from_lines(1, "text", lines, f"plain text ({encoding})", f"text file ({encoding})")
 
 
-def _ocr_page(number: int, image, options: ReadOptions, reason: str) -> Page:
+def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_chars: int | None) -> Page:
+    """OCR one page image; a failure (time limit, Tesseract error) fails this page only."""
     engine = engine_name(options.ocr_languages)
+    dpi = _dpi(image)
     if is_blank(image):
-        return Page(page_number=number, method="empty", text="", reason=f"{reason}; blank page (no ink)")
+        return Page(page_number=number, method="empty", text="", reason=f"{reason}; blank page (no ink)",
+                    text_layer_chars=text_layer_chars, dpi=dpi)
     try:
         ocr = ocr_image(image, languages=options.ocr_languages, timeout_s=options.ocr_timeout_s)
     except OcrError as exc:
         if "not installed" in str(exc):
             raise
-        return _failed_page(number, reason, str(exc), engine)
+        page = _failed_page(number, reason, str(exc), engine)
+        page.text_layer_chars = text_layer_chars
+        return page
+    finally:
+        image.close()
     text = normalize_text(ocr.text)
     lines = [Line(text=normalize_text(line.text)) for line in ocr.lines]
     return Page(
@@ -148,7 +196,18 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str) -> Page:
         confidence=ocr.confidence,
         engine=engine,
         reason=reason,
+        text_layer_chars=text_layer_chars,
+        dpi=dpi,
+        words=ocr.words,
     )
+
+
+def _dpi(image) -> int | None:
+    dpi = image.info.get("dpi")
+    try:
+        return int(round(float(dpi[0]))) if dpi else None
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def is_blank(image, dark: int = 128, share: float = 0.0001) -> bool:

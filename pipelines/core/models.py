@@ -27,6 +27,18 @@ class Line:
 
 
 @dataclass
+class Word:
+    """One OCR word with its box on the rendered page image (pixels at the OCR resolution)."""
+
+    text: str
+    confidence: float
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+@dataclass
 class Page:
     """One page's text and how it was obtained (its provenance)."""
 
@@ -38,6 +50,11 @@ class Page:
     engine: str | None = None  # e.g. 'pdfplumber 0.11.10', 'tesseract 5.3.0 (vie+eng)'
     reason: str | None = None  # why this method was chosen
     error: str | None = None  # set when the page could not be read
+    text_layer_chars: int | None = None  # non-blank characters in the PDF's text layer, if any
+    quality: float | None = None  # text-quality score 0–1 of the text kept
+    cleanup: str | None = None  # image clean-up steps applied before OCR
+    dpi: int | None = None  # resolution of the image OCR read
+    words: list[Word] = field(default_factory=list)  # OCR words, boxes and confidences
 
     @property
     def char_count(self) -> int:
@@ -86,7 +103,8 @@ def to_jsonable(obj: Any) -> Any:
 
 def extraction_from_json(data: dict) -> Extraction:
     pages = [
-        Page(**{**p, "lines": [Line(**ln) for ln in p.get("lines", [])]}) for p in data["pages"]
+        Page(**{**p, "lines": [Line(**ln) for ln in p.get("lines", [])], "words": [Word(**w) for w in p.get("words", [])]})
+        for p in data["pages"]
     ]
     articles = []
     for a in data["articles"]:

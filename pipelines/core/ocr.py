@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytesseract
 from PIL import Image
 
-from pipelines.core.models import Line
+from pipelines.core.models import Line, Word
 
 # Tesseract's OpenMP threading makes it several times slower on small machines: parallelism
 # comes from running one Tesseract process per core instead. Children inherit this.
@@ -25,7 +25,7 @@ class OcrResult:
     text: str
     lines: list[Line]
     confidence: float | None  # mean word confidence, 0–100; None when no words
-    word_confidences: list[float]
+    words: list[Word]
 
 
 @functools.lru_cache(maxsize=1)
@@ -69,6 +69,7 @@ def _assemble(data: dict) -> OcrResult:
     lines: list[Line] = []
     paragraphs: list[list[str]] = []
     confidences: list[float] = []
+    boxes: list[Word] = []
     current_par = None
     current_line = None
     words: list[str] = []
@@ -98,7 +99,10 @@ def _assemble(data: dict) -> OcrResult:
         conf = float(data["conf"][i])
         if conf >= 0:
             confidences.append(conf)
+        boxes.append(
+            Word(word, round(conf, 2), int(data["left"][i]), int(data["top"][i]), int(data["width"][i]), int(data["height"][i]))
+        )
     flush_line()
     text = "\n\n".join("\n".join(p) for p in paragraphs if p)
     mean = round(sum(confidences) / len(confidences), 2) if confidences else None
-    return OcrResult(text=text, lines=lines, confidence=mean, word_confidences=confidences)
+    return OcrResult(text=text, lines=lines, confidence=mean, words=boxes)

@@ -39,7 +39,25 @@ CREATE TABLE IF NOT EXISTS pages (
     engine      VARCHAR,                   -- e.g. 'pdfplumber 0.11.10', 'tesseract 5.3.0 (vie)'
     reason      VARCHAR,                   -- why this method was used
     error       VARCHAR,                   -- why the page could not be read
+    text_layer_chars INTEGER,              -- non-blank characters in the PDF text layer (NULL: no PDF)
+    quality     DOUBLE,                    -- text-quality score 0-1 of the text layer, when scored
+    cleanup     VARCHAR,                   -- image clean-up steps applied before OCR
+    dpi         INTEGER,                   -- resolution of the image OCR read
     PRIMARY KEY (document_id, page_number)
+);
+
+-- Every OCR word with its confidence and its box on the page image (pixels at pages.dpi):
+-- any OCR'd value can be traced back to the pixels it came from.
+CREATE TABLE IF NOT EXISTS ocr_words (
+    document_id VARCHAR NOT NULL,
+    page_number INTEGER NOT NULL,
+    word_number INTEGER NOT NULL,          -- reading order on the page, 1-based
+    text        VARCHAR NOT NULL,
+    confidence  DOUBLE,                    -- 0-100; -1 when Tesseract gives none
+    "left"      INTEGER,
+    top         INTEGER,
+    width       INTEGER,
+    height      INTEGER
 );
 
 CREATE TABLE IF NOT EXISTS articles (

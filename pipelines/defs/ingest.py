@@ -2,6 +2,7 @@
 
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
@@ -96,8 +97,10 @@ def staged_documents(
             stage(Extraction(item.document_id, media_type="unknown", status="failed", error=item.error))
         else:
             readable.append(item)
+    # Cores not used by parallel documents go to the pages of each document (one Tesseract each).
+    read_options = replace(settings.read, ocr_threads=max(1, settings.workers // max(1, min(settings.workers, len(readable)))))
     jobs = [
-        (item.document_id, (Path(item.source_path), item.document_id, item.media_type, settings.read))
+        (item.document_id, (Path(item.source_path), item.document_id, item.media_type, read_options))
         for item in readable
     ]
     outcomes = workers.run_isolated(
