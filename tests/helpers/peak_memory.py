@@ -1,0 +1,26 @@
+"""Run read_pdf on a file in this process and print its peak resident memory (MiB) as JSON.
+
+Tesseract is replaced by a stub that only touches the image (its own processes are separate,
+bounded by one page each): what is measured is the pipeline's streaming of pages.
+"""
+
+import json
+import resource
+import sys
+from pathlib import Path
+
+import pipelines.core.extract as extract
+from pipelines.config import ReadOptions
+from pipelines.core.ocr import OcrResult
+
+
+def fake_ocr(image, *, languages, timeout_s):
+    image.load()
+    return OcrResult(text="Trang", lines=[], confidence=90.0, words=[])
+
+
+if __name__ == "__main__":
+    extract.ocr_image = fake_ocr
+    pages = extract.read_pdf(Path(sys.argv[1]), ReadOptions(ocr_threads=int(sys.argv[2])))
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"pages": len(pages), "methods": sorted({p.method for p in pages}), "peak_mib": peak_mib}))
