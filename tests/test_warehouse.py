@@ -1,5 +1,10 @@
 import datetime as dt
+from pathlib import Path
 
+import duckdb
+import pytest
+
+from pipelines.core import migrations
 from pipelines.core import warehouse as wh
 from pipelines.core.models import Article, Extraction, Page
 
@@ -22,7 +27,7 @@ def row(path: str, document_id: str, size: int = 10) -> wh.FileRow:
 
 def test_schema_is_created_and_versioned(warehouse_file):
     con = wh.connect(warehouse_file)
-    assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == ("1",)
+    assert con.execute("SELECT value FROM schema_info WHERE key='schema_version'").fetchone() == (str(migrations.LATEST),)
     assert wh.counts(con) == {"files": 0, "documents": 0, "pages": 0, "articles": 0}
 
 
@@ -79,9 +84,26 @@ def test_a_newer_schema_is_refused(warehouse_file):
     con = wh.connect(warehouse_file)
     con.execute("UPDATE schema_info SET value = '99' WHERE key = 'schema_version'")
     con.close()
-    try:
+    with pytest.raises(wh.SchemaError, match="schema version 99, newer than this pipeline's"):
         wh.connect(warehouse_file)
-    except RuntimeError as exc:
-        assert "schema version 99" in str(exc)
-    else:
-        raise AssertionError("expected a refusal")
+
+
+def test_a_version_1_warehouse_is_upgraded_in_place_without_losing_rows(warehouse_file):
+    warehouse_file.parent.mkdir(parents=True)
+    old = duckdb.connect(str(warehouse_file))
+    old.execute((Path(__file__).parent / "data" / "schema_v1.sql").read_text(encoding="utf-8"))
+    old.execute("INSERT INTO schema_info VALUES ('schema_version', '1')")
+    old.execute("INSERT INTO files VALUES ('/raw/a.txt', 'd1', 3, NULL, now())")
+    old.execute("INSERT INTO documents VALUES ('d1', '/raw/a.txt', 'a.txt', 'text/plain', 3, 1, 'ok', NULL, now(), '0.0.1')")
+    old.execute("INSERT INTO pages VALUES ('d1', 1, 'text', 'Hội', 3, NULL, 'plain text (utf-8)', 'text file', NULL)")
+    old.execute("INSERT INTO articles VALUES ('d1-1', 'd1', 1, NULL, 'Hội', NULL, NULL, NULL, [], 1, 1)")
+    old.close()
+
+    con = wh.connect(warehouse_file)
+    assert con.execute("SELECT value FROM schema_info").fetchone() == (str(migrations.LATEST),)
+    assert wh.counts(con) == {"files": 1, "documents": 1, "pages": 1, "articles": 1}
+    assert con.execute("SELECT text, text_layer_chars, dpi FROM pages").fetchone() == ("Hội", None, None)
+    # the upgraded warehouse takes new rows with the new columns
+    wh.load_document(con, extraction("d2"), source_path="/raw/b.txt", byte_size=3, pipeline_version="t",
+                     file_rows=[row("/raw/b.txt", "d2")])
+    assert wh.counts(con)["documents"] == 2

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core import migrations
 from pipelines.core.models import Extraction
 
-SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -45,16 +45,39 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return con
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(resources.files("pipelines.core").joinpath("schema.sql").read_text(encoding="utf-8"))
-    found = con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchone()
-    if found is None:
-        con.execute("INSERT INTO schema_info VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-    elif int(found[0]) > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"this warehouse has schema version {found[0]}, newer than this pipeline's "
-            f"({SCHEMA_VERSION}): upgrade the pipeline before writing to it"
+class SchemaError(RuntimeError):
+    """The warehouse's schema cannot be used by this pipeline."""
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
+    """Create the schema, or upgrade an older warehouse in place; returns the version found
+    (0 for a new warehouse). A newer warehouse is refused: this pipeline would not know its
+    columns."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_info' AND table_schema = 'main'"
+    ).fetchone()[0]
+    found = 0
+    if exists:
+        row = con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchone()
+        found = int(row[0]) if row else 0
+    if found > migrations.LATEST:
+        raise SchemaError(
+            f"this warehouse has schema version {found}, newer than this pipeline's ({migrations.LATEST}): "
+            "upgrade the pipeline (git pull && make setup) before using it"
         )
+    if exists and found == migrations.LATEST:
+        return found
+    with _transaction(con):
+        if exists:
+            for version in range(found + 1, migrations.LATEST + 1):
+                for statement in migrations.UPGRADES.get(version, []):
+                    con.execute(statement)
+        con.execute(resources.files("pipelines.core").joinpath("schema.sql").read_text(encoding="utf-8"))
+        con.execute(
+            "INSERT INTO schema_info VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [str(migrations.LATEST)],
+        )
+    return found
 
 
 def known_files(con: duckdb.DuckDBPyConnection) -> dict[str, KnownFile]:

@@ -1,0 +1,58 @@
+-- The warehouse schema as version 1 of the pipeline created it (kept to test upgrades).
+-- The warehouse contract (docs/warehouse.md). Later versions add tables and columns;
+-- they never rename or drop these.
+
+CREATE TABLE IF NOT EXISTS schema_info (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+-- One row per path ever ingested, whatever became of it.
+CREATE TABLE IF NOT EXISTS files (
+    source_path  VARCHAR PRIMARY KEY,
+    document_id  VARCHAR NOT NULL,      -- SHA-256 of the bytes (see documents)
+    byte_size    BIGINT,
+    modified_at  TIMESTAMP,             -- the file's mtime, UTC
+    seen_at      TIMESTAMP NOT NULL     -- when ingestion first saw these bytes at this path (UTC)
+);
+
+-- One row per distinct content: the same bytes at two paths are one document.
+CREATE TABLE IF NOT EXISTS documents (
+    document_id      VARCHAR PRIMARY KEY,  -- SHA-256 of the file's bytes
+    source_path      VARCHAR NOT NULL,
+    file_name        VARCHAR NOT NULL,
+    media_type       VARCHAR NOT NULL,
+    byte_size        BIGINT,
+    page_count       INTEGER NOT NULL,
+    status           VARCHAR NOT NULL CHECK (status IN ('ok', 'partial', 'failed')),
+    error            VARCHAR,              -- why it failed or is partial, for a person to read
+    ingested_at      TIMESTAMP NOT NULL,   -- UTC
+    pipeline_version VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS pages (
+    document_id VARCHAR NOT NULL,
+    page_number INTEGER NOT NULL,          -- 1-based
+    method      VARCHAR NOT NULL,          -- 'text' | 'ocr' | 'empty' | 'failed'
+    text        VARCHAR NOT NULL,          -- NFC, paragraphs separated by a blank line
+    char_count  INTEGER NOT NULL,
+    confidence  DOUBLE,                    -- mean OCR word confidence 0-100; NULL for text layers
+    engine      VARCHAR,                   -- e.g. 'pdfplumber 0.11.10', 'tesseract 5.3.0 (vie)'
+    reason      VARCHAR,                   -- why this method was used
+    error       VARCHAR,                   -- why the page could not be read
+    PRIMARY KEY (document_id, page_number)
+);
+
+CREATE TABLE IF NOT EXISTS articles (
+    article_id     VARCHAR PRIMARY KEY,    -- '<document_id>-<seq>'
+    document_id    VARCHAR NOT NULL,
+    seq            INTEGER NOT NULL,       -- 1-based order in the document
+    title          VARCHAR,
+    body           VARCHAR NOT NULL,
+    published_date DATE,                   -- NULL when the text states no date
+    date_text      VARCHAR,                -- the words the date came from
+    location       VARCHAR,                -- the venue as written
+    authors        VARCHAR[],
+    page_start     INTEGER,
+    page_end       INTEGER
+);
