@@ -33,6 +33,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Digitize bulletin files into a DuckDB warehouse and query it.",
     context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_show_locals=False,
 )
 out = Console()
 err = Console(stderr=True)
@@ -51,6 +52,22 @@ class Format(str, Enum):
 
 def _settings(warehouse: Path | None) -> Settings:
     return load_settings().with_warehouse(warehouse)
+
+
+def _reader(warehouse: Path | None):
+    """A read-only session on the published copy of the warehouse: never blocked by, and never
+    showing half of, an ingestion that is running."""
+    import duckdb
+
+    from pipelines.core.publish import connect_published
+
+    try:
+        return connect_published(_settings(warehouse).warehouse_path)
+    except FileNotFoundError as exc:
+        raise _usage_error(str(exc))
+    except duckdb.Error as exc:
+        err.print(f"[red]error:[/red] cannot open the published warehouse: {exc}")
+        raise typer.Exit(code=1)
 
 
 def _usage_error(message: str) -> typer.Exit:
@@ -116,19 +133,10 @@ def sql(
     warehouse: WarehouseOption = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
-    """Run a SQL query against the warehouse (read-only) and print the result."""
+    """Run a SQL query against the published warehouse (read-only) and print the result."""
     import duckdb
 
-    from pipelines.core import warehouse as wh
-
-    settings = _settings(warehouse)
-    try:
-        con = wh.connect(settings.warehouse_path, read_only=True)
-    except FileNotFoundError as exc:
-        raise _usage_error(str(exc))
-    except duckdb.IOException as exc:
-        err.print(f"[red]error:[/red] cannot open the warehouse: {exc}")
-        raise typer.Exit(code=1)
+    con = _reader(warehouse)
     try:
         cursor = con.execute(query)
     except duckdb.Error as exc:
@@ -172,18 +180,36 @@ def _short(value, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+class ExportFormat(str, Enum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+@app.command()
+def export(
+    directory: Annotated[Path, typer.Argument(help="Folder to write into (created if missing).")],
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="File format.")] = ExportFormat.parquet,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Write every table and view of the published warehouse to DIR, one file each.
+    Parquet keeps the types (dates, lists); CSV writes lists as text."""
+    from pipelines.core.export import export_all
+
+    con = _reader(warehouse)
+    written = export_all(con, directory, format.value)
+    for name, path, rows in written:
+        out.print(f"{name}: {rows} rows → {path}", highlight=False)
+
+
 @app.command()
 def status(warehouse: WarehouseOption = None, limit: Annotated[int, typer.Option(help="Failures to list.")] = 20) -> None:
     """Counts by status and method, and the latest failures with their reasons."""
     from pipelines.core import warehouse as wh
 
     settings = _settings(warehouse)
-    try:
-        con = wh.connect(settings.warehouse_path, read_only=True)
-    except FileNotFoundError as exc:
-        raise _usage_error(str(exc))
+    con = _reader(warehouse)
     counts = wh.counts(con)
-    out.print(f"Warehouse: {settings.warehouse_path}")
+    out.print(f"Warehouse: {settings.warehouse_path} (published copy)")
     out.print("  " + ", ".join(f"{n} {t}" for t, n in counts.items()))
     by_status = Table(title="Documents by status", title_justify="left")
     for column in ("status", "documents", "pages", "last ingested (UTC)"):

@@ -6,6 +6,7 @@ import dagster as dg
 from pipelines.config import PIPELINE_VERSION
 from pipelines.core import scan, staging
 from pipelines.core import warehouse as wh
+from pipelines.core.publish import publish
 from pipelines.defs.resources import WarehouseResource
 
 TABLES = {
@@ -30,7 +31,8 @@ def warehouse_tables(
     warehouse: WarehouseResource,
 ):
     """Load every staged document (this run's and any a crashed run left), then record the
-    paths of files whose bytes were already known. Staging files go once loaded."""
+    paths of files whose bytes were already known, then publish the analysts' read-only copy.
+    Staging files go once loaded."""
     loaded = 0
     with warehouse.connect() as con:
         for path in staging.staged_files(warehouse.staging_dir):
@@ -47,7 +49,8 @@ def warehouse_tables(
             loaded += 1
         changed_paths = wh.record_files(con, [s.file_row() for s in source_files])
         totals = wh.counts(con)
-    context.log.info(f"loaded {loaded} documents; {changed_paths} path rows added or changed")
+        published = publish(con, warehouse.file)
+    context.log.info(f"loaded {loaded} documents; {changed_paths} path rows added or changed; published {published}")
     for name in TABLES:
         yield dg.MaterializeResult(
             asset_key=name,
