@@ -180,6 +180,34 @@ def _short(value, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Words to find, with or without diacritics.")],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Articles to show.", min=1)] = 10,
+    warehouse: WarehouseOption = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Find articles, ranked (BM25); diacritics, 'đ' and tone placement are folded."""
+    from pipelines.core.search import search as find
+
+    con = _reader(warehouse)
+    hits = find(con, query, limit)
+    if format is not Format.table:
+        columns = ["score", "title", "published_date", "location", "source_path", "snippet", "article_id"]
+        _print_rows(columns, [(round(h.score, 3), h.title, h.published_date, h.location, h.source_path, h.snippet, h.article_id) for h in hits], format)
+        return
+    if not hits:
+        out.print("No article matches.")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        out.print(f"[bold]{rank}. {hit.title or '(untitled)'}[/bold]  [dim]score {hit.score:.2f}[/dim]", highlight=False)
+        details = " · ".join(str(v) for v in (hit.published_date, hit.location) if v)
+        if details:
+            out.print(f"   {details}", highlight=False)
+        out.print(f"   {hit.snippet}", highlight=False, markup=False)
+        out.print(f"   [dim]{hit.source_path}[/dim]", highlight=False)
+
+
 class ExportFormat(str, Enum):
     parquet = "parquet"
     csv = "csv"

@@ -6,7 +6,7 @@ schema.sql (CREATE TABLE IF NOT EXISTS), so a version lists only changes to exis
 Rows are never dropped: columns are added, never renamed or removed.
 """
 
-LATEST = 2
+LATEST = 3
 
 UPGRADES: dict[int, list[str]] = {
     # 2: page routing recorded as data (scan path), OCR words (new table ocr_words).
@@ -16,4 +16,6 @@ UPGRADES: dict[int, list[str]] = {
         "ALTER TABLE pages ADD COLUMN IF NOT EXISTS cleanup VARCHAR",
         "ALTER TABLE pages ADD COLUMN IF NOT EXISTS dpi INTEGER",
     ],
+    # 3: search tables (new; filled from the existing articles by warehouse.ensure_schema).
+    3: [],
 }

@@ -73,3 +73,17 @@ CREATE TABLE IF NOT EXISTS articles (
     page_start     INTEGER,
     page_end       INTEGER
 );
+
+-- Search rows behind `archive search` (see pipelines/core/search.py): each article's title,
+-- place, authors and body, folded (no diacritics) and in Telex (diacritics as ASCII letters),
+-- each with a BM25 index (schemas fts_main_search_folded, fts_main_search_exact).
+CREATE TABLE IF NOT EXISTS search_folded (
+    article_id  VARCHAR NOT NULL,
+    document_id VARCHAR NOT NULL,
+    text        VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS search_exact (
+    article_id  VARCHAR NOT NULL,
+    document_id VARCHAR NOT NULL,
+    text        VARCHAR NOT NULL
+);

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.core import migrations
+from pipelines.core import migrations, search
 from pipelines.core.models import Extraction
 
 
@@ -73,10 +73,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
                 for statement in migrations.UPGRADES.get(version, []):
                     con.execute(statement)
         con.execute(resources.files("pipelines.core").joinpath("schema.sql").read_text(encoding="utf-8"))
+        if exists and found < 3:
+            _backfill_search(con)
         con.execute(
             "INSERT INTO schema_info VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [str(migrations.LATEST)],
         )
+    if not exists or found < 3:
+        refresh_search(con)
     return found
 
 
@@ -133,6 +137,7 @@ def load_document(
             for p in extraction.pages
             for n, w in enumerate(p.words, start=1)
         ))
+        _insert_search_rows(con, document_id, extraction.articles)
         _bulk_insert(con, "articles", ARTICLE_COLUMNS, (
             {"article_id": f"{document_id}-{a.seq}", "document_id": document_id, "seq": a.seq, "title": a.title,
              "body": a.body, "published_date": a.published_date.isoformat() if a.published_date else None,
@@ -180,6 +185,37 @@ def _bulk_insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, 
             )
     finally:
         os.unlink(handle.name)
+
+
+SEARCH_COLUMNS = {"article_id": "VARCHAR", "document_id": "VARCHAR", "text": "VARCHAR"}
+
+
+def _insert_search_rows(con: duckdb.DuckDBPyConnection, document_id: str, articles) -> None:
+    folded, exact = [], []
+    for a in articles:
+        text = search.article_text(a.title, a.body, a.location, a.authors)
+        f, e = search.search_rows(f"{document_id}-{a.seq}", text)
+        folded.append(f | {"document_id": document_id})
+        exact.append(e | {"document_id": document_id})
+    _bulk_insert(con, "search_folded", SEARCH_COLUMNS, folded)
+    _bulk_insert(con, "search_exact", SEARCH_COLUMNS, exact)
+
+
+def refresh_search(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the search indexes from the search rows."""
+    search.rebuild_indexes(con)
+
+
+def _backfill_search(con: duckdb.DuckDBPyConnection) -> None:
+    """Search rows for articles loaded before the search tables existed (schema < 3)."""
+    from pipelines.core.models import Article
+
+    by_document: dict[str, list] = {}
+    for r in con.execute("SELECT document_id, seq, title, body, location, authors FROM articles").fetchall():
+        by_document.setdefault(r[0], []).append(Article(seq=r[1], title=r[2], body=r[3], page_start=None,
+                                                        page_end=None, location=r[4], authors=r[5] or []))
+    for document_id, articles in by_document.items():
+        _insert_search_rows(con, document_id, articles)
 
 
 def record_files(con: duckdb.DuckDBPyConnection, rows: list[FileRow], now: dt.datetime | None = None) -> int:
@@ -240,7 +276,7 @@ def _transaction(con: duckdb.DuckDBPyConnection):
 
 
 def _delete_document(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
-    for table in ("articles", "ocr_words", "pages", "documents"):
+    for table in ("search_folded", "search_exact", "articles", "ocr_words", "pages", "documents"):
         con.execute(f"DELETE FROM {table} WHERE document_id = ?", [document_id])
 
 

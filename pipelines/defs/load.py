@@ -48,6 +48,8 @@ def warehouse_tables(
             path.unlink()
             loaded += 1
         changed_paths = wh.record_files(con, [s.file_row() for s in source_files])
+        if loaded or changed_paths:
+            wh.refresh_search(con)
         totals = wh.counts(con)
         published = publish(con, warehouse.file)
     context.log.info(f"loaded {loaded} documents; {changed_paths} path rows added or changed; published {published}")
