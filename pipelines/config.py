@@ -48,8 +48,10 @@ class ReadOptions:
     min_text_quality: float = 0.5
     # Tesseract processes for the pages of one document (the batch sets it from the cores free).
     ocr_threads: int = 1
-    # Deskew, orientation, binarization and denoising before OCR.
+    # Deskew, binarization, denoising and upsampling before OCR ...
     cleanup: bool = True
+    # ... and turning pages scanned upside down or sideways (Tesseract OSD, about 1 s a page).
+    detect_orientation: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ def load_settings() -> Settings:
             ocr_languages=os.environ.get("ARCHIVE_OCR_LANG", "vie"),
             ocr_dpi=_env_int("ARCHIVE_OCR_DPI", 300),
             ocr_timeout_s=_env_int("ARCHIVE_OCR_TIMEOUT", 120),
+            cleanup=os.environ.get("ARCHIVE_OCR_CLEANUP", "1") != "0",
+            detect_orientation=os.environ.get("ARCHIVE_OCR_ORIENTATION", "1") != "0",
         ),
         workers=max(1, _env_int("ARCHIVE_WORKERS", os.cpu_count() or 1)),
         document_timeout_s=_env_int("ARCHIVE_DOCUMENT_TIMEOUT", 1800),

@@ -12,6 +12,7 @@ from pathlib import Path
 from pipelines.config import ReadOptions
 from pipelines.core import articles as article_builder
 from pipelines.core import files
+from pipelines.core.cleanup import prepare_for_ocr
 from pipelines.core.images import ImageReadError, iter_frames
 from pipelines.core.models import Extraction, Line, Page
 from pipelines.core.ocr import OcrError, engine_name, ocr_image
@@ -176,13 +177,16 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
     if is_blank(image):
         return Page(page_number=number, method="empty", text="", reason=f"{reason}; blank page (no ink)",
                     text_layer_chars=text_layer_chars, dpi=dpi)
+    steps = None
+    if options.cleanup:
+        image, steps = _clean(image, dpi, options)
     try:
         ocr = ocr_image(image, languages=options.ocr_languages, timeout_s=options.ocr_timeout_s)
     except OcrError as exc:
         if "not installed" in str(exc):
             raise
         page = _failed_page(number, reason, str(exc), engine)
-        page.text_layer_chars = text_layer_chars
+        page.text_layer_chars, page.cleanup, page.dpi = text_layer_chars, steps, dpi
         return page
     finally:
         image.close()
@@ -197,9 +201,24 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
         engine=engine,
         reason=reason,
         text_layer_chars=text_layer_chars,
-        dpi=dpi,
+        cleanup=steps,
+        dpi=_dpi(image) or dpi,
         words=ocr.words,
     )
+
+
+def _clean(image, dpi: int | None, options: ReadOptions):
+    """The page prepared for Tesseract, and the steps taken; the page as it was if clean-up
+    itself fails (it must never cost a page)."""
+    try:
+        cleaned, report = prepare_for_ocr(
+            image, dpi=dpi, detect_orientation=options.detect_orientation,
+            osd_timeout_s=int(min(30, max(1, options.ocr_timeout_s))),
+        )
+    except Exception as exc:
+        return image, f"clean-up failed ({type(exc).__name__}: {exc}); page read as scanned"
+    image.close()
+    return cleaned, ", ".join(report.steps) or "none needed"
 
 
 def _dpi(image) -> int | None:
