@@ -232,13 +232,11 @@ def _upsert_files(con: duckdb.DuckDBPyConnection, rows: list[FileRow], now: dt.d
     no path refers to them any more. ``seen_at`` is when these bytes were first seen there."""
     if not rows:
         return 0
-    known = {}
-    for r in rows:
-        found = con.execute(
-            "SELECT document_id, byte_size, modified_at FROM files WHERE source_path = ?", [r.source_path]
-        ).fetchone()
-        if found:
-            known[r.source_path] = KnownFile(*found)
+    found = con.execute(
+        "SELECT source_path, document_id, byte_size, modified_at FROM files WHERE source_path IN (SELECT unnest(?))",
+        [[r.source_path for r in rows]],
+    ).fetchall()
+    known = {f[0]: KnownFile(*f[1:]) for f in found}
     changed = [r for r in rows if known.get(r.source_path) != KnownFile(r.document_id, r.byte_size, r.modified_at)]
     replaced = set()
     for r in changed:
