@@ -46,7 +46,12 @@ def test_a_multi_article_issue_is_split_on_its_titles(tmp_path):
         dt.date(2015, 3, 5), "Hội trường Thư viện Quốc gia Việt Nam", ["Minh Hà"])
     assert (second.published_date, second.location, second.authors) == (
         dt.date(2015, 4, 12), "Thư viện tỉnh Quảng Ninh", ["Nguyễn Thị Lan"])
-    assert (third.published_date, third.location, third.authors) == (None, None, [])  # not stated: null
+    assert (third.location, third.authors) == (None, [])  # not stated: null, never invented
+    # no date in its text: the issue's date from the masthead, marked as such
+    assert (third.published_date, third.date_precision, third.date_source) == (dt.date(2015, 1, 1), "year", "issue")
+    assert (first.date_source, first.date_precision, first.date_text) == ("text", "day", "ngày 5/3/2015")
+    assert first.body[slice(*first.date_span)] == first.date_text
+    assert result.issue_number == "3/2015" and result.masthead.startswith("BẢN TIN HỘI THƯ VIỆN VIỆT NAM")
     assert (third.page_start, third.page_end) == (2, 2)
     assert all("BẢN TIN" not in a.body for a in articles)  # the masthead is not an article's text
     assert [a.seq for a in articles] == [1, 2, 3]

@@ -9,12 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dataclasses import replace
+
 from pipelines.core.dates import (
     MAX_YEAR,
     MIN_YEAR,
     DateMention,
     article_date,
     find_dates,
+    find_partial_dates,
     paragraph_spans,
     sentence_spans,
 )
@@ -331,6 +334,96 @@ def test_article_date_none(body):
     assert article_date(body) is None
 
 
+# --- confidence, partial dates and the issue date ----------------------------------------------
+
+
+def test_find_dates_gives_a_recognition_confidence():
+    by_text = {m.text: m.confidence for m in find_dates("Ngày 22/5/2014, tháng 6/2014, quý II/2014, năm 2015, Rằm tháng Giêng năm 2014")}
+    assert by_text["Ngày 22/5/2014"] > by_text["năm 2015"]
+    assert by_text["Rằm tháng Giêng năm 2014"] < by_text["năm 2015"]
+    assert all(0 < c <= 1 for c in by_text.values())
+
+
+def test_article_date_confidence_follows_the_rule_that_chose_it():
+    opening = article_date("Ngày 22/5/2014, Hội tổ chức hội nghị.")
+    year_only = article_date("Năm 2014, Hội đã tổ chức nhiều hoạt động.")
+    assert opening.confidence > year_only.confidence
+    assert not opening.year_from_issue
+
+
+@pytest.mark.parametrize(
+    "body, issue_date, precision, text, start, end, expected_precision",
+    [
+        ("Sáng 15/4, tại Thư viện tỉnh Quảng Ninh, Hội khai giảng lớp học.", "2014-05-01", "month", "Sáng 15/4", "2014-04-15", None, "day"),
+        ("Ngày 22-5 vừa qua, Hội tổ chức hội nghị.", "2014-06-01", "month", "Ngày 22-5", "2014-05-22", None, "day"),
+        ("Ngày 23 tháng 4, tại Thư viện tỉnh, Sở tổ chức ngày hội.", "2015-01-01", "year", "Ngày 23 tháng 4", "2015-04-23", None, "day"),
+        ("Thứ Năm, 22/5, Hội họp.", "2014-05-01", "month", "Thứ Năm, 22/5", "2014-05-22", None, "day"),
+        ("Từ ngày 5 đến ngày 9/8, Trung tâm tổ chức lớp tập huấn.", "2013-01-01", "year", "Từ ngày 5 đến ngày 9/8", "2013-08-05", "2013-08-09", "day"),
+        ("Ngày 28/12 - 3/1, Hội tổ chức trại sáng tác.", "2015-01-01", "month", "Ngày 28/12 - 3/1", "2014-12-28", "2015-01-03", "day"),
+        ("Trong tháng 8, Thư viện tỉnh đã tổ chức 12 chuyến xe lưu động.", "2015-09-01", "month", "tháng 8", "2015-08-01", None, "month"),
+        # more than six months after the issue: the year before
+        ("Ngày 15/10, Hội tổ chức đại hội.", "2015-01-01", "month", "Ngày 15/10", "2014-10-15", None, "day"),
+        # ... but an issue dated by its year only covers the whole year
+        ("Ngày 15/10, Hội tổ chức đại hội.", "2013-01-01", "year", "Ngày 15/10", "2013-10-15", None, "day"),
+        ("Hội tổ chức hội nghị trong tháng 12 năm ngoái.", "2016-01-01", "year", "tháng 12", "2015-12-01", None, "month"),
+    ],
+)
+def test_partial_date_completed_with_the_issue_year(body, issue_date, precision, text, start, end, expected_precision):
+    mention = article_date(body, issue_date=dt.date.fromisoformat(issue_date), issue_precision=precision)
+    assert mention is not None
+    assert (mention.text, mention.start.isoformat()) == (text, start)
+    assert (mention.end.isoformat() if mention.end else None) == end
+    assert mention.precision == expected_precision
+    assert mention.year_from_issue  # the year came from the issue date
+    assert body[mention.span[0] : mention.span[1]] == mention.text
+    assert mention.confidence < article_date("Ngày 22/5/2014, Hội họp.").confidence
+    assert article_date(body) is None  # without the issue date, no year is invented
+
+
+def test_a_full_date_is_preferred_and_never_completed():
+    body = "Ngày 22/5/2014, Hội tổ chức hội nghị; ngày 23/5 các đại biểu đi thăm."
+    mention = article_date(body, issue_date=dt.date(2014, 5, 1), issue_precision="month")
+    assert (mention.text, mention.year_from_issue) == ("Ngày 22/5/2014", False)
+    assert [m.text for m in find_partial_dates(body, dt.date(2014, 5, 1))] == ["ngày 23/5"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Từ 22/5 thư viện mở cửa cả ngày thứ Bảy.",  # "since"
+        "Hạn nộp bài trước ngày 30/6.",  # a deadline
+        "Số 22/5 của bản tin đã phát hành.",  # no cue word
+        "Tỷ lệ 22/5 là cao.",
+        "Hội nghị kéo dài 5 tháng.",  # a duration
+        "Lớp học kéo dài 22 tháng 5 ngày.",
+        "Ngày 31/2, Hội họp.",  # impossible
+        "Quyết định số 10/2013/QĐ-BVHTTDL ngày 5/3 của Bộ.",  # a document's date
+    ],
+)
+def test_no_partial_article_date(body):
+    assert article_date(body, issue_date=dt.date(2014, 5, 1), issue_precision="month") is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Thực hiện Chỉ thị số 15/CT-BVHTTDL ngày 10/1/2012 của Bộ, Hội đề nghị các chi hội báo cáo.",
+        "Theo Nghị định số 02/2009/NĐ-CP ngày 6/1/2009 của Chính phủ, mỗi trường phải có thư viện.",
+        "Thư viện được đầu tư theo Quyết định số 1862/QĐ-UBND ngày 20/4/2013 của Ủy ban nhân dân.",
+        "Nhà thư viện học sinh năm 1935, qua đời ngày 3/7/2015 tại Hà Nội.",
+    ],
+)
+def test_dates_of_documents_and_lives_are_not_the_article_date(body):
+    assert article_date(body) is None
+
+
+def test_seed_date_with_its_issue():
+    seed = (Path(__file__).resolve().parents[1] / "scripts" / "seed_2014_05.txt").read_text(encoding="utf-8")
+    mention = article_date(seed, issue_date=dt.date(2014, 5, 1), issue_precision="month")
+    assert (mention.start, mention.precision, mention.text) == (dt.date(2014, 5, 22), "day", "Ngày 22/ 5/ 2014")
+    assert not mention.year_from_issue and mention.confidence >= 0.9
+
+
 def test_issue_date_is_not_a_fallback():
     assert article_date("Hội nghị diễn ra thành công tốt đẹp.", issue_date=dt.date(2014, 6, 1)) is None
 
@@ -400,14 +493,43 @@ def test_find_dates_never_raises_and_spans_index_the_text(text):
     assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # no overlaps
 
 
+def _without_confidence(mentions: list[DateMention]) -> list[DateMention]:
+    return [replace(m, confidence=0.0) for m in mentions]
+
+
+_PRECISIONS = st.sampled_from([None, "day", "month", "quarter", "year"])
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.text(), _DATEISH), st.one_of(st.none(), st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31))))
-def test_article_date_never_raises_and_is_one_of_the_mentions(text, issue_date):
-    mention = article_date(text, issue_date=issue_date)
+@given(
+    st.one_of(st.text(), _DATEISH),
+    st.one_of(st.none(), st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31))),
+    _PRECISIONS,
+)
+def test_article_date_never_raises_and_is_one_of_the_mentions(text, issue_date, issue_precision):
+    mention = article_date(text, issue_date=issue_date, issue_precision=issue_precision)
     if mention is not None:
         _check_mention(text, mention)
         assert not mention.lunar
-        assert mention in find_dates(text)
+        assert 0 < mention.confidence <= 1
+        # the same mention as found (its confidence is the choice's, not the recognition's)
+        if mention.year_from_issue:
+            assert issue_date is not None
+            pool = find_partial_dates(text, issue_date, issue_precision)
+        else:
+            pool = find_dates(text)
+        assert replace(mention, confidence=0.0) in _without_confidence(pool)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), _DATEISH), st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)), _PRECISIONS)
+def test_find_partial_dates_never_raises_and_never_overlaps_full_dates(text, issue_date, issue_precision):
+    partial = find_partial_dates(text, issue_date, issue_precision)
+    full = [m.span for m in find_dates(text)]
+    for mention in partial:
+        _check_mention(text, mention)
+        assert mention.year_from_issue and mention.precision in ("day", "month")
+        assert not any(s < mention.span[1] and mention.span[0] < e for s, e in full)
 
 
 @settings(max_examples=200, deadline=None)

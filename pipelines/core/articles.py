@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from pipelines.core import dates, people, places
-from pipelines.core.models import Article, Line, Page
+from pipelines.core.models import Article, Line, Page, PersonRef, PlaceRef
 from pipelines.core.vietnamese.normalize import to_paragraphs
 
 # A line at least this much larger than the body text is a heading.
@@ -33,9 +33,19 @@ class _Item:
     line: Line
 
 
-def build_articles(pages: list[Page], issue_date=None) -> list[Article]:
-    # Empty lines are kept: they mark paragraph breaks.
-    items = [_Item(p.page_number, ln) for p in pages if p.method not in ("failed",) for ln in p.lines]
+def build_articles(pages: list[Page], issue_date=None, issue_precision: str | None = None) -> list[Article]:
+    """The articles of a document, with their metadata; ``issue_date`` (from the masthead) is
+    the reference for partial dates and the article date of last resort."""
+    running = running_lines(pages)
+    # Empty lines are kept: they mark paragraph breaks. Running headers, footers and page
+    # numbers are not article text (they stay in pages.text).
+    items = [
+        _Item(p.page_number, ln)
+        for p in pages
+        if p.method not in ("failed",)
+        for ln in p.lines
+        if _running_key(ln.text) not in running
+    ]
     if not any(i.line.text.strip() for i in items):
         return []
     flags = _layout_heading_flags(items)
@@ -45,10 +55,36 @@ def build_articles(pages: list[Page], issue_date=None) -> list[Article]:
         if heading is None and index == 0 and len(sections) > 1:
             if sum(len(i.line.text) for i in body) <= MAX_MASTHEAD_CHARS:
                 continue  # the issue's masthead, a document attribute rather than an article
-        article = _make_article(len(articles) + 1, heading, body, issue_date)
+        article = _make_article(len(articles) + 1, heading, body, issue_date, issue_precision)
         if article is not None:
             articles.append(article)
     return articles
+
+
+_PAGE_NUMBER = re.compile(r"^[\s\-–—.]*(trang|page|tr\.)?\s*\d{1,4}\s*([/]\s*\d{1,4})?[\s\-–—.]*$", re.IGNORECASE)
+
+
+def _running_key(text: str) -> str:
+    """A line as a running header or footer is compared: digits (page numbers) blanked."""
+    return re.sub(r"\d+", "#", text.strip().lower())
+
+
+def running_lines(pages: list[Page], edge: int = 3) -> set[str]:
+    """Keys of the lines that repeat at the top or bottom of at least half the pages (three
+    pages at least): running headers and footers, page numbers included."""
+    readable = [p for p in pages if p.method not in ("failed", "empty")]
+    if len(readable) < 3:
+        return set()
+    seen: Counter[str] = Counter()
+    for page in readable:
+        lines = [ln.text for ln in page.lines if ln.text.strip()]
+        keys = {_running_key(t) for t in lines[:edge] + lines[-edge:]}
+        seen.update(keys)
+    threshold = max(3, (len(readable) + 1) // 2)
+    running = {key for key, count in seen.items() if count >= threshold}
+    # a bare page number ('#', '- # -', 'trang #') repeats by shape even on few pages
+    running |= {key for key in seen if _PAGE_NUMBER.match(key.replace("#", "1")) and seen[key] >= 2}
+    return running
 
 
 def _layout_heading_flags(items: list[_Item]) -> list[bool]:
@@ -94,11 +130,10 @@ def _split_at_headings(items: list[_Item], flags: list[bool]) -> list[tuple[list
     return sections
 
 
-def _make_article(seq: int, heading: list[_Item] | None, body: list[_Item], issue_date) -> Article | None:
+def _make_article(seq: int, heading, body, issue_date, issue_precision) -> Article | None:
     paragraphs = to_paragraphs("\n".join(i.line.text for i in body))
     title = " ".join(i.line.text.strip() for i in heading) if heading else None
     if title is None:
-        paragraphs = [p for p in paragraphs]
         while paragraphs and _MASTHEAD.search(paragraphs[0]) and len(paragraphs[0]) <= MAX_MASTHEAD_CHARS:
             paragraphs.pop(0)
         title_parts = []
@@ -109,19 +144,40 @@ def _make_article(seq: int, heading: list[_Item] | None, body: list[_Item], issu
     if not text.strip() and not title:
         return None
     members = [i for i in (heading or []) + body if i.line.text.strip()]
-    mention = dates.article_date(text, issue_date=issue_date)
-    byline = people.find_byline(text)
-    return Article(
+    article = Article(
         seq=seq,
         title=title,
         body=text,
         page_start=min(i.page for i in members),
         page_end=max(i.page for i in members),
-        published_date=mention.start if mention else None,
-        date_text=mention.text if mention else None,
-        location=places.find_venue(text),
-        authors=list(byline.names) if byline else [],
     )
+    _attach_date(article, text, issue_date, issue_precision)
+    venue = places.find_venue_evidence(text)
+    if venue:
+        article.location, article.location_span, article.location_confidence = venue.value, venue.span, venue.confidence
+    article.places = [
+        PlaceRef(p.name, p.role, p.span, p.confidence, p.code_legacy, p.name_legacy, p.code_2025, p.name_2025)
+        for p in places.article_places(text)
+    ]
+    credits = people.find_credits(text)
+    article.people = [
+        PersonRef(c.name, c.role, c.contribution, c.title, c.kind, c.affiliation, c.span, c.confidence) for c in credits
+    ]
+    article.authors = people.authors(credits)
+    return article
+
+
+def _attach_date(article: Article, text: str, issue_date, issue_precision) -> None:
+    """The date the text states for the article; else the issue's date, marked as such."""
+    mention = dates.article_date(text, issue_date=issue_date, issue_precision=issue_precision)
+    if mention is not None:
+        article.published_date, article.date_end = mention.start, mention.end
+        article.date_text, article.date_span = mention.text, mention.span
+        article.date_precision, article.date_confidence = mention.precision, mention.confidence
+        article.date_source = "text+issue_year" if mention.year_from_issue else "text"
+    elif issue_date is not None:
+        article.published_date, article.date_precision = issue_date, issue_precision
+        article.date_source, article.date_confidence = "issue", 0.5
 
 
 def _is_upper(text: str) -> bool:

@@ -32,6 +32,16 @@ Conventions and limits:
 * Impossible dates (31/2/2014) are skipped; so are numbers that continue into other numbers
   (phone numbers), document numbers (``Số 12/2014/NĐ-CP``, ``01/05/2014/QĐ``) and numbers after
   ``số``, ``lần thứ``, ``trang``, ``điện thoại`` ….
+
+Partial dates and the issue date: :func:`find_partial_dates` lists dates stated without a
+year (``Sáng 22/5``, ``ngày 22 tháng 5``, ``từ 19 - 21/5``, ``tháng 5``), completed with the
+year of the issue they were printed in (``year_from_issue=True``; a date more than six months
+after the issue date is put in the year before: an issue of January 2015 reporting "ngày
+28/12" means 28/12/2014). :func:`article_date` uses them only when given the issue date.
+
+Evidence: every mention carries a ``confidence`` (0–1). From :func:`find_dates` it says how
+surely the words are a date (a full day 0.95 … a bare "năm 2014" 0.8, lunar 0.7); from
+:func:`article_date` it says how surely the mention dates the article (see there).
 """
 
 from __future__ import annotations
@@ -39,12 +49,13 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
 
 __all__ = [
     "DateMention",
     "find_dates",
+    "find_partial_dates",
     "article_date",
     # text layout helpers, shared with pipelines.core.places
     "paragraph_spans",
@@ -70,6 +81,14 @@ class DateMention:
     text: str  # the source words exactly as in the text, e.g. "Ngày 22/ 5/ 2014"
     span: tuple[int, int]  # character offsets in the input
     lunar: bool = False  # 'âm lịch', 'Rằm tháng Giêng' …: numbers are lunar, not converted
+    confidence: float = 1.0  # 0–1: that these words are a date (find_dates) or date the article (article_date)
+    year_from_issue: bool = False  # the text gives no year: it is the issue date's (find_partial_dates)
+
+
+# How surely each kind of expression is a date (find_dates): a full day is unmistakable; a
+# bare year ("năm 2014") is more often context; lunar numbers are not solar dates.
+_RECOGNITION_CONFIDENCE = {"day": 0.95, "month": 0.9, "quarter": 0.9, "year": 0.8}
+_LUNAR_CONFIDENCE = 0.7
 
 
 # ---------------------------------------------------------------------------
@@ -195,7 +214,8 @@ def _mention(
         return None
     if end is not None and end <= start:
         return None
-    return DateMention(start, end, precision, text[s:e], (s, e), lunar)
+    confidence = _LUNAR_CONFIDENCE if lunar else _RECOGNITION_CONFIDENCE[precision]
+    return DateMention(start, end, precision, text[s:e], (s, e), lunar, confidence)
 
 
 def _bare_range_ok(m: re.Match[str]) -> bool:
@@ -331,7 +351,7 @@ def _with_lunar_suffix(text: str, mention: DateMention) -> DateMention:
     if suffix is None:
         return mention
     s, e = mention.span[0], suffix.end()
-    return DateMention(mention.start, mention.end, mention.precision, text[s:e], (s, e), True)
+    return replace(mention, text=text[s:e], span=(s, e), lunar=True, confidence=_LUNAR_CONFIDENCE)
 
 
 def _candidates(text: str) -> Iterator[DateMention]:
@@ -365,6 +385,120 @@ def _longest_first(candidates: Iterable[DateMention]) -> list[DateMention]:
 def find_dates(text: str) -> list[DateMention]:
     """All date expressions in ``text``, in order of appearance (see the module docstring)."""
     return _longest_first(_candidates(text))
+
+
+# ---------------------------------------------------------------------------
+# find_partial_dates: dates without a year, completed from the issue date
+# ---------------------------------------------------------------------------
+
+# Words that make a yearless "22/5" a day: a time of day, "ngày", "mùng", a weekday.
+_PARTIAL_CUE = (
+    rf"(?:(?<!\w)(?:sáng|chiều|tối|trưa|đêm|hôm|vào)(?:\s+ngày)?(?:\s+(?:mùng|mồng))?\s+"
+    rf"|(?<!\w){_WEEKDAY}\s*,?\s*(?:ngày\s+)?(?:(?:mùng|mồng)\s+)?"
+    rf"|(?<!\w)ngày\s+(?:(?:mùng|mồng)\s+)?|(?<!\w)(?:mùng|mồng)\s+)"
+)
+_DAY = r"(?<![0-9])(?P<d2>[0-9]{1,2})"
+_MONTH_NUMBER = r"(?P<m2>[0-9]{1,2})(?![0-9])"
+# "từ 19/5 đến 21/5", "ngày 28/9 – 2/10"
+_PARTIAL_RANGE_DM = _compile(
+    rf"{_FROM}{_PARTIAL_CUE}(?<![0-9])(?P<d1>[0-9]{{1,2}}){_WS}/{_WS}(?P<m1>[0-9]{{1,2}})"
+    rf"{_TO}(?:ngày\s+)?{_DAY}{_WS}/{_WS}{_MONTH_NUMBER}"
+)
+# "từ ngày 19 đến 21/5", "ngày 19-21/5"
+_PARTIAL_RANGE_D = _compile(
+    rf"{_FROM}{_PARTIAL_CUE}(?<![0-9])(?P<d1>[0-9]{{1,2}}){_TO}(?:ngày\s+)?{_DAY}{_WS}[/.]{_WS}{_MONTH_NUMBER}"
+)
+# "Sáng 22/5", "ngày 22-5", "Thứ Năm, 22.5"
+_PARTIAL_DM = _compile(rf"{_PARTIAL_CUE}{_DAY}{_WS}[/.\-]{_WS}{_MONTH_NUMBER}")
+# "ngày 22 tháng 5", "ngày 19-20 tháng 5"
+_PARTIAL_WORDS = _compile(rf"{_PARTIAL_CUE}(?:(?P<d1>[0-9]{{1,2}}){_TO})?{_DAY}\s+tháng\s+{_MONTH_NUMBER}")
+# "tháng 5" (not "22 tháng 5", not "5 tháng": a duration)
+_PARTIAL_MONTH = _compile(rf"(?<![0-9]\s)(?<!\w)tháng\s+{_MONTH_NUMBER}")
+# After a partial date: a year after all (find_dates' business), or a number going on.
+_YEAR_FOLLOWS = _compile(r"[0-9]|\s{0,3}[/.\-]\s{0,3}[0-9]|\s*,?\s*năm\s+[0-9]|\s?/\s?[^\W\d_]")
+# "tháng 5 năm ngoái" (last year) moves the completed year back by one.
+_LAST_YEAR_FOLLOWS = _compile(r"\s*,?\s*năm\s+(?:ngoái|trước)(?!\w)")
+# A completed date more than this after the issue date belongs to the year before.
+_MAX_DAYS_AHEAD_OF_ISSUE = 183
+_PARTIAL_CONFIDENCE = {"day": 0.8, "month": 0.6}
+
+
+def _period_end(date: dt.date, precision: str | None) -> dt.date:
+    """The last day of the period that starts on ``date`` ("month" of 2015-06-01: 2015-06-30)."""
+    months = {"month": 1, "quarter": 3, "year": 12}.get(precision or "day")
+    if months is None:
+        return date
+    month_index = date.month - 1 + months
+    return dt.date(date.year + month_index // 12, month_index % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def _complete(issue_end: dt.date, month: str, day: str | int = 1, back: int = 0) -> dt.date | None:
+    """``day``/``month`` in the issue's year, or the year before when that is too far ahead
+    of the end of the issue's period."""
+    date = _date(issue_end.year - back, month, day)
+    if date is not None and (date - issue_end).days > _MAX_DAYS_AHEAD_OF_ISSUE:
+        date = _date(issue_end.year - back - 1, month, day)
+    return date
+
+
+def _partial(text: str, m: re.Match[str], issue_end: dt.date, precision: str) -> DateMention | None:
+    """The mention of a yearless match completed with the issue's year, or None."""
+    if _YEAR_FOLLOWS.match(text, m.end()):
+        return None
+    back = 1 if _LAST_YEAR_FOLLOWS.match(text, m.end()) else 0
+    groups = m.groupdict()
+    end = _complete(issue_end, groups["m2"], groups.get("d2") or 1, back)
+    if end is None:
+        return None
+    start = None
+    if groups.get("d1"):
+        start = _date(end.year, groups.get("m1") or end.month, groups["d1"])
+        if start is not None and start > end:
+            start = _date(end.year - 1, groups.get("m1") or end.month, groups["d1"])
+        if start is None or start >= end:
+            return None
+    elif precision == "day" and groups.get("lead"):
+        return None  # "từ 22/5" alone: a "since", kept out like "từ năm 1990"
+    first = start or end
+    s = m.start() if start is not None else m.start() + len(groups.get("lead") or "")
+    return DateMention(
+        first, end if start is not None else None, precision, text[s : m.end()], (s, m.end()),
+        confidence=_PARTIAL_CONFIDENCE[precision], year_from_issue=True,
+    )
+
+
+# Each partial pattern and the precision of its dates.
+_PARTIAL_PATTERNS = (
+    (_PARTIAL_RANGE_DM, "day"),
+    (_PARTIAL_RANGE_D, "day"),
+    (_PARTIAL_DM, "day"),
+    (_PARTIAL_WORDS, "day"),
+    (_PARTIAL_MONTH, "month"),
+)
+
+
+def find_partial_dates(text: str, issue_date: dt.date, issue_precision: str | None = None) -> list[DateMention]:
+    """Dates the text states without a year ("Sáng 22/5", "ngày 22 tháng 5", "tháng 5"),
+    completed with ``issue_date``'s year and flagged ``year_from_issue``; in order of
+    appearance, never overlapping a full date of :func:`find_dates` (see the module doc).
+
+    ``issue_precision`` ('day', 'month', 'quarter', 'year'; default 'day') is that of the
+    issue date: a date is "too far ahead" when it lies more than six months after the end of
+    the issue's period (an issue dated only "2013" covers the whole year).
+    """
+    issue_end = _period_end(issue_date, issue_precision)
+    full = [m.span for m in find_dates(text)]
+    candidates = []
+    for pattern, precision in _PARTIAL_PATTERNS:
+        pos = 0
+        while (match := pattern.search(text, pos)) is not None:
+            mention = _partial(text, match, issue_end, precision)
+            pos = match.start() + 1
+            if mention is None or any(s < mention.span[1] and mention.span[0] < e for s, e in full):
+                continue
+            candidates.append(mention)
+            pos = match.end()
+    return _longest_first(candidates)
 
 
 # ---------------------------------------------------------------------------
@@ -491,6 +625,12 @@ _NOT_EVENT_BEFORE = _compile(
     r"(?<!\w)(?:thành\s+lập|ra\s+đời|sinh|mất|qua\s+đời|từ|kể\s+từ|trước|sau|cho\s+đến|đến|tới|"
     r"hạn|hồi|vào\s+những)(?:\s+(?:vào|từ|ngày|khoảng|cuối|đầu|giữa|trong|hết))*\s*[,:]?\s*$"
 )
+# A document's number right before a date: the date is the document's, not the event's
+# ("Quyết định số 1862/QĐ-UBND ngày 20/4/2013", "Nghị định 02/2009/NĐ-CP ngày 6/1/2009").
+_DOCUMENT_BEFORE = _compile(
+    r"(?:[0-9]+(?:/[0-9]{2,4})?/[^\W\d_][\w\-]*|(?<!\w)(?:số|quyết\s+định|nghị\s+định|thông\s+tư|"
+    r"chỉ\s+thị|công\s+văn|luật|kế\s+hoạch)\s+(?:số\s+)?[0-9][\w/\-.]*)\s*,?\s*$"
+)
 # Words earlier in the same sentence that put it in the past: "Trước đây, năm 2010 …".
 _PAST_SENTENCE = _compile(r"(?<!\w)(?:trước\s+đây|cách\s+đây|hồi\s+đó|năm\s+xưa|thuở|khi\s+ấy|lúc\s+đó)(?!\w)")
 # A dateline's place before the date: "Hà Nội, ", "TP. Hồ Chí Minh, ".
@@ -515,6 +655,8 @@ def _is_reported_history(text: str, mention: DateMention, sentences: list[tuple[
     s = mention.span[0]
     sentence_start = _sentence_start(sentences, s)
     if _NOT_EVENT_BEFORE.search(text, max(sentence_start, s - 40), s):
+        return True
+    if _DOCUMENT_BEFORE.search(text, max(sentence_start, s - 40), s):
         return True
     return _PAST_SENTENCE.search(text, max(sentence_start, s - 120), s) is not None
 
@@ -542,7 +684,21 @@ def _inside(mention: DateMention, span: tuple[int, int]) -> bool:
     return span[0] <= mention.span[0] and mention.span[1] <= span[1]
 
 
-def article_date(body: str, issue_date: dt.date | None = None) -> DateMention | None:
+# How surely the chosen mention dates the article, by the rule that chose it (article_date).
+_CHOICE_CONFIDENCE = {
+    "day_in_opening_sentence": 0.95,
+    "dateline": 0.85,
+    "day_in_opening_paragraph": 0.8,
+    "month_in_opening_paragraph": 0.7,
+    "year_in_opening_sentence": 0.5,
+}
+# A date whose year was taken from the issue date is less sure by this factor.
+_FROM_ISSUE_FACTOR = 0.8
+
+
+def article_date(
+    body: str, issue_date: dt.date | None = None, issue_precision: str | None = None
+) -> DateMention | None:
     """The date of the article, or None when the body does not state one.
 
     In order of preference:
@@ -558,14 +714,24 @@ def article_date(body: str, issue_date: dt.date | None = None) -> DateMention | 
     30/6/2014", "đến năm 2020"), and, when ``issue_date`` is given, dates more than three
     years before it or more than a year after it.
 
-    ``issue_date`` is only used for that plausibility check: it is never returned. When
-    nothing in the body qualifies the answer is None, and the caller decides whether to fall
-    back to the issue's date (that fallback is then visibly the issue's, not the article's).
+    With ``issue_date``, dates stated without a year ("Sáng 22/5, …", "Trong tháng 5, …")
+    compete too, completed with the issue's year (see :func:`find_partial_dates`): precision
+    kept, ``year_from_issue=True``; ``issue_precision`` is the issue date's precision (the
+    masthead's: an issue dated "Số 4/2013" covers all of 2013). The issue date itself is never returned: when nothing in
+    the body qualifies the answer is None, and the caller decides whether to fall back to the
+    issue's date (that fallback is then visibly the issue's, not the article's).
+
+    The returned mention's ``confidence`` is that of the rule that chose it (0.95 for a day in
+    the opening sentence … 0.5 for a bare year), times 0.8 when its year came from the issue.
     """
     sentences = _all_sentence_spans(body)
+    mentions = find_dates(body)
+    if issue_date is not None:
+        partial = find_partial_dates(body, issue_date, issue_precision)
+        mentions = sorted(mentions + partial, key=lambda m: m.span)
     mentions = [
         m
-        for m in find_dates(body)
+        for m in mentions
         if not m.lunar and _near_issue(m, issue_date) and not _is_reported_history(body, m, sentences)
     ]
     if not mentions:
@@ -573,14 +739,15 @@ def article_date(body: str, issue_date: dt.date | None = None) -> DateMention | 
     sentence, paragraph = opening_spans(body)
     days = [m for m in mentions if m.precision == "day"]
     choices = (
-        (m for m in days if _inside(m, sentence)),
-        (m for m in days if _inside(m, paragraph)),
-        (m for m in days if _is_dateline(body, m)),
-        (m for m in mentions if m.precision in ("month", "quarter") and _inside(m, paragraph)),
-        (m for m in mentions if m.precision == "year" and _inside(m, sentence)),
+        ("day_in_opening_sentence", (m for m in days if _inside(m, sentence))),
+        ("day_in_opening_paragraph", (m for m in days if _inside(m, paragraph))),
+        ("dateline", (m for m in days if _is_dateline(body, m))),
+        ("month_in_opening_paragraph", (m for m in mentions if m.precision in ("month", "quarter") and _inside(m, paragraph))),
+        ("year_in_opening_sentence", (m for m in mentions if m.precision == "year" and _inside(m, sentence))),
     )
-    for choice in choices:
+    for rule, choice in choices:
         found = next(choice, None)
         if found is not None:
-            return found
+            confidence = _CHOICE_CONFIDENCE[rule] * (_FROM_ISSUE_FACTOR if found.year_from_issue else 1.0)
+            return replace(found, confidence=round(confidence, 3))
     return None

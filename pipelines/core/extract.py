@@ -19,7 +19,12 @@ from pipelines.core.ocr import OcrError, engine_name, ocr_image
 from pipelines.core.pdf import PdfError, open_pdfium, render_page, text_layer_pages
 from pipelines.core.routing import OCR, route_pdf_page
 from pipelines.core.textfile import NotTextError, decode_text
+from pipelines.core.masthead import find_masthead
+from pipelines.core.vietnamese.encodings import as_text_layer
+from pipelines.core.vietnamese.lines import repair_lines
 from pipelines.core.vietnamese.normalize import normalize_text, to_paragraphs
+from pipelines.core.vietnamese.quality import text_quality
+from pipelines.core.vietnamese.tones import canonical_tones
 
 IMAGE_TYPES = {"image/tiff", "image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp"}
 
@@ -78,12 +83,38 @@ def _finish(result: Extraction) -> Extraction:
         result.error = f"{len(failed)} of {len(result.pages)} pages could not be read: " + "; ".join(
             f"page {p.page_number}: {p.error}" for p in failed[:3]
         )
+    flag_outlier_pages(result.pages)
     try:
-        result.articles = article_builder.build_articles(result.pages)
+        masthead = find_masthead("\n".join(ln.text for ln in _first_lines(result.pages)))
+        if masthead:
+            result.masthead, result.issue_number = masthead.text, masthead.issue_number
+            result.issue_date, result.issue_date_precision = masthead.issue_date, masthead.precision
+        result.articles = article_builder.build_articles(result.pages, result.issue_date, result.issue_date_precision)
     except Exception as exc:  # keep the pages even if segmentation has a bug
         result.status = "partial"
         result.error = f"article segmentation failed: {type(exc).__name__}: {exc}"
     return result
+
+
+def _first_lines(pages: list[Page], count: int = 12) -> list[Line]:
+    for page in pages:
+        lines = [ln for ln in page.lines if ln.text.strip()]
+        if lines:
+            return lines[:count]
+    return []
+
+
+def flag_outlier_pages(pages: list[Page], gap: float = 0.3) -> None:
+    """Flag an OCR page whose quality score is far below its document's other pages: a page
+    Tesseract misread (upside down, a photo, a damaged scan) while its neighbours read well."""
+    scored = [p for p in pages if p.method == "ocr" and p.quality is not None and p.text.strip()]
+    if len(scored) < 3:
+        return
+    for page in scored:
+        others = sorted(p.quality for p in scored if p is not page)
+        median = others[len(others) // 2]
+        if page.quality < median - gap:
+            page.flags = f"OCR quality {page.quality:.2f} far below the other pages' median {median:.2f}"
 
 
 def _failed(result: Extraction, reason: str) -> Extraction:
@@ -99,11 +130,16 @@ def read_pdf(path: Path, options: ReadOptions) -> list[Page]:
     with PageQueue(options.ocr_threads) as queue:
         try:
             for layer in text_layer_pages(path):
-                route = route_pdf_page(layer, options)
+                original = layer.text
+                layer.lines, legacy, changes = repair_lines(layer.lines)
+                route = route_pdf_page(layer, options, score=vietnamese_quality)
                 chars = layer.visible_chars if not layer.error else None
                 if route.method != OCR:
-                    page = _page_from_lines(layer.page_number, "text", layer.lines, layer.engine, route.reason)
+                    method = f"legacy-{legacy}" if legacy else "text"
+                    reason = route.reason + (f"; {legacy.upper()} legacy encoding converted" if legacy else "")
+                    page = _page_from_lines(layer.page_number, method, layer.lines, layer.engine, reason)
                     page.text_layer_chars, page.quality = chars, route.quality
+                    page.original_text = original if changes else None
                     queue.done(page)
                     continue
                 if renderer is None:
@@ -165,9 +201,15 @@ class PageQueue:
 
 
 def read_text(path: Path) -> Page:
-    text, encoding = decode_text(path.read_bytes())
+    data = path.read_bytes()
+    text, encoding = decode_text(data)
     lines = [Line(text=line) for line in normalize_text(text).split("\n")]
-    return _page_from_lines(1, "text", lines, f"plain text ({encoding})", f"text file ({encoding})")
+    legacy = encoding in ("tcvn3", "vni")
+    page = _page_from_lines(1, f"legacy-{encoding}" if legacy else "text", lines, f"plain text ({encoding})", f"text file ({encoding})")
+    if legacy:
+        page.original_text = as_text_layer(data)
+    page.quality = round(vietnamese_quality(page.text), 3)
+    return page
 
 
 def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_chars: int | None) -> Page:
@@ -190,14 +232,15 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
         return page
     finally:
         image.close()
-    text = normalize_text(ocr.text)
-    lines = [Line(text=normalize_text(line.text)) for line in ocr.lines]
+    text = canonical_tones(normalize_text(ocr.text))
+    lines = [Line(text=canonical_tones(normalize_text(line.text))) for line in ocr.lines]
     return Page(
         page_number=number,
         method="ocr",
         text="\n\n".join(to_paragraphs(text)),
         lines=lines,
         confidence=ocr.confidence,
+        quality=round(vietnamese_quality(text), 3),
         engine=engine,
         reason=reason,
         text_layer_chars=text_layer_chars,
@@ -240,8 +283,17 @@ def is_blank(image, dark: int = 128, share: float = 0.0001) -> bool:
     return sum(histogram[:dark]) <= share * grey.width * grey.height
 
 
+def vietnamese_quality(text: str) -> float:
+    """Share of tokens that are valid Vietnamese syllables or known foreign tokens (0–1)."""
+    return text_quality(text).score if text.strip() else 1.0
+
+
 def _page_from_lines(number: int, method: str, lines: list[Line], engine: str, reason: str) -> Page:
-    lines = [Line(text=normalize_text(ln.text), size=ln.size, bold=ln.bold, top=ln.top) for ln in lines]
+    """NFC, tone marks in the canonical place, lines re-joined into paragraphs."""
+    lines = [
+        Line(text=canonical_tones(normalize_text(ln.text)), size=ln.size, bold=ln.bold, top=ln.top, font=ln.font)
+        for ln in lines
+    ]
     text = "\n\n".join(to_paragraphs("\n".join(ln.text for ln in lines)))
     if not text.strip():
         method = "empty"

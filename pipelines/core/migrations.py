@@ -6,7 +6,7 @@ schema.sql (CREATE TABLE IF NOT EXISTS), so a version lists only changes to exis
 Rows are never dropped: columns are added, never renamed or removed.
 """
 
-LATEST = 3
+LATEST = 4
 
 UPGRADES: dict[int, list[str]] = {
     # 2: page routing recorded as data (scan path), OCR words (new table ocr_words).
@@ -18,4 +18,23 @@ UPGRADES: dict[int, list[str]] = {
     ],
     # 3: search tables (new; filled from the existing articles by warehouse.ensure_schema).
     3: [],
+    # 4: legacy-encoding repair kept auditable, mastheads, article evidence; article_places and
+    #    article_people are new tables.
+    4: [
+        "ALTER TABLE pages ADD COLUMN IF NOT EXISTS original_text VARCHAR",
+        "ALTER TABLE pages ADD COLUMN IF NOT EXISTS flags VARCHAR",
+        "ALTER TABLE documents ADD COLUMN IF NOT EXISTS masthead VARCHAR",
+        "ALTER TABLE documents ADD COLUMN IF NOT EXISTS issue_number VARCHAR",
+        "ALTER TABLE documents ADD COLUMN IF NOT EXISTS issue_date DATE",
+        "ALTER TABLE documents ADD COLUMN IF NOT EXISTS issue_date_precision VARCHAR",
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS date_end DATE",
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS date_precision VARCHAR",
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS date_source VARCHAR",
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS date_confidence DOUBLE",
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS date_span_start INTEGER",
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS date_span_end INTEGER",
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS location_confidence DOUBLE",
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS location_span_start INTEGER",
+        "ALTER TABLE articles ADD COLUMN IF NOT EXISTS location_span_end INTEGER",
+    ],
 }

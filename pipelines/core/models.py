@@ -24,6 +24,7 @@ class Line:
     size: float | None = None
     bold: bool | None = None
     top: float | None = None
+    font: str | None = None  # the line's main font, without its subset prefix (a legacy-encoding hint)
 
 
 @dataclass
@@ -54,11 +55,41 @@ class Page:
     quality: float | None = None  # text-quality score 0–1 of the text kept
     cleanup: str | None = None  # image clean-up steps applied before OCR
     dpi: int | None = None  # resolution of the image OCR read
+    original_text: str | None = None  # the text as extracted, when a repair changed it
+    flags: str | None = None  # warnings for a reviewer, e.g. quality far below the neighbouring pages
     words: list[Word] = field(default_factory=list)  # OCR words, boxes and confidences
 
     @property
     def char_count(self) -> int:
         return len(self.text)
+
+
+@dataclass
+class PlaceRef:
+    """A place an article names: its venue or a province it mentions, with both systems' codes."""
+
+    name: str
+    role: str  # 'venue' | 'mentioned'
+    span: tuple[int, int] | None = None  # offsets in the article body
+    confidence: float | None = None
+    province_code_legacy: str | None = None
+    province_name_legacy: str | None = None
+    province_code_2025: str | None = None
+    province_name_2025: str | None = None
+
+
+@dataclass
+class PersonRef:
+    """A credited person or organization: author, photographer or cited source."""
+
+    name: str
+    role: str  # 'author' | 'photo' | 'source'
+    contribution: str | None = None  # e.g. 'text+photo' for "Tin, ảnh:"
+    title: str | None = None  # academic or professional title, e.g. 'TS.'
+    kind: str | None = None  # 'person' | 'organization'
+    affiliation: str | None = None
+    span: tuple[int, int] | None = None
+    confidence: float | None = None
 
 
 @dataclass
@@ -72,6 +103,15 @@ class Article:
     date_text: str | None = None
     location: str | None = None
     authors: list[str] = field(default_factory=list)
+    date_end: dt.date | None = None
+    date_precision: str | None = None  # 'day' | 'month' | 'quarter' | 'year'
+    date_source: str | None = None  # 'text' | 'text+issue_year' | 'issue'
+    date_confidence: float | None = None
+    date_span: tuple[int, int] | None = None
+    location_confidence: float | None = None
+    location_span: tuple[int, int] | None = None
+    places: list[PlaceRef] = field(default_factory=list)
+    people: list[PersonRef] = field(default_factory=list)
 
 
 @dataclass
@@ -84,6 +124,10 @@ class Extraction:
     error: str | None = None
     pages: list[Page] = field(default_factory=list)
     articles: list[Article] = field(default_factory=list)
+    masthead: str | None = None
+    issue_number: str | None = None
+    issue_date: dt.date | None = None
+    issue_date_precision: str | None = None
 
     @property
     def page_count(self) -> int:
@@ -109,7 +153,16 @@ def extraction_from_json(data: dict) -> Extraction:
     articles = []
     for a in data["articles"]:
         a = dict(a)
-        if a.get("published_date"):
-            a["published_date"] = dt.date.fromisoformat(a["published_date"])
+        for key in ("published_date", "date_end"):
+            if a.get(key):
+                a[key] = dt.date.fromisoformat(a[key])
+        for key in ("date_span", "location_span"):
+            if a.get(key):
+                a[key] = tuple(a[key])
+        a["places"] = [PlaceRef(**{**p, "span": tuple(p["span"]) if p.get("span") else None}) for p in a.get("places", [])]
+        a["people"] = [PersonRef(**{**p, "span": tuple(p["span"]) if p.get("span") else None}) for p in a.get("people", [])]
         articles.append(Article(**a))
+    data = dict(data)
+    if data.get("issue_date"):
+        data["issue_date"] = dt.date.fromisoformat(data["issue_date"])
     return Extraction(**{**data, "pages": pages, "articles": articles})

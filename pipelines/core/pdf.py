@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import statistics
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,9 +119,12 @@ def _plumber_page(page, number: int) -> TextLayerPage:
         if not raw["text"].strip():
             continue
         sizes = [float(c["size"]) for c in chars] or [0.0]
+        fonts = Counter(font_name(c.get("fontname")) for c in chars)
+        font = fonts.most_common(1)[0][0] if fonts else None
         bold = bool(chars) and sum(bool(_BOLD.search(font_name(c.get("fontname")))) for c in chars) > len(chars) / 2
         lines.append(
-            Line(text=raw["text"], size=round(statistics.median(sizes), 2), bold=bold, top=round(float(raw["top"]), 2))
+            Line(text=raw["text"], size=round(statistics.median(sizes), 2), bold=bold, top=round(float(raw["top"]), 2),
+                 font=font)
         )
     lines = _mark_paragraph_gaps(lines)
     area = float(page.width * page.height) or 1.0

@@ -26,7 +26,11 @@ CREATE TABLE IF NOT EXISTS documents (
     status           VARCHAR NOT NULL CHECK (status IN ('ok', 'partial', 'failed')),
     error            VARCHAR,              -- why it failed or is partial, for a person to read
     ingested_at      TIMESTAMP NOT NULL,   -- UTC
-    pipeline_version VARCHAR NOT NULL
+    pipeline_version VARCHAR NOT NULL,
+    masthead         VARCHAR,              -- the issue's masthead as written, e.g. 'BẢN TIN HỘI THƯ VIỆN VIỆT NAM — Số 2/2014'
+    issue_number     VARCHAR,              -- '2/2014'
+    issue_date       DATE,                 -- first day of the stated period
+    issue_date_precision VARCHAR           -- 'day' | 'month' | 'quarter' | 'year'
 );
 
 CREATE TABLE IF NOT EXISTS pages (
@@ -43,6 +47,8 @@ CREATE TABLE IF NOT EXISTS pages (
     quality     DOUBLE,                    -- text-quality score 0-1 of the text layer, when scored
     cleanup     VARCHAR,                   -- image clean-up steps applied before OCR
     dpi         INTEGER,                   -- resolution of the image OCR read
+    original_text VARCHAR,                 -- the text as extracted when a repair changed it (legacy encodings)
+    flags       VARCHAR,                   -- warnings for a reviewer
     PRIMARY KEY (document_id, page_number)
 );
 
@@ -71,7 +77,46 @@ CREATE TABLE IF NOT EXISTS articles (
     location       VARCHAR,                -- the venue as written
     authors        VARCHAR[],
     page_start     INTEGER,
-    page_end       INTEGER
+    page_end       INTEGER,
+    date_end       DATE,                   -- for ranges
+    date_precision VARCHAR,                -- 'day' | 'month' | 'quarter' | 'year'
+    date_source    VARCHAR,                -- 'text' | 'text+issue_year' | 'issue'
+    date_confidence DOUBLE,
+    date_span_start INTEGER,               -- offsets in body of the words the date came from
+    date_span_end   INTEGER,
+    location_confidence DOUBLE,
+    location_span_start INTEGER,
+    location_span_end   INTEGER
+);
+
+-- Places an article names: its venue and the provinces it mentions, in both systems.
+CREATE TABLE IF NOT EXISTS article_places (
+    article_id  VARCHAR NOT NULL,
+    document_id VARCHAR NOT NULL,
+    name        VARCHAR NOT NULL,          -- as written
+    role        VARCHAR NOT NULL,          -- 'venue' | 'mentioned'
+    span_start  INTEGER,                   -- offsets in articles.body
+    span_end    INTEGER,
+    confidence  DOUBLE,
+    province_code_legacy VARCHAR,          -- the 63-province system (before July 2025)
+    province_name_legacy VARCHAR,
+    province_code_2025   VARCHAR,          -- the 34-province system
+    province_name_2025   VARCHAR
+);
+
+-- People and organizations credited by an article: authors, photographers, cited sources.
+CREATE TABLE IF NOT EXISTS article_people (
+    article_id   VARCHAR NOT NULL,
+    document_id  VARCHAR NOT NULL,
+    name         VARCHAR NOT NULL,
+    role         VARCHAR NOT NULL,         -- 'author' | 'photo' | 'source'
+    contribution VARCHAR,                  -- 'text+photo' for "Tin, ảnh:", …
+    title        VARCHAR,                  -- 'TS.', 'ThS.', …
+    kind         VARCHAR,                  -- 'person' | 'organization'
+    affiliation  VARCHAR,
+    span_start   INTEGER,
+    span_end     INTEGER,
+    confidence   DOUBLE
 );
 
 -- Search rows behind `archive search` (see pipelines/core/search.py): each article's title,

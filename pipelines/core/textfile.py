@@ -6,8 +6,8 @@ Detect, don't guess wrong. In order:
 2. UTF-16 without a byte-order mark, when NUL bytes sit in every other position the way
    mostly-ASCII text (Vietnamese included) looks in UTF-16;
 3. any other NUL byte means binary data;
-4. strict UTF-8;
-5. a legacy Vietnamese encoding (TCVN3, VNI): not detected yet, see
+4. strict UTF-8 (unless it yields C1 control characters, which nobody types);
+5. a legacy Vietnamese encoding (TCVN3, VNI), when its reading is clearly Vietnamese, see
    :func:`_decode_legacy_vietnamese`;
 6. Windows-1258, the Vietnamese Windows code page.
 
@@ -97,15 +97,19 @@ def _decode_utf16_without_bom(data: bytes) -> tuple[str, str] | None:
 
 
 def _decode_legacy_vietnamese(data: bytes) -> tuple[str, str] | None:
-    """(text, encoding) for text in a legacy Vietnamese 8-bit encoding, else None.
+    """(text, 'tcvn3' or 'vni') for text in a legacy Vietnamese 8-bit encoding, else None.
 
-    Hook for later work: TCVN3 (ABC) and VNI files predate Unicode in Vietnam. Their bytes
-    usually also decode as valid Windows-1258 (into wrong letters), so detecting them needs
-    a look at the letters (statistics of Vietnamese syllables), not at byte validity. Until
-    then this returns None and such files decode as Windows-1258, which keeps every byte
+    TCVN3 (ABC) and VNI files predate Unicode in Vietnam. Their bytes usually also decode as
+    valid Windows-1258 (into wrong letters), so detecting them needs a look at the letters,
+    not at byte validity: :func:`pipelines.core.vietnamese.encodings.decode_legacy_bytes`
+    reads the bytes each way and accepts a legacy reading only when it is clearly
+    Vietnamese (mostly valid syllables) and clearly better than the Windows-1258 reading.
+    Anything unclear returns None and decodes as Windows-1258, which keeps every byte
     recoverable (0xAD as U+00AD included; normalize_text keeps it for that reason).
     """
-    return None
+    from pipelines.core.vietnamese.encodings import decode_legacy_bytes
+
+    return decode_legacy_bytes(data)
 
 
 def _decode_windows_1258(data: bytes) -> tuple[str, str]:
@@ -141,7 +145,11 @@ def _decode(data: bytes) -> tuple[str, str]:
     if b"\x00" in data:
         raise NotTextError(_NUL_MESSAGE)
     try:
-        return data.decode("utf-8"), "utf-8"
+        text = data.decode("utf-8")
+        # C1 controls (U+0080–U+009F) are never typed: bytes that decode to them are a
+        # Windows code page that happens to be valid UTF-8 ("Â–" is C2 96 in Windows-1258).
+        if not any("\x80" <= c <= "\x9f" for c in text):
+            return text, "utf-8"
     except UnicodeDecodeError:
         pass
     return _decode_legacy_vietnamese(data) or _decode_windows_1258(data)
@@ -151,13 +159,15 @@ def decode_text(data: bytes) -> tuple[str, str]:
     """(text, encoding) of the bytes of a text file; NotTextError if they are not text.
 
     ``encoding`` is one of 'utf-8', 'utf-8-sig', 'utf-16-le', 'utf-16-be', 'utf-32-le',
-    'utf-32-be', 'windows-1258' (with a byte-order mark, the mark is not part of the text).
-    The text is NFC-normalized and otherwise unchanged.
+    'utf-32-be', 'tcvn3', 'vni', 'windows-1258' (with a byte-order mark, the mark is not part
+    of the text). The text is NFC-normalized and otherwise unchanged (legacy TCVN3/VNI bytes
+    are converted to the Unicode letters they stand for).
 
     Limits: UTF-16 without a byte-order mark is recognized only for text that is mostly
     ASCII or Latin-1 letters (Vietnamese is); a Windows-1258 file that happens to be valid
-    UTF-8 decodes as UTF-8 (real Vietnamese text practically never is); TCVN3 and VNI decode
-    as Windows-1258 (wrong letters, but every byte kept).
+    UTF-8 decodes as UTF-8 (real Vietnamese text practically never is) unless it holds C1
+    control characters; TCVN3 and VNI are recognized only when their reading is clearly
+    Vietnamese, and otherwise decode as Windows-1258 (wrong letters, but every byte kept).
     """
     data = bytes(data)
     if not data:

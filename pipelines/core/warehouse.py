@@ -109,7 +109,12 @@ def load_document(
     with _transaction(con):
         _delete_document(con, extraction.document_id)
         con.execute(
-            "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            """
+            INSERT INTO documents (document_id, source_path, file_name, media_type, byte_size, page_count, status,
+                                   error, ingested_at, pipeline_version, masthead, issue_number, issue_date,
+                                   issue_date_precision)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
             [
                 extraction.document_id,
                 source_path,
@@ -121,6 +126,10 @@ def load_document(
                 extraction.error,
                 now,
                 pipeline_version,
+                extraction.masthead,
+                extraction.issue_number,
+                extraction.issue_date,
+                extraction.issue_date_precision,
             ],
         )
         document_id = extraction.document_id
@@ -128,7 +137,7 @@ def load_document(
             {"document_id": document_id, "page_number": p.page_number, "method": p.method, "text": p.text,
              "char_count": p.char_count, "confidence": p.confidence, "engine": p.engine, "reason": p.reason,
              "error": p.error, "text_layer_chars": p.text_layer_chars, "quality": p.quality,
-             "cleanup": p.cleanup, "dpi": p.dpi}
+             "cleanup": p.cleanup, "dpi": p.dpi, "original_text": p.original_text, "flags": p.flags}
             for p in extraction.pages
         ))
         _bulk_insert(con, "ocr_words", WORD_COLUMNS, (
@@ -138,20 +147,45 @@ def load_document(
             for n, w in enumerate(p.words, start=1)
         ))
         _insert_search_rows(con, document_id, extraction.articles)
-        _bulk_insert(con, "articles", ARTICLE_COLUMNS, (
-            {"article_id": f"{document_id}-{a.seq}", "document_id": document_id, "seq": a.seq, "title": a.title,
-             "body": a.body, "published_date": a.published_date.isoformat() if a.published_date else None,
-             "date_text": a.date_text, "location": a.location, "authors": a.authors,
-             "page_start": a.page_start, "page_end": a.page_end}
-            for a in extraction.articles
+        _bulk_insert(con, "articles", ARTICLE_COLUMNS, (_article_row(document_id, a) for a in extraction.articles))
+        _bulk_insert(con, "article_places", PLACE_COLUMNS, (
+            {"article_id": f"{document_id}-{a.seq}", "document_id": document_id, "name": p.name, "role": p.role,
+             "span_start": _at(p.span, 0), "span_end": _at(p.span, 1), "confidence": p.confidence,
+             "province_code_legacy": p.province_code_legacy, "province_name_legacy": p.province_name_legacy,
+             "province_code_2025": p.province_code_2025, "province_name_2025": p.province_name_2025}
+            for a in extraction.articles for p in a.places
+        ))
+        _bulk_insert(con, "article_people", PEOPLE_COLUMNS, (
+            {"article_id": f"{document_id}-{a.seq}", "document_id": document_id, "name": p.name, "role": p.role,
+             "contribution": p.contribution, "title": p.title, "kind": p.kind, "affiliation": p.affiliation,
+             "span_start": _at(p.span, 0), "span_end": _at(p.span, 1), "confidence": p.confidence}
+            for a in extraction.articles for p in a.people
         ))
         _upsert_files(con, list(file_rows), now)
+
+
+def _at(span, index: int):
+    return span[index] if span else None
+
+
+def _article_row(document_id: str, a) -> dict:
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return {
+        "article_id": f"{document_id}-{a.seq}", "document_id": document_id, "seq": a.seq, "title": a.title,
+        "body": a.body, "published_date": iso(a.published_date), "date_text": a.date_text, "location": a.location,
+        "authors": a.authors, "page_start": a.page_start, "page_end": a.page_end, "date_end": iso(a.date_end),
+        "date_precision": a.date_precision, "date_source": a.date_source, "date_confidence": a.date_confidence,
+        "date_span_start": _at(a.date_span, 0), "date_span_end": _at(a.date_span, 1),
+        "location_confidence": a.location_confidence,
+        "location_span_start": _at(a.location_span, 0), "location_span_end": _at(a.location_span, 1),
+    }
 
 
 PAGE_COLUMNS = {
     "document_id": "VARCHAR", "page_number": "INTEGER", "method": "VARCHAR", "text": "VARCHAR",
     "char_count": "INTEGER", "confidence": "DOUBLE", "engine": "VARCHAR", "reason": "VARCHAR",
     "error": "VARCHAR", "text_layer_chars": "INTEGER", "quality": "DOUBLE", "cleanup": "VARCHAR", "dpi": "INTEGER",
+    "original_text": "VARCHAR", "flags": "VARCHAR",
 }
 WORD_COLUMNS = {
     "document_id": "VARCHAR", "page_number": "INTEGER", "word_number": "INTEGER", "text": "VARCHAR",
@@ -160,7 +194,20 @@ WORD_COLUMNS = {
 ARTICLE_COLUMNS = {
     "article_id": "VARCHAR", "document_id": "VARCHAR", "seq": "INTEGER", "title": "VARCHAR", "body": "VARCHAR",
     "published_date": "DATE", "date_text": "VARCHAR", "location": "VARCHAR", "authors": "VARCHAR[]",
-    "page_start": "INTEGER", "page_end": "INTEGER",
+    "page_start": "INTEGER", "page_end": "INTEGER", "date_end": "DATE", "date_precision": "VARCHAR",
+    "date_source": "VARCHAR", "date_confidence": "DOUBLE", "date_span_start": "INTEGER", "date_span_end": "INTEGER",
+    "location_confidence": "DOUBLE", "location_span_start": "INTEGER", "location_span_end": "INTEGER",
+}
+PLACE_COLUMNS = {
+    "article_id": "VARCHAR", "document_id": "VARCHAR", "name": "VARCHAR", "role": "VARCHAR",
+    "span_start": "INTEGER", "span_end": "INTEGER", "confidence": "DOUBLE",
+    "province_code_legacy": "VARCHAR", "province_name_legacy": "VARCHAR",
+    "province_code_2025": "VARCHAR", "province_name_2025": "VARCHAR",
+}
+PEOPLE_COLUMNS = {
+    "article_id": "VARCHAR", "document_id": "VARCHAR", "name": "VARCHAR", "role": "VARCHAR",
+    "contribution": "VARCHAR", "title": "VARCHAR", "kind": "VARCHAR", "affiliation": "VARCHAR",
+    "span_start": "INTEGER", "span_end": "INTEGER", "confidence": "DOUBLE",
 }
 
 
@@ -274,7 +321,8 @@ def _transaction(con: duckdb.DuckDBPyConnection):
 
 
 def _delete_document(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
-    for table in ("search_folded", "search_exact", "articles", "ocr_words", "pages", "documents"):
+    for table in ("search_folded", "search_exact", "article_places", "article_people", "articles", "ocr_words",
+                  "pages", "documents"):
         con.execute(f"DELETE FROM {table} WHERE document_id = ?", [document_id])
 
 

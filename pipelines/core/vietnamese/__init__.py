@@ -1,1 +1,1 @@
-"""Vietnamese text: normalization, paragraph reconstruction (legacy encodings come later)."""
+"""Vietnamese text: legacy encodings (TCVN3, VNI, VIQR), NFC and tone marks, paragraphs, quality."""
