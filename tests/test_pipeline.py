@@ -209,3 +209,33 @@ def test_cli_runs_are_in_the_dagster_instance_history(tmp_path, monkeypatch):
         assert runs[0].status == dg.DagsterRunStatus.SUCCESS
         materialized = instance.get_latest_materialization_event(dg.AssetKey("articles"))
         assert materialized is not None
+
+
+@needs_tesseract
+def test_the_seed_credits_and_places_are_resolved_in_both_province_systems(samples_run):
+    folder, warehouse, _, _ = samples_run
+    for name in ("bulletin-2014-05-hoi-nghi-bch.txt", "bulletin-2014-05-hoi-nghi-bch-scan.tif"):
+        path = str(folder / name)
+        people = query(warehouse, """SELECT p.name, p.role, p.contribution FROM article_people p
+                                     JOIN files f USING (document_id) WHERE f.source_path = ?""", [path])
+        assert people == [("Hồng Vân", "author", "text+photo")]
+        places = query(warehouse, """SELECT p.name, p.role, p.province_code_legacy, p.province_name_legacy,
+                                            p.province_code_2025, p.province_name_2025
+                                     FROM article_places p JOIN files f USING (document_id)
+                                     WHERE f.source_path = ? ORDER BY p.role DESC""", [path])
+        assert places[0][:2] == ("Viện Thông tin Khoa học Xã hội", "venue")
+        assert ("tỉnh Quảng Ninh", "mentioned", "22", "Quảng Ninh", "22", "Quảng Ninh") in places  # name as written
+
+
+@needs_tesseract
+def test_analyst_views_flatten_articles_people_places_and_health(samples_run):
+    _, warehouse, _, _ = samples_run
+    rows = query(warehouse, "SELECT file_name, provinces, provinces_2025, authors, date_precision FROM v_articles ORDER BY file_name")
+    assert len(rows) == 4
+    assert all(r[1:] == (["Quảng Ninh"], ["Quảng Ninh"], ["Hồng Vân"], "day") for r in rows)
+    assert query(warehouse, "SELECT name, role, articles FROM v_people") == [("Hồng Vân", "author", 4)]
+    assert query(warehouse, "SELECT province_name_legacy, articles FROM v_places") == [("Quảng Ninh", 4)]
+    health = dict(query(warehouse, "SELECT file_name, methods FROM v_ingestion_health"))
+    assert health["bulletin-2014-05-hoi-nghi-bch-scan.tif"] == ["ocr"]
+    masthead = query(warehouse, "SELECT masthead, issue_number FROM documents WHERE file_name = 'bulletin-2014-05-hoi-nghi-bch.pdf'")
+    assert masthead[0][1] == "2/2014"

@@ -66,6 +66,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
             "upgrade the pipeline (git pull && make setup) before using it"
         )
     if exists and found == migrations.LATEST:
+        _create_views(con)
         return found
     with _transaction(con):
         if exists:
@@ -81,7 +82,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
         )
     if not exists or found < 3:
         refresh_search(con)
+    _create_views(con)
     return found
+
+
+def _create_views(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(resources.files("pipelines.core").joinpath("views.sql").read_text(encoding="utf-8"))
 
 
 def known_files(con: duckdb.DuckDBPyConnection) -> dict[str, KnownFile]:
