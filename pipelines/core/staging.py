@@ -30,15 +30,26 @@ def write_staged(
     file_rows: list[FileRow],
 ) -> Path:
     """Stage one document with every path it was found at, so that loading needs nothing else."""
-    staging_dir.mkdir(parents=True, exist_ok=True)
-    target = stage_path(staging_dir, extraction.document_id)
-    temporary = target.with_suffix(f".{os.getpid()}.tmp")
     payload = {
         "source_path": source_path,
         "byte_size": byte_size,
         "files": [to_jsonable(row) for row in file_rows],
         "extraction": to_jsonable(extraction),
     }
+    return _write(stage_path(staging_dir, extraction.document_id), payload)
+
+
+def write_staged_paths(staging_dir: Path, file_rows: list[FileRow]) -> Path:
+    """Stage paths whose bytes are already in the warehouse: only their files rows load."""
+    import hashlib
+
+    key = hashlib.sha256("\n".join(sorted(r.source_path for r in file_rows)).encode("utf-8", "surrogateescape")).hexdigest()
+    return _write(staging_dir / f"paths-{key[:32]}.json", {"files": [to_jsonable(row) for row in file_rows], "extraction": None})
+
+
+def _write(target: Path, payload: dict) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(f".{os.getpid()}.tmp")
     with open(temporary, "w", encoding="utf-8") as handle:
         json.dump(payload, handle, ensure_ascii=False)
         handle.flush()
@@ -50,8 +61,8 @@ def write_staged(
 @dataclass
 class StagedDocument:
     path: Path
-    extraction: Extraction
-    source_path: str
+    extraction: Extraction | None  # None: only paths of documents already loaded
+    source_path: str | None
     byte_size: int | None
     file_rows: list[FileRow]
 
@@ -64,7 +75,8 @@ def read_staged(path: Path) -> StagedDocument:
                 dt.datetime.fromisoformat(r["modified_at"]) if r["modified_at"] else None)
         for r in payload["files"]
     ]
-    return StagedDocument(path, extraction_from_json(payload["extraction"]), payload["source_path"], payload["byte_size"], rows)
+    extraction = extraction_from_json(payload["extraction"]) if payload["extraction"] else None
+    return StagedDocument(path, extraction, payload.get("source_path"), payload.get("byte_size"), rows)
 
 
 def staged_files(staging_dir: Path) -> list[Path]:

@@ -2,15 +2,14 @@
 
 
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
 from pydantic import Field
 
 from pipelines.config import PIPELINE_VERSION, load_settings
-from pipelines.core import scan, staging, workers
-from pipelines.core.extract import process_document
+from pipelines.core import scan, staging
+from pipelines.core.reading import read_isolated
 from pipelines.core.models import Extraction
 from pipelines.core.warehouse import known_documents, known_files
 from pipelines.defs.resources import Progress, WarehouseResource
@@ -91,33 +90,15 @@ def staged_documents(
         progress.advance(Path(item.source_path).name)
 
     progress.start(len(to_read), "reading")
-    readable = []
-    for item in to_read:
-        if item.error:  # could not even be opened: recorded, not read
-            stage(Extraction(item.document_id, media_type="unknown", status="failed", error=item.error))
-        else:
-            readable.append(item)
-    # Cores not used by parallel documents go to the pages of each document (one Tesseract each).
-    read_options = replace(settings.read, ocr_threads=max(1, settings.workers // max(1, min(settings.workers, len(readable)))))
-    jobs = [
-        (item.document_id, (Path(item.source_path), item.document_id, item.media_type, read_options))
-        for item in readable
-    ]
-    outcomes = workers.run_isolated(
-        process_document,
-        jobs,
-        workers=settings.workers,
-        timeout_s=settings.document_timeout_s,
-        memory_limit_mb=settings.memory_limit_mb,
-    )
     seconds = 0.0
-    for outcome in outcomes:
-        seconds += outcome.seconds
-        if outcome.error:
-            item = by_id[outcome.key]
-            stage(Extraction(item.document_id, media_type=item.media_type or "unknown", status="failed", error=outcome.error))
-        else:
-            stage(outcome.value)
+    for item, extraction, worker_seconds in read_isolated(to_read, settings):
+        seconds += worker_seconds
+        stage(extraction)
+    # Paths whose bytes are already in the warehouse: only their files rows are new.
+    read_ids = {item.document_id for item in to_read}
+    known_paths = [s.file_row() for s in source_files if s.document_id not in read_ids and not s.unchanged]
+    if known_paths:
+        staging.write_staged_paths(warehouse.staging_dir, known_paths)
     progress.finish()
     context.add_output_metadata(
         {

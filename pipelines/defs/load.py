@@ -4,9 +4,9 @@
 import dagster as dg
 
 from pipelines.config import PIPELINE_VERSION
-from pipelines.core import scan, staging
+from pipelines.core import staging
 from pipelines.core import warehouse as wh
-from pipelines.core.publish import publish
+from pipelines.core.publish import publish, published_path
 from pipelines.defs.resources import WarehouseResource
 
 TABLES = {
@@ -19,42 +19,40 @@ TABLES = {
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(name, description=text, deps=["staged_documents", "source_files"], group_name="warehouse", kinds={"duckdb"})
+        dg.AssetSpec(name, description=text, deps=["staged_documents", "document"], group_name="warehouse", kinds={"duckdb"})
         for name, text in TABLES.items()
     ],
     pool="duckdb_writer",
 )
-def warehouse_tables(
-    context: dg.AssetExecutionContext,
-    source_files: list[scan.ScannedFile],
-    staged_documents: list[str],
-    warehouse: WarehouseResource,
-):
-    """Load every staged document (this run's and any a crashed run left), then record the
-    paths of files whose bytes were already known, then publish the analysts' read-only copy.
-    Staging files go once loaded."""
-    loaded = 0
+def warehouse_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Load every staged document and path (this run's, other runs', any a crashed run left),
+    one transaction each, then refresh the search index and publish the analysts' read-only
+    copy. Staging files go once loaded. Runs in a pool of one: DuckDB has a single writer."""
+    loaded = paths = 0
     with warehouse.connect() as con:
         for path in staging.staged_files(warehouse.staging_dir):
             doc = staging.read_staged(path)
-            wh.load_document(
-                con,
-                doc.extraction,
-                source_path=doc.source_path,
-                byte_size=doc.byte_size,
-                pipeline_version=PIPELINE_VERSION,
-                file_rows=doc.file_rows,
-            )
+            if doc.extraction is None:
+                paths += wh.record_files(con, doc.file_rows)
+            else:
+                wh.load_document(
+                    con,
+                    doc.extraction,
+                    source_path=doc.source_path,
+                    byte_size=doc.byte_size,
+                    pipeline_version=PIPELINE_VERSION,
+                    file_rows=doc.file_rows,
+                )
+                loaded += 1
             path.unlink()
-            loaded += 1
-        changed_paths = wh.record_files(con, [s.file_row() for s in source_files])
-        if loaded or changed_paths:
+        if loaded or paths:
             wh.refresh_search(con)
         totals = wh.counts(con)
-        published = publish(con, warehouse.file)
-    context.log.info(f"loaded {loaded} documents; {changed_paths} path rows added or changed; published {published}")
+        if loaded or paths or not published_path(warehouse.file).exists():
+            publish(con, warehouse.file)
+    context.log.info(f"loaded {loaded} documents and {paths} paths")
     for name in TABLES:
         yield dg.MaterializeResult(
             asset_key=name,
-            metadata={"rows": totals[name], "documents_loaded": loaded, "paths_changed": changed_paths},
+            metadata={"rows": totals[name], "documents_loaded": loaded, "paths_recorded": paths},
         )

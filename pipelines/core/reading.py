@@ -1,0 +1,46 @@
+"""Read documents in isolated worker processes, turning every failure into a recorded one.
+
+Shared by the batch asset (many files in one run) and the per-file partitions: a file that
+could not be opened, a worker that crashed, hung or ran out of memory all come back as an
+Extraction with status 'failed' and the reason, never as an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from pipelines.config import Settings
+from pipelines.core import workers
+from pipelines.core.extract import process_document
+from pipelines.core.models import Extraction
+from pipelines.core.scan import ScannedFile
+
+
+def read_isolated(items: list[ScannedFile], settings: Settings) -> Iterator[tuple[ScannedFile, Extraction, float]]:
+    """(file, extraction, worker seconds) for each file, in the order they finish."""
+    by_id = {item.document_id: item for item in items}
+    readable = []
+    for item in items:
+        if item.error:  # could not even be opened: recorded, not read
+            yield item, Extraction(item.document_id, media_type="unknown", status="failed", error=item.error), 0.0
+        else:
+            readable.append(item)
+    # Cores not used by parallel documents go to the pages of each document (one Tesseract each).
+    parallel = max(1, min(settings.workers, len(readable)))
+    options = replace(settings.read, ocr_threads=max(1, settings.workers // parallel))
+    jobs = [(i.document_id, (Path(i.source_path), i.document_id, i.media_type, options)) for i in readable]
+    for outcome in workers.run_isolated(
+        process_document,
+        jobs,
+        workers=settings.workers,
+        timeout_s=settings.document_timeout_s,
+        memory_limit_mb=settings.memory_limit_mb,
+    ):
+        item = by_id[outcome.key]
+        if outcome.error:
+            failed = Extraction(item.document_id, media_type=item.media_type or "unknown", status="failed", error=outcome.error)
+            yield item, failed, outcome.seconds
+        else:
+            yield item, outcome.value, outcome.seconds
