@@ -285,7 +285,9 @@ def ui(
 
 
 def _dagster_env(settings: Settings) -> dict[str, str]:
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    from pipelines.defs.runner import project_instance
+
+    project_instance(settings).dispose()  # creates .dagster/dagster.yaml on first use
     env = dict(os.environ)
     env["DAGSTER_HOME"] = str(settings.dagster_home.resolve())
     env["ARCHIVE_WAREHOUSE"] = str(settings.warehouse_path)

@@ -18,6 +18,10 @@ _INSTANCE_YAML = """\
 # The project's Dagster instance: run history for `archive ingest` and `archive ui`.
 telemetry:
   enabled: false
+# One DuckDB writer at a time: the loader runs in the pool `duckdb_writer`.
+concurrency:
+  pools:
+    default_limit: 1
 """
 
 

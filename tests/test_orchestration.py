@@ -1,0 +1,140 @@
+"""Per-file partitions, the raw/ sensor, the loader, the nightly schedule and the checks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.defs.automation import raw_files_sensor, staged_documents_sensor
+from pipelines.defs.documents import document, key_to_path, path_to_key, quality_result, source_file_partitions
+from pipelines.defs.load import warehouse_tables
+from pipelines.defs.resources import WarehouseResource
+from pipelines.definitions import defs
+from tests.conftest import SAMPLES
+
+TEXT = (SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def raw(tmp_path, monkeypatch):
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    monkeypatch.setenv("ARCHIVE_RAW", str(folder))
+    monkeypatch.delenv("ARCHIVE_WATCH", raising=False)
+    return folder
+
+
+def evaluate(instance, cursor=None):
+    context = dg.build_sensor_context(instance=instance, cursor=cursor)
+    result = raw_files_sensor(context)
+    for request in result.dynamic_partitions_requests or []:
+        if isinstance(request, dg.AddDynamicPartitionsRequest):
+            instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+        else:
+            for key in request.partition_keys:
+                instance.delete_dynamic_partition(request.partitions_def_name, key)
+    return result
+
+
+def test_partition_keys_round_trip_paths_dagster_would_refuse():
+    for path in ["/raw/a b/Thư viện.pdf", "/raw/ghi chú...txt", "/raw/100%.pdf"]:
+        key = path_to_key(path)
+        assert "..." not in key and key_to_path(key) == Path(path)
+
+
+def test_the_sensor_follows_new_unchanged_changed_and_deleted_files(raw):
+    instance = dg.DagsterInstance.ephemeral()
+    (raw / "a.txt").write_text(TEXT, encoding="utf-8")
+    (raw / "b.txt").write_text(TEXT + "\nThêm.", encoding="utf-8")
+
+    first = evaluate(instance)
+    keys = sorted(r.partition_key for r in first.run_requests)
+    assert keys == sorted([path_to_key(raw / "a.txt"), path_to_key(raw / "b.txt")])
+    assert sorted(instance.get_dynamic_partitions("source_files")) == keys
+
+    unchanged = evaluate(instance, first.cursor)
+    assert unchanged.run_requests == []  # nothing new: no run, not even hashing
+
+    (raw / "a.txt").write_text(TEXT.replace("22/ 5/ 2014", "23/ 5/ 2014"), encoding="utf-8")
+    os.utime(raw / "a.txt", (1_700_000_000, 1_700_000_000))
+    changed = evaluate(instance, unchanged.cursor)
+    (request,) = changed.run_requests
+    assert request.partition_key == path_to_key(raw / "a.txt")
+    old_key = next(r.run_key for r in first.run_requests if r.partition_key == request.partition_key)
+    assert request.run_key != old_key  # new bytes: a new run key, so it runs again
+
+    (raw / "b.txt").unlink()
+    deleted = evaluate(instance, changed.cursor)
+    assert deleted.run_requests == []
+    assert instance.get_dynamic_partitions("source_files") == [path_to_key(raw / "a.txt")]
+
+
+def test_a_partition_materializes_and_the_loader_writes_it(raw, tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    (raw / "tin.txt").write_text(TEXT, encoding="utf-8")
+    key = path_to_key(raw / "tin.txt")
+    instance.add_dynamic_partitions("source_files", [key])
+    warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
+
+    result = dg.materialize([document], partition_key=key, instance=instance, resources={"warehouse": warehouse})
+    assert result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert check.passed
+    metadata = result.asset_materializations_for_node("document")[0].metadata
+    assert metadata["status"].value == "ok" and metadata["articles"].value == 1
+    assert "HỘI NGHỊ LẦN THỨ 4" in metadata["preview"].value
+
+    context = dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse})
+    assert isinstance(staged_documents_sensor(context), dg.RunRequest)  # something waits to be loaded
+    assert dg.materialize([warehouse_tables], instance=instance, resources={"warehouse": warehouse}).success
+    with duckdb.connect(str(warehouse.file), read_only=True) as con:
+        assert con.execute("SELECT published_date::VARCHAR, authors FROM articles").fetchall() == [("2014-05-22", ["Hồng Vân"])]
+        assert con.execute("SELECT source_path FROM files").fetchall() == [(str(raw / "tin.txt"),)]
+    assert isinstance(staged_documents_sensor(dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse})), dg.SkipReason)
+
+
+def test_two_partitions_run_in_parallel_processes_without_a_lock_error(raw, tmp_path):
+    home = tmp_path / "dagster"
+    home.mkdir()
+    env = dict(os.environ, DAGSTER_HOME=str(home), ARCHIVE_WAREHOUSE=str(tmp_path / "wh" / "archive.duckdb"))
+    names = ["one.txt", "two.txt"]
+    for n, name in enumerate(names):
+        (raw / name).write_text(TEXT.replace("lần thứ 4", f"lần thứ {n + 5}"), encoding="utf-8")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.add_dynamic_partitions("source_files", [path_to_key(raw / n) for n in names])
+    dagster = str(Path(sys.executable).with_name("dagster"))
+    runs = [
+        subprocess.Popen([dagster, "asset", "materialize", "-m", "pipelines.definitions", "--select", "document",
+                          "--partition", path_to_key(raw / name)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for name in names
+    ]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    load = subprocess.run([dagster, "job", "execute", "-m", "pipelines.definitions", "-j", "load_warehouse"],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert load.returncode == 0, load.stdout + load.stderr
+    with duckdb.connect(env["ARCHIVE_WAREHOUSE"], read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM documents").fetchone() == (2,)
+
+
+def test_the_quality_check_warns_on_poor_reading():
+    assert quality_result({"mean_ocr_confidence": 91.0, "min_quality": 0.95}).passed
+    poor = quality_result({"mean_ocr_confidence": 41.0, "min_quality": 0.3})
+    assert not poor.passed and poor.severity == dg.AssetCheckSeverity.WARN
+    assert "confidence 41.0 < 60.0" in poor.description and "quality 0.3 < 0.5" in poor.description
+
+
+def test_the_nightly_schedule_and_sensors_are_defined_and_off_until_switched_on():
+    schedule = defs.resolve_schedule_def("nightly_batch")
+    assert schedule.cron_schedule == "0 1 * * *" and schedule.execution_timezone == "Asia/Ho_Chi_Minh"
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    for name in ("raw_files_sensor", "staged_documents_sensor"):
+        assert defs.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.STOPPED
+    assert source_file_partitions.name == "source_files"
