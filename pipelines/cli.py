@@ -97,6 +97,52 @@ def ingest(
     raise typer.Exit(code=0 if report.success and not report.failures else 1)
 
 
+@app.command()
+def reprocess(
+    all_documents: Annotated[bool, typer.Option("--all", help="Every document.")] = False,
+    since: Annotated[Optional[str], typer.Option(help="Documents whose files were first seen on or after DATE (YYYY-MM-DD).")] = None,
+    method: Annotated[Optional[str], typer.Option(help="Documents with a page read by this method (ocr, text, legacy-tcvn3, …).")] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Read documents again with the current extractor. By default, the stale ones: those
+    read by another pipeline version."""
+    import datetime as dt
+
+    from pipelines.config import PIPELINE_VERSION
+    from pipelines.defs.runner import run_ingest
+
+    settings = _settings(warehouse)
+    where, params = [], []
+    if since:
+        try:
+            params.append(dt.date.fromisoformat(since))
+        except ValueError:
+            raise _usage_error(f"--since takes a date as YYYY-MM-DD, not {since!r}")
+        where.append("f.seen_at >= ?")
+    if method:
+        where.append("d.document_id IN (SELECT document_id FROM pages WHERE method = ?)")
+        params.append(method)
+    if not (all_documents or since or method):
+        where.append("d.pipeline_version <> ?")
+        params.append(PIPELINE_VERSION)
+    con = _reader(warehouse)
+    sql_text = "SELECT DISTINCT f.source_path FROM files f JOIN documents d USING (document_id)"
+    if where:
+        sql_text += " WHERE " + " AND ".join(where)
+    paths = [Path(r[0]) for r in con.execute(sql_text + " ORDER BY 1", params).fetchall()]
+    con.close()
+    present = [p for p in paths if p.exists()]
+    if len(present) < len(paths):
+        err.print(f"{len(paths) - len(present)} file(s) no longer on disk are left as they are.")
+    if not present:
+        out.print("Nothing to reprocess.")
+        raise typer.Exit(code=0)
+    out.print(f"Reprocessing {len(present)} file(s) with pipeline {PIPELINE_VERSION}.")
+    report = run_ingest(settings, present, progress=_progress(), reprocess=True)
+    _print_ingest_report(report)
+    raise typer.Exit(code=0 if report.success and not report.failures else 1)
+
+
 def _progress():
     from pipelines.defs.resources import Progress
 

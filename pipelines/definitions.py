@@ -7,7 +7,7 @@
 import dagster as dg
 
 from pipelines.defs.automation import nightly_schedule, raw_files_sensor, staged_documents_sensor
-from pipelines.defs.checks import failures_explained, staging_drained
+from pipelines.defs.checks import failures_explained, metadata_completeness, no_duplicate_articles, staging_drained
 from pipelines.defs.documents import document, load_job, read_files_job
 from pipelines.defs.ingest import source_files, staged_documents
 from pipelines.defs.load import warehouse_tables
@@ -21,7 +21,7 @@ ingest_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[source_files, staged_documents, document, warehouse_tables],
-    asset_checks=[failures_explained, staging_drained],
+    asset_checks=[failures_explained, staging_drained, no_duplicate_articles, metadata_completeness],
     jobs=[ingest_job, read_files_job, load_job],
     sensors=[raw_files_sensor, staged_documents_sensor],
     schedules=[nightly_schedule(ingest_job)],

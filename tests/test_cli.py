@@ -53,3 +53,27 @@ def test_status_lists_failures_with_reasons(tmp_path):
 def test_commands_on_a_missing_warehouse_say_so(tmp_path):
     result = runner.invoke(app, ["status", "-w", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2 and "archive ingest" in result.output
+
+
+def test_reprocess_reads_selected_documents_again(tmp_path):
+    import duckdb
+
+    warehouse = make_warehouse(tmp_path)
+    with duckdb.connect(str(warehouse)) as con:  # as if an older extractor had read everything
+        con.execute("UPDATE documents SET pipeline_version = '0.0.1'")
+        before = con.execute("SELECT max(ingested_at) FROM documents").fetchone()[0]
+    from pipelines.core.publish import publish
+
+    with duckdb.connect(str(warehouse)) as con:
+        publish(con, warehouse)
+    nothing = runner.invoke(app, ["reprocess", "--method", "ocr", "-w", str(warehouse)])
+    assert nothing.exit_code == 0 and "Nothing to reprocess" in nothing.output
+    result = runner.invoke(app, ["reprocess", "-w", str(warehouse)])  # default: the stale ones
+    assert "Reprocessing 2 file(s)" in result.output
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        versions = con.execute("SELECT DISTINCT pipeline_version FROM documents").fetchall()
+        after = con.execute("SELECT min(ingested_at) FROM documents").fetchone()[0]
+    from pipelines.config import PIPELINE_VERSION
+
+    assert versions == [(PIPELINE_VERSION,)] and after > before
+    assert runner.invoke(app, ["reprocess", "--since", "yesterday", "-w", str(warehouse)]).exit_code == 2

@@ -25,6 +25,7 @@ def test_every_asset_and_check_is_in_the_ingest_job():
     keys = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
     assert keys == {"source_files", "staged_documents", "files", "documents", "pages", "articles"}
     checks = {c.name for c in defs.resolve_asset_graph().asset_check_keys}
-    assert checks == {"failures_explained", "staging_drained", "document_quality"}
+    assert checks == {"failures_explained", "staging_drained", "document_quality", "no_duplicate_articles",
+                      "metadata_completeness"}
     assert {k.to_user_string() for k in defs.resolve_job_def("read_files").asset_layer.executable_asset_keys} == {"document"}
     assert isinstance(defs.resolve_all_job_defs()[0], dg.JobDefinition)

@@ -138,3 +138,47 @@ def test_the_nightly_schedule_and_sensors_are_defined_and_off_until_switched_on(
     for name in ("raw_files_sensor", "staged_documents_sensor"):
         assert defs.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.STOPPED
     assert source_file_partitions.name == "source_files"
+
+
+def test_batch_checks_pass_and_fail(tmp_path):
+    from pipelines.core import warehouse as wh
+    from pipelines.core.models import Article, Extraction, Page
+    from pipelines.core.publish import publish
+    from pipelines.defs.checks import failures_explained, metadata_completeness, no_duplicate_articles, staging_drained
+
+    resource = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
+    con = wh.connect(resource.file)
+    body = "Ngày 5/3/2015, tại Hà Nội, hội thảo về thư viện số đã diễn ra với nhiều đại biểu. " * 4
+    for doc in ("d1", "d2"):
+        wh.load_document(con, Extraction(doc, "text/plain", "ok", pages=[Page(1, "text", body)],
+                                         articles=[Article(1, "HỘI THẢO", body, 1, 1)]),
+                         source_path=f"/raw/{doc}.txt", byte_size=1, pipeline_version="t")
+    wh.load_document(con, Extraction("d3", "application/pdf", "failed", error=""), source_path="/raw/x.pdf",
+                     byte_size=1, pipeline_version="t")
+    publish(con, resource.file)
+    con.close()
+    (resource.staging_dir).mkdir(parents=True, exist_ok=True)
+    (resource.staging_dir / "waiting.json").write_text("{}")
+
+    def run(check):
+        return check(warehouse=resource)
+
+    assert not run(no_duplicate_articles).passed  # the same article in d1 and d2
+    assert not run(metadata_completeness).passed  # no dates (none attached here), places, authors
+    assert not run(failures_explained).passed  # a failed document without a reason
+    assert not run(staging_drained).passed
+
+    con = wh.connect(resource.file)
+    wh.load_document(con, Extraction("d2", "text/plain", "ok", pages=[Page(1, "text", "x")],
+                                     articles=[Article(1, "KHÁC", "Nội dung khác. Tin: Minh Hà", 1, 1, location="Hà Nội",
+                                                       authors=["Minh Hà"])]),
+                     source_path="/raw/d2.txt", byte_size=1, pipeline_version="t")
+    con.execute("UPDATE documents SET error = 'damaged PDF' WHERE document_id = 'd3'")
+    con.execute("UPDATE articles SET published_date = DATE '2015-03-05', location = 'Hà Nội', authors = ['Lan']")
+    publish(con, resource.file)
+    con.close()
+    (resource.staging_dir / "waiting.json").unlink()
+    assert run(no_duplicate_articles).passed
+    assert run(metadata_completeness).passed
+    assert run(failures_explained).passed
+    assert run(staging_drained).passed

@@ -12,10 +12,20 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipelines.config import Settings
-from pipelines.core import workers
+from pipelines.core import files, workers
 from pipelines.core.extract import process_document
 from pipelines.core.models import Extraction
 from pipelines.core.scan import ScannedFile
+
+
+def _media_type(item: ScannedFile) -> str | None:
+    """Unchanged files are not sniffed when scanned; a re-read needs their type."""
+    if item.media_type is None:
+        try:
+            return files.sniff_media_type(Path(item.source_path))
+        except OSError:
+            return None
+    return item.media_type
 
 
 def read_isolated(items: list[ScannedFile], settings: Settings) -> Iterator[tuple[ScannedFile, Extraction, float]]:
@@ -30,7 +40,7 @@ def read_isolated(items: list[ScannedFile], settings: Settings) -> Iterator[tupl
     # Cores not used by parallel documents go to the pages of each document (one Tesseract each).
     parallel = max(1, min(settings.workers, len(readable)))
     options = replace(settings.read, ocr_threads=max(1, settings.workers // parallel))
-    jobs = [(i.document_id, (Path(i.source_path), i.document_id, i.media_type, options)) for i in readable]
+    jobs = [(i.document_id, (Path(i.source_path), i.document_id, _media_type(i), options)) for i in readable]
     for outcome in workers.run_isolated(
         process_document,
         jobs,

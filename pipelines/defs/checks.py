@@ -1,15 +1,21 @@
-"""Asset checks shown in the UI: failures are explained, and nothing staged was left unloaded."""
-
+"""Asset checks shown in the UI, per batch: failures are explained, nothing staged was left,
+no article is loaded twice, and how complete the metadata is. A failing check is a warning
+(except an unexplained failure): it never loses a document. Checks read the published copy,
+which no writer ever locks."""
 
 import dagster as dg
 
 from pipelines.core import staging
+from pipelines.core.publish import connect_published
 from pipelines.defs.resources import WarehouseResource
+
+# Below these shares of articles with a date / place / author, completeness warns.
+MIN_SHARES = {"date": 0.5, "place": 0.3, "author": 0.3}
 
 
 @dg.asset_check(asset="documents", description="Every failed or partial document says why.")
 def failures_explained(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with warehouse.connect(read_only=True) as con:
+    with connect_published(warehouse.file) as con:
         rows = con.execute(
             "SELECT source_path FROM documents WHERE status <> 'ok' AND coalesce(trim(error), '') = ''"
         ).fetchall()
@@ -31,3 +37,55 @@ def staging_drained(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"waiting": dg.MetadataValue.json([p.name for p in waiting[:50]])},
     )
+
+
+@dg.asset_check(asset="articles", description="No article is loaded twice (the same text in two documents).")
+def no_duplicate_articles(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with connect_published(warehouse.file) as con:
+        duplicates = duplicate_articles(con)
+    return dg.AssetCheckResult(
+        passed=not duplicates,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"duplicates": len(duplicates), "examples": dg.MetadataValue.json(duplicates[:20])},
+    )
+
+
+def duplicate_articles(con) -> list[dict]:
+    """Groups of articles whose bodies are identical (ignoring case and spacing) across documents."""
+    rows = con.execute(
+        """
+        SELECT any_value(title), list(DISTINCT d.file_name ORDER BY d.file_name)
+        FROM articles a JOIN documents d USING (document_id)
+        WHERE length(a.body) > 200
+        GROUP BY md5(lower(regexp_replace(a.body, '\\s+', ' ', 'g')))
+        HAVING count(DISTINCT a.document_id) > 1
+        """
+    ).fetchall()
+    return [{"title": r[0], "files": r[1]} for r in rows]
+
+
+@dg.asset_check(asset="articles", description="Share of articles with a date, a place and an author.")
+def metadata_completeness(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with connect_published(warehouse.file) as con:
+        shares = completeness(con)
+    low = [f"{field} {share:.0%} < {MIN_SHARES[field]:.0%}" for field, share in shares.items() if share is not None and share < MIN_SHARES[field]]
+    return dg.AssetCheckResult(
+        passed=not low,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="; ".join(low) or "complete enough",
+        metadata={f"share_with_{field}": share for field, share in shares.items()},
+    )
+
+
+def completeness(con) -> dict[str, float | None]:
+    total, dated, placed, authored = con.execute(
+        """
+        SELECT count(*), count(published_date), count(*) FILTER (WHERE location IS NOT NULL OR EXISTS (
+                   SELECT 1 FROM article_places p WHERE p.article_id = a.article_id)),
+               count(*) FILTER (WHERE len(authors) > 0)
+        FROM articles a
+        """
+    ).fetchone()
+    if not total:
+        return {"date": None, "place": None, "author": None}
+    return {"date": dated / total, "place": placed / total, "author": authored / total}

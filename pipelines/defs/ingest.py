@@ -20,6 +20,10 @@ class IngestConfig(dg.Config):
         default=[],
         description="Files and folders to ingest, recursively. Empty: the raw/ drop folder.",
     )
+    reprocess: bool = Field(
+        default=False,
+        description="Read every file again even if its bytes are already loaded (after the extractor improved).",
+    )
 
 
 @dg.asset(group_name="ingest", code_version=PIPELINE_VERSION, kinds={"python"})
@@ -51,6 +55,7 @@ def source_files(context: dg.AssetExecutionContext, config: IngestConfig, wareho
 @dg.asset(group_name="ingest", code_version=PIPELINE_VERSION, kinds={"python"})
 def staged_documents(
     context: dg.AssetExecutionContext,
+    config: IngestConfig,
     source_files: list[scan.ScannedFile],
     warehouse: WarehouseResource,
     progress: dg.ResourceParam[Progress],
@@ -60,7 +65,7 @@ def staged_documents(
     settings = load_settings()
     with warehouse.connect() as con:
         already_loaded = known_documents(con)
-    to_read = scan.documents_to_read(source_files, already_loaded)
+    to_read = scan.documents_to_read(source_files, already_loaded, reread=config.reprocess)
     paths_of: dict[str, list] = {}
     for item in source_files:
         paths_of.setdefault(item.document_id, []).append(item.file_row())

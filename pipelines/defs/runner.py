@@ -63,20 +63,25 @@ def project_instance(settings: Settings) -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
-def run_ingest(settings: Settings, roots: list[Path], progress: Progress | None = None) -> IngestReport:
+def run_ingest(
+    settings: Settings, roots: list[Path], progress: Progress | None = None, reprocess: bool = False
+) -> IngestReport:
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("ingest")
     resource = WarehouseResource(path=str(settings.warehouse_path))
     result = job.execute_in_process(
         run_config={
-            "ops": {"source_files": {"config": {"paths": [str(r) for r in roots]}}},
+            "ops": {
+                "source_files": {"config": {"paths": [str(r) for r in roots], "reprocess": reprocess}},
+                "staged_documents": {"config": {"paths": [str(r) for r in roots], "reprocess": reprocess}},
+            },
             "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
         },
         instance=project_instance(settings),
         resources={"warehouse": resource, "progress": progress or Progress()},
         raise_on_error=False,
-        tags={"archive/command": "ingest"},
+        tags={"archive/command": "reprocess" if reprocess else "ingest"},
     )
     report = IngestReport(run_id=result.run_id, success=result.success)
     if not result.success:
