@@ -182,3 +182,29 @@ def test_batch_checks_pass_and_fail(tmp_path):
     assert run(metadata_completeness).passed
     assert run(failures_explained).passed
     assert run(staging_drained).passed
+
+
+def test_a_new_extractor_version_makes_partitions_stale_until_reprocessed(raw, tmp_path):
+    from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
+    from dagster._core.loader import LoadingContextForTest
+
+    instance = dg.DagsterInstance.ephemeral()
+    (raw / "tin.txt").write_text(TEXT, encoding="utf-8")
+    key = path_to_key(raw / "tin.txt")
+    instance.add_dynamic_partitions("source_files", [key])
+    resources = {"warehouse": WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))}
+
+    def status(asset):
+        graph = dg.Definitions(assets=[asset], resources=resources).resolve_asset_graph()
+        resolver = CachingStaleStatusResolver(instance, graph, LoadingContextForTest(instance))
+        return resolver.get_status(asset.key, key), resolver.get_stale_causes(asset.key, key)
+
+    assert dg.materialize([document], partition_key=key, instance=instance, resources=resources).success
+    assert status(document)[0] == StaleStatus.FRESH
+
+    improved = document.map_asset_specs(lambda spec: spec.replace_attributes(code_version="99.0.0"))
+    stale, causes = status(improved)
+    assert stale == StaleStatus.STALE and causes[0].reason == "has a new code version"
+
+    assert dg.materialize([improved], partition_key=key, instance=instance, resources=resources).success
+    assert status(improved)[0] == StaleStatus.FRESH
