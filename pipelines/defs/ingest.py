@@ -72,6 +72,8 @@ def staged_documents(
     by_id = {item.document_id: item for item in to_read}
 
     staged: list[str] = []
+    failures: list[dict] = []
+    previews: list[str] = []
     status: Counter[str] = Counter()
     methods: Counter[str] = Counter()
     pages = 0
@@ -92,6 +94,11 @@ def staged_documents(
         pages += extraction.page_count
         if extraction.status != "ok":
             context.log.warning(f"{item.source_path}: {extraction.status}: {extraction.error}")
+            failures.append({"path": item.source_path, "status": extraction.status, "reason": extraction.error})
+        previews.extend(
+            f"- **{a.title or '(untitled)'}** {a.published_date or ''} {a.location or ''} ({Path(item.source_path).name})"
+            for a in extraction.articles[:3]
+        )
         progress.advance(Path(item.source_path).name)
 
     progress.start(len(to_read), "reading")
@@ -113,6 +120,9 @@ def staged_documents(
             "pages": pages,
             "pipeline_version": PIPELINE_VERSION,
             "worker_seconds": round(seconds, 1),
+            "pages_per_minute": round(60 * pages * settings.workers / seconds, 1) if seconds else 0.0,
+            "failures": dg.MetadataValue.json(failures[:200]),
+            "articles_preview": dg.MetadataValue.md("\n".join(previews[:30]) or "(no new article)"),
         }
     )
     return staged
