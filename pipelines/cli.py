@@ -92,7 +92,7 @@ def ingest(
 
     from pipelines.defs.runner import run_ingest  # Dagster loads only for commands that need it
 
-    report = run_ingest(settings, roots, progress=_progress())
+    report = run_ingest(settings, roots, progress=_progress(), on_wait=_say_waiting)
     _print_ingest_report(report)
     raise typer.Exit(code=0 if report.success and not report.failures else 1)
 
@@ -138,9 +138,13 @@ def reprocess(
         out.print("Nothing to reprocess.")
         raise typer.Exit(code=0)
     out.print(f"Reprocessing {len(present)} file(s) with pipeline {PIPELINE_VERSION}.")
-    report = run_ingest(settings, present, progress=_progress(), reprocess=True)
+    report = run_ingest(settings, present, progress=_progress(), reprocess=True, on_wait=_say_waiting)
     _print_ingest_report(report)
     raise typer.Exit(code=0 if report.success and not report.failures else 1)
+
+
+def _say_waiting() -> None:
+    err.print("Another ingestion is writing this warehouse: waiting for it to finish…")
 
 
 def _progress():
@@ -252,6 +256,33 @@ def search(
             out.print(f"   {details}", highlight=False)
         out.print(f"   {hit.snippet}", highlight=False, markup=False)
         out.print(f"   [dim]{hit.source_path}[/dim]", highlight=False)
+
+
+@app.command()
+def verify(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Folders to check (default: raw/).", show_default=False)] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Confirm every raw file is in the warehouse with the same bytes (SHA-256); list those
+    that are not ingested, changed since, or gone."""
+    from pipelines.core.verify import verify as check
+
+    settings = _settings(warehouse)
+    roots = [p.expanduser().absolute() for p in (paths or [settings.raw_dir])]
+    con = _reader(warehouse)
+    result = check(con, roots)
+    out.print(f"{result.checked} file(s) checked against {settings.warehouse_path}.")
+    for label, items in (("not ingested", result.not_ingested), ("changed since ingestion", result.changed),
+                         ("recorded but gone", result.missing)):
+        if items:
+            out.print(f"[yellow]{len(items)} {label}:[/yellow]")
+            for item in items:
+                out.print(f"  {item}", soft_wrap=True, highlight=False, markup=False)
+    for path, reason in result.unreadable:
+        out.print(f"  cannot read {path}: {reason}", soft_wrap=True, highlight=False, markup=False)
+    if result.ok:
+        out.print("Every file is represented and unchanged.")
+    raise typer.Exit(code=0 if result.ok else 1)
 
 
 class ExportFormat(str, Enum):

@@ -4,6 +4,7 @@ command-line runs appear in the UI's run history, and gather what the command li
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import dagster as dg
 
 from pipelines.config import Settings
 from pipelines.core import warehouse as wh
+from pipelines.core.locks import ingest_lock
+from pipelines.core.publish import connect_published
 from pipelines.core.scan import ScannedFile
 from pipelines.defs.resources import Progress, WarehouseResource
 
@@ -64,8 +67,19 @@ def project_instance(settings: Settings) -> dg.DagsterInstance:
 
 
 def run_ingest(
-    settings: Settings, roots: list[Path], progress: Progress | None = None, reprocess: bool = False
+    settings: Settings,
+    roots: list[Path],
+    progress: Progress | None = None,
+    reprocess: bool = False,
+    on_wait: Callable[[], None] | None = None,
 ) -> IngestReport:
+    """One ingestion at a time per warehouse: a second one waits for the first (``on_wait``
+    is told), then runs and finds what is left to do."""
+    with ingest_lock(settings.warehouse_path, on_wait):
+        return _run_ingest(settings, roots, progress, reprocess)
+
+
+def _run_ingest(settings: Settings, roots: list[Path], progress: Progress | None, reprocess: bool) -> IngestReport:
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("ingest")
@@ -92,7 +106,7 @@ def run_ingest(
     report.files = len(scanned)
     report.new_or_changed = sum(not s.unchanged for s in scanned)
     report.documents_read = len(read)
-    with wh.connect(settings.warehouse_path, read_only=True) as con:
+    with connect_published(settings.warehouse_path) as con:
         report.totals = wh.counts(con)
         if read:
             con.execute("CREATE TEMP TABLE run_docs (document_id VARCHAR)")

@@ -1,0 +1,162 @@
+"""Hardening: bad input, crashes mid-batch, concurrent runs, determinism, raw files untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import unicodedata
+from pathlib import Path
+
+import duckdb
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+from pipelines.config import ReadOptions
+from pipelines.core.extract import process_document
+from pipelines.core.publish import connect_published
+from pipelines.fixtures import Block, write_scanned_tiff
+from tests.conftest import SAMPLES, needs_tesseract
+
+runner = CliRunner()
+TEXT = (SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt").read_text(encoding="utf-8")
+# Columns that record when, not what: left out when two warehouses are compared.
+TIMESTAMPS = {"files": "seen_at", "documents": "ingested_at"}
+TABLES = ["files", "documents", "pages", "articles", "ocr_words", "article_places", "article_people"]
+
+
+def content(warehouse: Path, folder: Path) -> dict[str, list[tuple]]:
+    """Every table's rows in a stable order, without timestamps, paths relative to ``folder``."""
+    def relative(value):
+        return value.replace(str(folder), "<raw>") if isinstance(value, str) else value
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        out = {}
+        for table in TABLES:
+            columns = [f'"{c[0]}"' for c in con.execute(f"DESCRIBE {table}").fetchall() if c[0] != TIMESTAMPS.get(table)]
+            rows = con.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()
+            out[table] = sorted((tuple(relative(v) for v in row) for row in rows), key=repr)
+    return out
+
+
+def make_batch(folder: Path, scans: int = 2) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(4):
+        (folder / f"tin {n}.txt").write_text(TEXT.replace("lần thứ 4", f"lần thứ {n + 4}"), encoding="utf-8")
+    for n in range(scans):
+        write_scanned_tiff(folder / f"scan-{n}.tif", [[Block(f"TIN ẢNH {n}", "title"), Block(TEXT[100:700], "body")]])
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 truncated")
+    return folder
+
+
+def ingest_process(folder: Path, warehouse: Path, home: Path) -> subprocess.Popen:
+    env = dict(os.environ, DAGSTER_HOME=str(home))
+    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ingest", str(folder), "-w", str(warehouse)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def checksums(folder: Path) -> dict[str, tuple[str, int]]:
+    return {str(p): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The batch ingested once, cleanly: what every other way of ingesting must equal."""
+    base = tmp_path_factory.mktemp("reference")
+    folder = make_batch(base / "raw")
+    warehouse = base / "wh.duckdb"
+    process = ingest_process(folder, warehouse, base / "dagster")
+    output = process.communicate(timeout=600)[0]
+    assert process.returncode == 1, output  # broken.pdf failed, with its reason
+    return folder, content(warehouse, folder)
+
+
+@needs_tesseract
+def test_killed_at_any_moment_the_next_run_completes_the_batch(reference, tmp_path):
+    source, expected = reference
+    folder = tmp_path / "raw"
+    shutil.copytree(source, folder)
+    warehouse = tmp_path / "wh.duckdb"
+    for delay in (0.5, 2.0, 3.5, 5.0):
+        process = ingest_process(folder, warehouse, tmp_path / "dagster")
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        if (warehouse.parent / "published" / warehouse.name).exists():
+            with connect_published(warehouse) as con:  # the analysts' copy is always whole
+                con.execute("SELECT count(*) FROM articles").fetchall()
+    process = ingest_process(folder, warehouse, tmp_path / "dagster")
+    output = process.communicate(timeout=600)[0]
+    assert process.returncode == 1, output
+    assert content(warehouse, folder) == expected  # no duplicates, no losses
+
+
+@needs_tesseract
+def test_two_runs_started_together_end_as_one(reference, tmp_path):
+    source, expected = reference
+    folder = tmp_path / "raw"
+    shutil.copytree(source, folder)
+    warehouse = tmp_path / "wh.duckdb"
+    first = ingest_process(folder, warehouse, tmp_path / "dagster")
+    second = ingest_process(folder, warehouse, tmp_path / "dagster")  # overlapping: the same folder
+    outputs = [p.communicate(timeout=600)[0] for p in (first, second)]
+    assert [p.returncode for p in (first, second)] == [1, 1], outputs  # both finish; broken.pdf is reported
+    assert any("waiting for it to finish" in o for o in outputs)
+    assert content(warehouse, folder) == expected
+
+
+@needs_tesseract
+def test_order_and_repetition_do_not_change_the_tables(reference, tmp_path):
+    source, expected = reference
+    folder = tmp_path / "raw"
+    shutil.copytree(source, folder)
+    warehouse = tmp_path / "wh.duckdb"
+    files = sorted(folder.iterdir(), reverse=True)
+    for chunk in (files[:3], files[3:], files):  # another order, in pieces, then all again
+        runner.invoke(app, ["ingest", *map(str, chunk), "-w", str(warehouse)])
+    assert content(warehouse, folder) == expected
+
+
+def test_raw_files_are_never_modified_and_verify_says_so(tmp_path):
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    names = ["a b.txt", unicodedata.normalize("NFC", "Thư viện.txt"), unicodedata.normalize("NFD", "Hội nghị.txt")]
+    for name in names:
+        (folder / name).write_text(TEXT, encoding="utf-8")
+    (folder / "empty.pdf").write_bytes(b"")
+    before = checksums(folder)
+    warehouse = tmp_path / "wh.duckdb"
+    runner.invoke(app, ["ingest", str(folder), "-w", str(warehouse)])
+    assert checksums(folder) == before  # not modified, moved or deleted
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        paths = {Path(r[0]).name for r in con.execute("SELECT source_path FROM files").fetchall()}
+    assert paths == set(os.listdir(folder))  # spaces, NFC and NFD names all recorded as they are
+
+    ok = runner.invoke(app, ["verify", str(folder), "-w", str(warehouse)])
+    assert ok.exit_code == 0 and "Every file is represented and unchanged" in ok.output
+    (folder / "a b.txt").write_text(TEXT + "sửa", encoding="utf-8")
+    (folder / "new.txt").write_text("mới", encoding="utf-8")
+    (folder / "empty.pdf").unlink()
+    bad = runner.invoke(app, ["verify", str(folder), "-w", str(warehouse)])
+    assert bad.exit_code == 1
+    assert "1 not ingested" in bad.output and "1 changed since ingestion" in bad.output and "1 recorded but gone" in bad.output
+
+
+def test_a_pdf_of_zero_pages_and_an_image_bomb_fail_with_reasons(tmp_path, monkeypatch):
+    import pypdfium2 as pdfium
+
+    empty = pdfium.PdfDocument.new()
+    empty.save(str(tmp_path / "zero.pdf"))
+    result = process_document(tmp_path / "zero.pdf", "z", "application/pdf", ReadOptions())
+    assert result.status == "failed" and "no pages" in result.error
+
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # a small limit stands for a huge image
+    Image.new("L", (100, 100), 255).save(tmp_path / "bomb.png")
+    result = process_document(tmp_path / "bomb.png", "b", "image/png", ReadOptions())
+    assert result.status == "failed" and result.error.startswith("image too large to read safely")
