@@ -81,3 +81,27 @@ def test_text_without_layout_is_one_article_titled_by_its_heading():
 def test_failed_and_empty_pages_give_no_articles():
     assert build_articles([Page(1, "failed", "", error="boom")]) == []
     assert build_articles([Page(1, "empty", "", lines=[Line("")])]) == []
+
+
+def test_running_headers_footers_and_page_numbers_stay_out_of_article_bodies():
+    pages = []
+    for n in range(1, 5):
+        lines = [Line("BẢN TIN HỘI THƯ VIỆN VIỆT NAM - SỐ 2/2014"), Line("")]
+        if n == 1:
+            lines += [Line("TIN HOẠT ĐỘNG", 16, True)]
+        sentence = ["Hội thảo khai mạc sáng nay.", "Các đại biểu thảo luận sôi nổi.", "Đoạn văn thứ ba nói về sách.",
+                    "Hội thảo bế mạc chiều cùng ngày."][n - 1]
+        lines += [Line(sentence, 11, False), Line(""), Line(f"- {n} -")]
+        pages.append(Page(n, "text", "", lines=[Line(ln.text, ln.size or 11, ln.bold or False) for ln in lines]))
+    (article,) = build_articles(pages)
+    assert "BẢN TIN" not in article.body and "- 2 -" not in article.body
+    assert "Đoạn văn thứ ba" in article.body and (article.page_start, article.page_end) == (1, 4)
+
+
+def test_an_ocr_page_far_below_its_neighbours_is_flagged():
+    from pipelines.core.extract import flag_outlier_pages
+
+    pages = [Page(n, "ocr", "chữ", quality=q) for n, q in enumerate([0.95, 0.93, 0.41, 0.96], start=1)]
+    flag_outlier_pages(pages)
+    assert [p.flags is not None for p in pages] == [False, False, True, False]
+    assert pages[2].flags == "OCR quality 0.41 far below the other pages' median 0.95"

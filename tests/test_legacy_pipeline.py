@@ -80,3 +80,11 @@ def test_decomposed_and_new_style_tone_marks_come_out_canonical(tmp_path):
         (tmp_path / name).write_text(content, encoding="utf-8")
         texts.add(process_document(tmp_path / name, "d", "text/plain", ReadOptions()).pages[0].text)
     assert texts == {text.strip()}
+
+
+def test_letters_lost_in_extraction_are_restored_and_recorded(tmp_path):
+    lines = [as_text_layer(encode_tcvn3(line)).replace("\u00ad", "") for line in LINES]  # 'ư' dropped
+    result = process_document(legacy_pdf(tmp_path / "lost.pdf", lines), "d", "application/pdf", ReadOptions())
+    page = result.pages[0]
+    assert "Thư viện" in page.text
+    assert "lost letter(s) restored (" in page.reason and "→" in page.reason

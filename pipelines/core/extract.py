@@ -136,7 +136,7 @@ def read_pdf(path: Path, options: ReadOptions) -> list[Page]:
                 chars = layer.visible_chars if not layer.error else None
                 if route.method != OCR:
                     method = f"legacy-{legacy}" if legacy else "text"
-                    reason = route.reason + (f"; {legacy.upper()} legacy encoding converted" if legacy else "")
+                    reason = route.reason + _repair_note(legacy, changes)
                     page = _page_from_lines(layer.page_number, method, layer.lines, layer.engine, reason)
                     page.text_layer_chars, page.quality = chars, route.quality
                     page.original_text = original if changes else None
@@ -281,6 +281,16 @@ def is_blank(image, dark: int = 128, share: float = 0.0001) -> bool:
     grey = image if image.mode == "L" else image.convert("L")
     histogram = grey.histogram()
     return sum(histogram[:dark]) <= share * grey.width * grey.height
+
+
+def _repair_note(legacy: str | None, changes) -> str:
+    """What the repair did, for pages.reason: 'TCVN3 legacy encoding converted; 3 lost letters restored (Th viện → Thư viện, …)'."""
+    note = f"; {legacy.upper()} legacy encoding converted" if legacy else ""
+    restored = [c for c in changes if c.kind == "restore"]
+    if restored:
+        examples = ", ".join(f"{c.before} → {c.after}" for c in restored[:3])
+        note += f"; {len(restored)} lost letter(s) restored ({examples}{', …' if len(restored) > 3 else ''})"
+    return note
 
 
 def vietnamese_quality(text: str) -> float:

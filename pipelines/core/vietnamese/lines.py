@@ -12,19 +12,19 @@ from collections import Counter
 from dataclasses import replace
 
 from pipelines.core.models import Line
-from pipelines.core.vietnamese.encodings import parse_font_hint, repair
+from pipelines.core.vietnamese.encodings import Change, parse_font_hint, repair
 
 
-def repair_lines(lines: list[Line]) -> tuple[list[Line], str | None, int]:
-    """(lines, legacy encoding converted or None, number of changes)."""
+def repair_lines(lines: list[Line]) -> tuple[list[Line], str | None, list[Change]]:
+    """(lines, legacy encoding converted or None, what was changed)."""
     if not lines:
-        return lines, None, 0
+        return lines, None, []
     hints = Counter(line.font for line in lines if line.font and parse_font_hint(line.font))
     hint = hints.most_common(1)[0][0] if hints else None
     text = "\n".join(line.text for line in lines)
     result = repair(text, font_hint=hint)
     if not result.changes:
-        return lines, None, 0
+        return lines, None, []
     repaired = result.text.split("\n")
     if len(repaired) != len(lines):  # a conversion moved a line break: repair line by line
         repaired = [repair(line.text, font_hint=line.font).text for line in lines]
@@ -35,4 +35,4 @@ def repair_lines(lines: list[Line]) -> tuple[list[Line], str | None, int]:
         out.append(replace(line, text=new_text))
     encodings = Counter(c.encoding for c in result.changes if c.kind == "convert" and c.encoding)
     encoding = encodings.most_common(1)[0][0] if encodings else None
-    return out, encoding, len(result.changes)
+    return out, encoding, result.changes
