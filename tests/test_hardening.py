@@ -160,3 +160,61 @@ def test_a_pdf_of_zero_pages_and_an_image_bomb_fail_with_reasons(tmp_path, monke
     Image.new("L", (100, 100), 255).save(tmp_path / "bomb.png")
     result = process_document(tmp_path / "bomb.png", "b", "image/png", ReadOptions())
     assert result.status == "failed" and result.error.startswith("image too large to read safely")
+
+
+def test_a_folder_that_disappears_mid_scan_is_reported(tmp_path, monkeypatch):
+    folder = tmp_path / "raw"
+    (folder / "later").mkdir(parents=True)
+    (folder / "tin.txt").write_text(TEXT, encoding="utf-8")
+    (folder / "later" / "b.txt").write_text(TEXT, encoding="utf-8")
+    real_walk = os.walk
+
+    def walk_then_vanish(top, *args, **kwargs):
+        for n, entry in enumerate(real_walk(top, *args, **kwargs)):
+            yield entry
+            if n == 0:
+                shutil.rmtree(folder / "later")  # gone after the top folder was listed
+
+    monkeypatch.setattr(os, "walk", walk_then_vanish)
+    result = runner.invoke(app, ["ingest", str(folder), "-w", str(tmp_path / "wh.duckdb")])
+    assert result.exit_code == 1
+    assert "later" in result.output and "cannot list folder" in result.output
+    with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM files").fetchone() == (1,)  # what was there is in
+
+
+def test_an_unreadable_file_gets_a_row_and_a_reason(tmp_path, monkeypatch):
+    from pipelines.core import files
+
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / "locked.pdf").write_bytes(b"%PDF-1.4")
+    real = files.sha256_file
+
+    def denied(path, *args, **kwargs):
+        if Path(path).name == "locked.pdf":
+            raise PermissionError(13, "Permission denied")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(files, "sha256_file", denied)  # root reads everything: simulate a chmod 000
+    result = runner.invoke(app, ["ingest", str(folder), "-w", str(tmp_path / "wh.duckdb")])
+    assert result.exit_code == 1
+    with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as con:
+        row = con.execute("SELECT d.document_id, d.status, d.error FROM files f JOIN documents d USING (document_id)").fetchone()
+    assert row[0].startswith("unreadable:") and row[1:] == ("failed", "permission denied: the file cannot be read")
+
+
+def test_a_2000_page_pdf_is_read_within_the_memory_cap(tmp_path):
+    import pypdfium2 as pdfium
+
+    from pipelines.core.workers import run_isolated
+    from pipelines.fixtures import write_text_pdf
+
+    one = write_text_pdf(tmp_path / "one.pdf", [[Block("Trang bản tin: hội nghị thư viện.", "body")]])
+    big = pdfium.PdfDocument.new()
+    big.import_pages(pdfium.PdfDocument(str(one)), [0] * 2000)
+    big.save(str(tmp_path / "big.pdf"))
+    (outcome,) = run_isolated(process_document, [("big", (tmp_path / "big.pdf", "big", "application/pdf", ReadOptions()))],
+                              memory_limit_mb=2048, timeout_s=600)
+    assert outcome.error is None, outcome.error
+    assert outcome.value.status == "ok" and outcome.value.page_count == 2000

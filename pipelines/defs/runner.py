@@ -102,6 +102,8 @@ def _run_ingest(settings: Settings, roots: list[Path], progress: Progress | None
         report.run_error = _first_error(result)
         return report
     scanned: list[ScannedFile] = result.output_for_node("source_files")
+    scan_metadata = result.asset_materializations_for_node("source_files")[0].metadata
+    problems = scan_metadata["problems"].value if "problems" in scan_metadata else []
     read: list[str] = result.output_for_node("staged_documents")
     report.files = len(scanned)
     report.new_or_changed = sum(not s.unchanged for s in scanned)
@@ -109,13 +111,13 @@ def _run_ingest(settings: Settings, roots: list[Path], progress: Progress | None
     with connect_published(settings.warehouse_path) as con:
         report.totals = wh.counts(con)
         if read:
-            con.execute("CREATE TEMP TABLE run_docs (document_id VARCHAR)")
-            con.executemany("INSERT INTO run_docs VALUES (?)", [[d] for d in read])
+            con.execute("CREATE TEMP TABLE run_docs AS SELECT unnest(?::VARCHAR[]) AS document_id", [read])
             report.pages = con.execute("SELECT count(*) FROM pages JOIN run_docs USING (document_id)").fetchone()[0]
             report.articles = con.execute("SELECT count(*) FROM articles JOIN run_docs USING (document_id)").fetchone()[0]
         if scanned:
-            con.execute("CREATE TEMP TABLE run_files (source_path VARCHAR)")
-            con.executemany("INSERT INTO run_files VALUES (?)", [[s.source_path] for s in scanned])
+            con.execute(
+                "CREATE TEMP TABLE run_files AS SELECT unnest(?::VARCHAR[]) AS source_path", [[s.source_path for s in scanned]]
+            )
             rows = con.execute(
                 """
                 SELECT f.source_path, d.status, d.error
@@ -125,6 +127,8 @@ def _run_ingest(settings: Settings, roots: list[Path], progress: Progress | None
             ).fetchall()
             report.failures = [r for r in rows if r[1] == "failed"]
             report.partial = [r for r in rows if r[1] == "partial"]
+    # Folders that could not be listed (gone mid-scan, no permission): no file to record, but said.
+    report.failures += [(p["path"], "failed", p["reason"]) for p in problems]
     return report
 
 
