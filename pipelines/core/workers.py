@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-_PRELOAD = ["pipelines.core.extract"]
+_PRELOAD = ["pipelines.core.preload"]
 
 
 @dataclass
