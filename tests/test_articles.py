@@ -105,3 +105,27 @@ def test_an_ocr_page_far_below_its_neighbours_is_flagged():
     flag_outlier_pages(pages)
     assert [p.flags is not None for p in pages] == [False, False, True, False]
     assert pages[2].flags == "OCR quality 0.41 far below the other pages' median 0.95"
+
+
+def test_text_cues_split_an_ocr_or_text_bulletin_into_its_articles():
+    text = """BẢN TIN HỘI THƯ VIỆN VIỆT NAM - Số 4/2016
+
+HỘI THẢO THƯ VIỆN SỐ
+
+Ngày 10/10/2016, tại Hà Nội, Hội Thư viện đã tổ chức hội thảo về thư viện số.
+Tin: Minh Hà
+TẬP HUẤN BIÊN MỤC TẠI
+QUẢNG NINH
+
+Ngày 20/10/2016, tại Thư viện tỉnh Quảng Ninh, lớp tập huấn đã khai giảng.
+
+Bài và ảnh: Nguyễn Thị Lan
+
+SÁCH MỚI
+
+Thư viện vừa bổ sung nhiều đầu sách quý."""
+    for method in ("ocr", "text"):
+        articles = build_articles([Page(1, method, "", lines=[Line(t) for t in text.split("\n")])])
+        assert [a.title for a in articles] == ["HỘI THẢO THƯ VIỆN SỐ", "TẬP HUẤN BIÊN MỤC TẠI QUẢNG NINH", "SÁCH MỚI"]
+        assert [a.authors for a in articles] == [["Minh Hà"], ["Nguyễn Thị Lan"], []]
+        assert articles[1].location == "Thư viện tỉnh Quảng Ninh"

@@ -27,6 +27,10 @@ _MASTHEAD = re.compile(
 )
 
 
+# A line that closes an article with its credits: "Tin, ảnh: Hồng Vân", "Bài và ảnh: …".
+_BYLINE = re.compile(r"^\(?\s*(tin|bài|ảnh|tin bài)(\s*(,|và|-|&)\s*(tin|bài|ảnh))*\s*:", re.IGNORECASE)
+
+
 @dataclass
 class _Item:
     page: int
@@ -90,7 +94,7 @@ def running_lines(pages: list[Page], edge: int = 3) -> set[str]:
 def _layout_heading_flags(items: list[_Item]) -> list[bool]:
     sized = [i for i in items if i.line.size]
     if not sized:
-        return [False] * len(items)
+        return _text_heading_flags(items)
     weight: Counter[float] = Counter()
     for i in sized:
         weight[round(i.line.size, 1)] += len(i.line.text)
@@ -105,6 +109,27 @@ def _layout_heading_flags(items: list[_Item]) -> list[bool]:
         larger = bool(line.size) and line.size >= body_size * HEADING_SIZE_RATIO
         bold_caps = bool(line.bold) and _is_upper(line.text) and len(line.text) <= 120
         flags.append(short and (larger or bold_caps) and not _MASTHEAD.search(line.text))
+    return flags
+
+
+def _text_heading_flags(items: list[_Item]) -> list[bool]:
+    """Headings where there is no layout (OCR, text exports): an upper-case line that starts a
+    paragraph (after a blank line, or after a byline that closed the previous article)."""
+    flags = []
+    previous_blank, previous_flag, previous_byline = True, False, False
+    for item in items:
+        text = item.line.text.strip()
+        heading = (
+            bool(text)
+            and (previous_blank or previous_flag or previous_byline)
+            and _looks_like_title(text)
+            and not _MASTHEAD.search(text)
+        )
+        flags.append(heading)
+        if text:
+            previous_blank, previous_flag, previous_byline = False, heading, bool(_BYLINE.match(text))
+        else:
+            previous_blank = True
     return flags
 
 
