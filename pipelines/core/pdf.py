@@ -114,7 +114,78 @@ def _quietly(close) -> None:
 
 def _plumber_page(page, number: int) -> TextLayerPage:
     lines = []
-    for raw in page.extract_text_lines(layout=False, strip=True, return_chars=True):
+    for region in reading_regions(page):
+        lines.extend(_mark_paragraph_gaps(_region_lines(region)))
+    area = float(page.width * page.height) or 1.0
+    covered = 0.0
+    for image in page.images:
+        w = max(0.0, min(float(image["x1"]), float(page.width)) - max(float(image["x0"]), 0.0))
+        h = max(0.0, min(float(image["bottom"]), float(page.height)) - max(float(image["top"]), 0.0))
+        covered += w * h
+    return TextLayerPage(page_number=number, lines=lines, image_coverage=min(1.0, covered / area), engine=pdfplumber_engine())
+
+
+def reading_regions(page) -> list:
+    """The page in reading order: for a two-column layout, each band of the page read left
+    column then right column (full-width lines, like a title over both columns, stay in place);
+    otherwise the page itself."""
+    gutter = find_gutter(page)
+    if gutter is None:
+        return [page]
+    x, spanning = gutter
+    left, top_edge, right, bottom = (float(v) for v in page.bbox)
+    regions, top = [], top_edge
+    for y0, y1 in spanning + [(bottom, bottom)]:
+        y0, y1 = max(top, y0 - 0.5), min(bottom, y1 + 0.5)
+        if y0 > top:  # the two columns of this band, whole characters only
+            regions += [page.within_bbox((left, top, x, y0)), page.within_bbox((x, top, right, y0))]
+        if y1 > y0:
+            regions.append(page.within_bbox((left, y0, right, y1)))
+        top = max(top, y1)
+    return regions
+
+
+def find_gutter(page, min_words: int = 60) -> tuple[float, list[tuple[float, float]]] | None:
+    """(x of the gap between two columns, the (top, bottom) of the rows that cross it), or None
+    when the page is not laid out in two columns: a vertical band in the middle third that no
+    word crosses on at least 85% of the text rows, with text on both sides."""
+    words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
+    if len(words) < min_words:
+        return None
+    x0, x1 = float(page.bbox[0]), float(page.bbox[2])
+    width = x1 - x0
+    rows: dict[int, list[dict]] = {}
+    for word in words:
+        rows.setdefault(round(float(word["top"]) / 2), []).append(word)
+    best = None
+    for step in range(0, 41):
+        x = x0 + width * (0.3 + 0.4 * step / 40)
+        crossing = [r for r in rows.values() if any(float(w["x0"]) < x < float(w["x1"]) for w in r)]
+        left = sum(1 for w in words if float(w["x1"]) <= x)
+        right = sum(1 for w in words if float(w["x0"]) >= x)
+        if min(left, right) < 0.25 * len(words):
+            continue
+        if best is None or len(crossing) < len(best[1]):
+            best = (x, crossing)
+    if best is None or len(best[1]) > 0.15 * len(rows):
+        return None
+    x = best[0]
+    # A row also spans the columns when its words close up around the gap (a centred title).
+    gaps = {}
+    for key, row in rows.items():
+        left = [float(w["x1"]) for w in row if float(w["x1"]) <= x]
+        right = [float(w["x0"]) for w in row if float(w["x0"]) >= x]
+        if left and right:
+            gaps[key] = min(right) - max(left)
+    usual = statistics.median(gaps.values()) if gaps else 0.0
+    spanning_rows = [r for key, r in rows.items() if r in best[1] or (key in gaps and gaps[key] < usual / 2)]
+    spanning = sorted((min(float(w["top"]) for w in r), max(float(w["bottom"]) for w in r)) for r in spanning_rows)
+    return x, spanning
+
+
+def _region_lines(region) -> list[Line]:
+    lines = []
+    for raw in region.extract_text_lines(layout=False, strip=True, return_chars=True):
         chars = [c for c in raw["chars"] if c.get("text", "").strip()]
         if not raw["text"].strip():
             continue
@@ -126,14 +197,7 @@ def _plumber_page(page, number: int) -> TextLayerPage:
             Line(text=raw["text"], size=round(statistics.median(sizes), 2), bold=bold, top=round(float(raw["top"]), 2),
                  font=font)
         )
-    lines = _mark_paragraph_gaps(lines)
-    area = float(page.width * page.height) or 1.0
-    covered = 0.0
-    for image in page.images:
-        w = max(0.0, min(float(image["x1"]), float(page.width)) - max(float(image["x0"]), 0.0))
-        h = max(0.0, min(float(image["bottom"]), float(page.height)) - max(float(image["top"]), 0.0))
-        covered += w * h
-    return TextLayerPage(page_number=number, lines=lines, image_coverage=min(1.0, covered / area), engine=pdfplumber_engine())
+    return lines
 
 
 def _mark_paragraph_gaps(lines: list[Line], ratio: float = 1.3) -> list[Line]:
