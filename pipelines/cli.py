@@ -90,7 +90,9 @@ def ingest(
     if workers:
         os.environ["ARCHIVE_WORKERS"] = str(workers)
 
-    from pipelines.defs.runner import run_ingest  # Dagster loads only for commands that need it
+    from pipelines.defs.runner import (
+        run_ingest,  # Dagster loads only for commands that need it
+    )
 
     report = run_ingest(settings, roots, progress=_progress(), on_wait=_say_waiting)
     _print_ingest_report(report)

@@ -6,8 +6,17 @@
 
 import dagster as dg
 
-from pipelines.defs.automation import nightly_schedule, raw_files_sensor, staged_documents_sensor
-from pipelines.defs.checks import failures_explained, metadata_completeness, no_duplicate_articles, staging_drained
+from pipelines.defs.automation import (
+    nightly_schedule,
+    raw_files_sensor,
+    staged_documents_sensor,
+)
+from pipelines.defs.checks import (
+    failures_explained,
+    metadata_completeness,
+    no_duplicate_articles,
+    staging_drained,
+)
 from pipelines.defs.documents import document, load_job, read_files_job
 from pipelines.defs.ingest import source_files, staged_documents
 from pipelines.defs.load import warehouse_tables

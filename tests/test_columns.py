@@ -35,7 +35,6 @@ def test_two_columns_are_read_one_after_the_other(tmp_path):
     result = process_document(two_columns(tmp_path / "cols.pdf"), "d", "application/pdf", ReadOptions())
     text = " ".join(result.pages[0].text.split())
     title = text.find("BẢN TIN THƯ VIỆN SỐ")
-    left_end = text.find("các thư viện tỉnh.", len(text) // 3)
     right_start = text.find("Thư viện tỉnh Quảng Ninh đã khai trương")
     assert 0 <= title < text.find("Ngày 5/3/2015") < right_start
     assert text.rfind("Ngày 5/3/2015") < right_start  # all of the left column before the right one

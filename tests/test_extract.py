@@ -7,7 +7,13 @@ from PIL import Image
 
 from pipelines.config import ReadOptions
 from pipelines.core.extract import is_blank, process_document
-from pipelines.fixtures import Block, write_image, write_scanned_pdf, write_scanned_tiff, write_text_pdf
+from pipelines.fixtures import (
+    Block,
+    write_image,
+    write_scanned_pdf,
+    write_scanned_tiff,
+    write_text_pdf,
+)
 from tests.conftest import needs_tesseract
 
 BODY = "Ngày 22/ 5/ 2014, tại Viện Thông tin Khoa học Xã hội, Ban Chấp hành Hội Thư viện Việt Nam đã tổ chức Hội nghị."

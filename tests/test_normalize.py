@@ -9,7 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipelines.core.vietnamese.normalize import join_lines, normalize_text, to_paragraphs
+from pipelines.core.vietnamese.normalize import (
+    join_lines,
+    normalize_text,
+    to_paragraphs,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED_FILE = SHARED / "seeds" / "000_67f4d1abc44ae8ef.txt"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +11,17 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.definitions import defs
 from pipelines.defs.automation import raw_files_sensor, staged_documents_sensor
-from pipelines.defs.documents import document, key_to_path, path_to_key, quality_result, source_file_partitions
+from pipelines.defs.documents import (
+    document,
+    key_to_path,
+    path_to_key,
+    quality_result,
+    source_file_partitions,
+)
 from pipelines.defs.load import warehouse_tables
 from pipelines.defs.resources import WarehouseResource
-from pipelines.definitions import defs
 from tests.conftest import SAMPLES
 
 TEXT = (SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt").read_text(encoding="utf-8")
@@ -144,7 +149,12 @@ def test_batch_checks_pass_and_fail(tmp_path):
     from pipelines.core import warehouse as wh
     from pipelines.core.models import Article, Extraction, Page
     from pipelines.core.publish import publish
-    from pipelines.defs.checks import failures_explained, metadata_completeness, no_duplicate_articles, staging_drained
+    from pipelines.defs.checks import (
+        failures_explained,
+        metadata_completeness,
+        no_duplicate_articles,
+        staging_drained,
+    )
 
     resource = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
     con = wh.connect(resource.file)
@@ -185,7 +195,10 @@ def test_batch_checks_pass_and_fail(tmp_path):
 
 
 def test_a_new_extractor_version_makes_partitions_stale_until_reprocessed(raw, tmp_path):
-    from dagster._core.definitions.data_version import CachingStaleStatusResolver, StaleStatus
+    from dagster._core.definitions.data_version import (
+        CachingStaleStatusResolver,
+        StaleStatus,
+    )
     from dagster._core.loader import LoadingContextForTest
 
     instance = dg.DagsterInstance.ephemeral()

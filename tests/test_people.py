@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.core.people import Byline, Credit, authors, closing_span, find_byline, find_credits
+from pipelines.core.people import (
+    Byline,
+    Credit,
+    authors,
+    closing_span,
+    find_byline,
+    find_credits,
+)
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 SEED_FILE = SEEDS / "000_67f4d1abc44ae8ef.txt"

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.core.places import Evidence, PlaceMention, article_places, find_venue, find_venue_evidence
+from pipelines.core.places import (
+    Evidence,
+    PlaceMention,
+    article_places,
+    find_venue,
+    find_venue_evidence,
+)
 
 SEED_TEXT = (Path(__file__).resolve().parents[1] / "scripts" / "seed_2014_05.txt").read_text(encoding="utf-8")
 

@@ -104,7 +104,7 @@ def test_export_round_trips_through_parquet(tmp_path):
     with connect_published(warehouse) as con:
         for table in TABLES:
             original = con.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
-            exported = con.execute(f"SELECT * FROM read_parquet(?) ORDER BY ALL", [str(out / f"{table}.parquet")]).fetchall()
+            exported = con.execute("SELECT * FROM read_parquet(?) ORDER BY ALL", [str(out / f"{table}.parquet")]).fetchall()
             assert exported == original, table
         types = dict(con.execute(f"DESCRIBE SELECT * FROM read_parquet('{out / 'articles.parquet'}')").fetchall()[i][:2]
                      for i in range(11))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pypdfium2 as pdfium
-
 from pipelines.config import ReadOptions
 from pipelines.core.extract import process_document
 from pipelines.core.models import Line

@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.core.vietnamese.normalize import normalize_text
-from pipelines.core.vietnamese.tones import CANONICAL_STYLE, canonical_tones, fold, tone_position
+from pipelines.core.vietnamese.tones import (
+    CANONICAL_STYLE,
+    canonical_tones,
+    fold,
+    tone_position,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = unicodedata.normalize("NFC", (ROOT / "scripts" / "seed_2014_05.txt").read_text(encoding="utf-8"))

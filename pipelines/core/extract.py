@@ -14,12 +14,12 @@ from pipelines.core import articles as article_builder
 from pipelines.core import files
 from pipelines.core.cleanup import prepare_for_ocr
 from pipelines.core.images import ImageReadError, iter_frames
+from pipelines.core.masthead import find_masthead
 from pipelines.core.models import Extraction, Line, Page
 from pipelines.core.ocr import OcrError, engine_name, ocr_image
 from pipelines.core.pdf import PdfError, open_pdfium, render_page, text_layer_pages
 from pipelines.core.routing import OCR, route_pdf_page
 from pipelines.core.textfile import NotTextError, decode_text
-from pipelines.core.masthead import find_masthead
 from pipelines.core.vietnamese.encodings import as_text_layer
 from pipelines.core.vietnamese.lines import repair_lines
 from pipelines.core.vietnamese.normalize import normalize_text, to_paragraphs

@@ -13,8 +13,8 @@ from pathlib import Path
 import pdfplumber
 import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFPasswordIncorrect
-from PIL import Image
 from pdfplumber.utils.exceptions import PdfminerException
+from PIL import Image
 
 from pipelines.core.models import Line
 

@@ -5,7 +5,9 @@ the caches below: without this, each document would pay for them again (the gaze
 index alone takes about half a second to build).
 """
 
-from pipelines.core import extract  # noqa: F401  (the readers, pdfplumber, pdfium, OpenCV)
-from pipelines.core import gazetteer
+from pipelines.core import (
+    extract,  # noqa: F401  (the readers, pdfplumber, pdfium, OpenCV)
+    gazetteer,
+)
 
 gazetteer.find_provinces("Thư viện tỉnh Quảng Ninh")  # builds and caches the name index

@@ -17,7 +17,6 @@ from pipelines.core import migrations, search
 from pipelines.core.models import Extraction
 
 
-
 @dataclass(frozen=True)
 class FileRow:
     source_path: str

@@ -10,7 +10,13 @@ import dagster as dg
 
 from pipelines.config import load_settings
 from pipelines.core import files, staging
-from pipelines.defs.documents import key_to_path, load_job, path_to_key, read_files_job, source_file_partitions
+from pipelines.defs.documents import (
+    key_to_path,
+    load_job,
+    path_to_key,
+    read_files_job,
+    source_file_partitions,
+)
 from pipelines.defs.resources import WarehouseResource
 
 

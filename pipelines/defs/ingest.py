@@ -9,8 +9,8 @@ from pydantic import Field
 
 from pipelines.config import PIPELINE_VERSION, load_settings
 from pipelines.core import scan, staging
-from pipelines.core.reading import read_isolated
 from pipelines.core.models import Extraction
+from pipelines.core.reading import read_isolated
 from pipelines.core.warehouse import known_documents, known_files
 from pipelines.defs.resources import Progress, WarehouseResource
 
@@ -103,7 +103,7 @@ def staged_documents(
 
     progress.start(len(to_read), "reading")
     seconds = 0.0
-    for item, extraction, worker_seconds in read_isolated(to_read, settings):
+    for _item, extraction, worker_seconds in read_isolated(to_read, settings):
         seconds += worker_seconds
         stage(extraction)
     # Paths whose bytes are already in the warehouse: only their files rows are new.
