@@ -13,7 +13,6 @@ same files (ratios survive a noisy machine; the targets are p95 ≤ 50 ms and a 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import shutil
@@ -25,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from results_file import write_result  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 from pipelines.core import search, warehouse  # noqa: E402
 from pipelines.core.vietnamese.tones import fold  # noqa: E402
@@ -176,10 +177,7 @@ def main() -> int:
         "noop_reingest_seconds": round(again, 2),
         "noop_to_first_ratio": round(again / first, 3),
     }
-    out = ROOT / "bench" / "results" / "search.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2))
+    write_result("search", result)
     return 0
 
 

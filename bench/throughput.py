@@ -12,7 +12,6 @@ bench/results/throughput.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -21,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from results_file import write_result  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 def build_pdf(folder: Path, pages: int) -> Path:
@@ -79,10 +80,7 @@ def main() -> int:
         "pipeline_pages_per_minute": round(60 * args.pages / ours, 1),
         "speedup": round(base / ours, 2),
     }
-    out = ROOT / "bench" / "results" / "throughput.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(result, indent=2))
+    write_result("throughput", result)
     return 0
 
 

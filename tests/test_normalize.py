@@ -18,62 +18,10 @@ from pipelines.core.vietnamese.normalize import (
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED_FILE = SHARED / "seeds" / "000_67f4d1abc44ae8ef.txt"
 
-# The canonical seed, byte for byte (UTF-8 in the file): hard line breaks mid-sentence,
-# no-break spaces (written \u00a0 here so they can be seen), lines of spaces where photos
-# stood, a line starting with a stray space, and the byline right after the last sentence.
-SEED = (
-    "\n"
-    "HỘI NGHỊ LẦN THỨ 4 BAN CHẤP HÀNH HỘI THƯ VIỆN KHÓA II\n"
-    "\n"
-    "Ngày 22/ 5/ 2014, tại Viện Thông tin Khoa học Xã hội, Ban Chấp hành Hội Thư viện Việt Nam\n"
-    "đã tổ chức Hội nghị mở rộng lần thứ 4. \u00a0Hơn 40 đại biểu là ủy viên BCH và đại diện một số chi\n"
-    "hội tiêu biểu về tham dự hội nghị. \n"
-    "\n"
-    "  \n"
-    "\n"
-    "Hội nghị đã thông qua Báo cáo đánh giá về hoạt động Hội năm 2013 và triển khai công tác\n"
-    "năm 2014-2015. Báo cáo đã nêu rõ đường hướng về những nội dung hoạt động cơ bản của một\n"
-    "xã hội nghề nghiệp. Trong năm qua, Lãnh đạo Hội đã tập trung xây dựng các văn bản pháp lý,\n"
-    "tăng cường tuyên truyền vận động, tập trung cho mục tiêu trọng tâm: nhanh chóng kiện toàn tổ\n"
-    "chức cơ sở. Để nâng cao tính hấp dẫn thu hút đông đảo cá nhân và tập thể tham gia, Hội đã\n"
-    "tích cực đổi mới hoạt động, tăng cường chăm lo và bảo vệ quyền lợi cho hội viên; Phát huy vị trí\n"
-    "“một tổ chức xã hội nghề nghiệp”, các Liên chi hội, Liên hiệp và Chi hội đã chủ động, sáng tạo\n"
-    "nhiều hoạt động góp phần nâng cao chất lượng chuyên môn; Công tác hợp tác quốc tế tiếp tục\n"
-    "được duy trì, tiếp tục nâng cao uy tín ngành Thư viện và Hội Thư viện Việt Nam. Vai trò đoàn\n"
-    "kết, năng động, trách nhiệm và tinh thần tận tụy, nhiệt tình của Ban Thường vụ, đặc biệt của\n"
-    "Thường trực tiếp tục được phát huy mạnh mẽ và hiệu quả tốt trong lãnh đạo Hội.\n"
-    "\n"
-    "  \n"
-    "\n"
-    "\u00a0\u00a0\u00a0\u00a0\u00a0 \n"
-    "\n"
-    "Hội nghị nhất trí xác định phương hướng, nhiệm vụ năm 2014 và 2015 của Hội Thư viện là:\n"
-    "Tiếp tục tăng cường tuyên truyền, vận động đông đảo cá nhân và tập thể gia nhập Hội. Đẩy\n"
-    " mạnh kiện toàn tổ chức hội từ cơ sở tới Trung ương. Đổi mới mạnh mẽ hơn nữa hoạt động, nâng\n"
-    "cao tính hấp dẫn, thiết thực và mang đậm màu sắc hoạt động Hội. Đặc biệt quan tâm các hoạt\n"
-    "động bảo vệ quyền lợi tinh thần và vật chất cho cán bộ thư viện. Phối hợp chặt chẽ với các cơ\n"
-    "quan quản lý và chỉ đạo chuyên môn, động viên hội viên cả nước thực hiện xuất sắc phương\n"
-    "hướng, mục tiêu xây dựng ngành thư viện vững mạnh. Chủ động tham gia hoạt động hợp tác\n"
-    "quốc tế, nâng cao vị thế của Hội trong các tổ chức thư viện khu vực và thế giới. Phát huy mạnh\n"
-    "mẽ thế mạnh của ngành, tăng cường nhiều hoạt động tuyên truyền, giáo dục, khơi dậy lòng yêu\n"
-    "nước, bảo vệ Tổ quốc của nhân dân. \n"
-    "\n"
-    "  \n"
-    "\n"
-    "Để thực hiện tốt các mục tiêu trên, BCH đề nghị các thành viên BCH Trung ương Hội, BCH các\n"
-    "Liên Chi hội, Chi hội và lãnh đạo các thư viện cần nêu cao tinh thần trách nhiệm, chủ động\n"
-    "hoàn thành trách nhiệm, đi đầu thực hiện ngay tại đơn vị mình các chủ trương, nhiệm vụ và kế\n"
-    "hoạch mà hội nghị BCH Hội Thư viện lần thứ 4 đã thống nhất. Căn cứ nhiệm vụ đó, Thường\n"
-    "trực Hội có trách nhiệm phân công cá nhân phụ trách, tăng cường công tác kiểm tra, thông tin,\n"
-    "tổng kết kịp thời.\n"
-    "\n"
-    "  \n"
-    "\n"
-    "Sau Hội nghị, các đại biểu đã tới tham quan, học tập kinh nghiệm tại Thư viện Viện Thông tin\n"
-    "Khoa học Xã hội và Thư viện tỉnh Quảng Ninh.\n"
-    " Tin, ảnh: Hồng Vân    \n"
-    " "
-)
+# The canonical seed, byte for byte: the project's copy (scripts/seed_2014_05.txt) of the shared
+# seed file. Hard line breaks mid-sentence, no-break spaces, lines of spaces where photos stood,
+# a line starting with a stray space, and the byline right after the last sentence.
+SEED = (Path(__file__).resolve().parents[1] / "scripts" / "seed_2014_05.txt").read_text(encoding="utf-8")
 
 EXPECTED_PARAGRAPHS = [
     "HỘI NGHỊ LẦN THỨ 4 BAN CHẤP HÀNH HỘI THƯ VIỆN KHÓA II",
@@ -137,7 +85,7 @@ def test_seed_file_paragraphs():
     if not SEED_FILE.is_file():
         pytest.skip(f"seed file {SEED_FILE} is absent")
     text = SEED_FILE.read_text(encoding="utf-8")
-    assert text == SEED, "the inline SEED in this test no longer matches the shared seed file"
+    assert text == SEED, "scripts/seed_2014_05.txt no longer matches the shared seed file"
     assert to_paragraphs(text) == EXPECTED_PARAGRAPHS
 
 
