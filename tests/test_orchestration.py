@@ -221,3 +221,28 @@ def test_a_new_extractor_version_makes_partitions_stale_until_reprocessed(raw, t
 
     assert dg.materialize([improved], partition_key=key, instance=instance, resources=resources).success
     assert status(improved)[0] == StaleStatus.FRESH
+
+
+def test_a_loader_waits_for_another_writer_instead_of_failing(raw, tmp_path):
+    instance = dg.DagsterInstance.ephemeral()
+    (raw / "tin.txt").write_text(TEXT, encoding="utf-8")
+    key = path_to_key(raw / "tin.txt")
+    instance.add_dynamic_partitions("source_files", [key])
+    warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
+    warehouse.file.parent.mkdir(parents=True)
+    assert dg.materialize([document], partition_key=key, instance=instance, resources={"warehouse": warehouse}).success
+
+    # Another process writing the warehouse (a command-line ingestion's loader, say) for a while.
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time, duckdb\n"
+        "from pathlib import Path\n"
+        "from pipelines.core.locks import writer_lock\n"
+        "with writer_lock(Path(sys.argv[1])), duckdb.connect(sys.argv[1]):\n"
+        "    print('holding', flush=True)\n"
+        "    time.sleep(2)\n"), str(warehouse.file)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "holding"
+    result = dg.materialize([warehouse_tables], instance=instance, resources={"warehouse": warehouse})
+    holder.wait()
+    assert result.success  # it waited its turn: no DuckDB lock error
+    with duckdb.connect(str(warehouse.file), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)

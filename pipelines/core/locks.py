@@ -16,9 +16,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
+def ingest_lock(warehouse: Path, on_wait: Callable[[], None] | None = None):
+    """Held by a whole command-line ingestion."""
+    return _flock(Path(warehouse).parent / f".{Path(warehouse).name}.ingest.lock", on_wait)
+
+
+def writer_lock(warehouse: Path, on_wait: Callable[[], None] | None = None):
+    """Held while writing the live warehouse file: loaders from the command line, the UI, the
+    sensor and the schedule take turns instead of failing on DuckDB's lock."""
+    return _flock(Path(warehouse).parent / f".{Path(warehouse).name}.writer.lock", on_wait)
+
+
 @contextlib.contextmanager
-def ingest_lock(warehouse: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    lock_path = Path(warehouse).parent / f".{Path(warehouse).name}.ingest.lock"
+def _flock(lock_path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

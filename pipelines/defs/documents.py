@@ -10,7 +10,6 @@ import dagster as dg
 
 from pipelines.config import PIPELINE_VERSION, load_settings
 from pipelines.core import scan, staging
-from pipelines.core.publish import connect_published, published_path
 from pipelines.core.reading import read_isolated
 from pipelines.defs.resources import WarehouseResource
 
@@ -35,9 +34,10 @@ def key_to_path(key: str) -> Path:
 
 def _known_documents(warehouse: WarehouseResource) -> set[str]:
     """Documents already loaded, read from the published copy (never locked by a writer)."""
-    if not published_path(warehouse.file).exists():
+    con = warehouse.read()
+    if con is None:
         return set()
-    with connect_published(warehouse.file) as con:
+    with con:
         return {r[0] for r in con.execute("SELECT document_id FROM documents").fetchall()}
 
 

@@ -34,8 +34,10 @@ def source_files(context: dg.AssetExecutionContext, config: IngestConfig, wareho
     """
     settings = load_settings()
     roots = [Path(p) for p in config.paths] or [settings.raw_dir]
-    with warehouse.connect() as con:
-        known = known_files(con)
+    known = {}
+    if (con := warehouse.read()) is not None:  # the published copy: never waits for a writer
+        with con:
+            known = known_files(con)
     scanned, problems = scan.scan(roots, known)
     for path, reason in problems:
         context.log.warning(f"{path}: {reason}")
@@ -63,8 +65,10 @@ def staged_documents(
     """Each new document read in its own worker process (text layer or OCR, page by page),
     split into articles, and staged as a JSON file under warehouse/staging/."""
     settings = load_settings()
-    with warehouse.connect() as con:
-        already_loaded = known_documents(con)
+    already_loaded = set()
+    if (con := warehouse.read()) is not None:
+        with con:
+            already_loaded = known_documents(con)
     to_read = scan.documents_to_read(source_files, already_loaded, reread=config.reprocess)
     paths_of: dict[str, list] = {}
     for item in source_files:

@@ -29,7 +29,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     one transaction each, then refresh the search index and publish the analysts' read-only
     copy. Staging files go once loaded. Runs in a pool of one: DuckDB has a single writer."""
     loaded = paths = 0
-    with warehouse.connect() as con:
+    with warehouse.write() as con:
         for path in staging.staged_files(warehouse.staging_dir):
             doc = staging.read_staged(path)
             if doc.extraction is None:

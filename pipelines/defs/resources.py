@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -9,6 +11,8 @@ import duckdb
 
 from pipelines.config import load_settings
 from pipelines.core import warehouse
+from pipelines.core.locks import writer_lock
+from pipelines.core.publish import connect_published, published_path
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -24,8 +28,17 @@ class WarehouseResource(dg.ConfigurableResource):
     def staging_dir(self) -> Path:
         return self.file.parent / "staging"
 
-    def connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        return warehouse.connect(self.file, read_only=read_only)
+    @contextlib.contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The live warehouse, for the loader: one writer at a time, across processes."""
+        with writer_lock(self.file), warehouse.connect(self.file) as con:
+            yield con
+
+    def read(self) -> duckdb.DuckDBPyConnection | None:
+        """The published copy (never locked by a writer), or None before the first load."""
+        if not published_path(self.file).exists():
+            return None
+        return connect_published(self.file)
 
 
 class Progress:
