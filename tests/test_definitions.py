@@ -21,9 +21,9 @@ def test_definitions_validate_with_the_dagster_cli(tmp_path):
 
 
 def test_every_asset_and_check_is_in_the_ingest_job():
-    job = defs.resolve_job_def("ingest")
+    job = defs.resolve_job_def("load_warehouse")
     keys = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
-    assert keys == {"source_files", "staged_documents", "files", "documents", "pages", "articles"}
+    assert keys == {"files", "documents", "pages", "articles"}
     checks = {c.name for c in defs.resolve_asset_graph().asset_check_keys}
     assert checks == {"failures_explained", "staging_drained", "document_quality", "no_duplicate_articles",
                       "metadata_completeness"}

@@ -21,7 +21,7 @@ from pipelines.defs.documents import (
     source_file_partitions,
 )
 from pipelines.defs.load import warehouse_tables
-from pipelines.defs.resources import WarehouseResource
+from pipelines.defs.resources import Progress, WarehouseResource
 from tests.conftest import SAMPLES
 
 TEXT = (SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt").read_text(encoding="utf-8")
@@ -88,7 +88,7 @@ def test_a_partition_materializes_and_the_loader_writes_it(raw, tmp_path):
     instance.add_dynamic_partitions("source_files", [key])
     warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
 
-    result = dg.materialize([document], partition_key=key, instance=instance, resources={"warehouse": warehouse})
+    result = dg.materialize([document], partition_key=key, instance=instance, resources={"warehouse": warehouse, "progress": Progress()})
     assert result.success
     (check,) = result.get_asset_check_evaluations()
     assert check.passed
@@ -96,13 +96,13 @@ def test_a_partition_materializes_and_the_loader_writes_it(raw, tmp_path):
     assert metadata["status"].value == "ok" and metadata["articles"].value == 1
     assert "HỘI NGHỊ LẦN THỨ 4" in metadata["preview"].value
 
-    context = dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse})
+    context = dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse, "progress": Progress()})
     assert isinstance(staged_documents_sensor(context), dg.RunRequest)  # something waits to be loaded
-    assert dg.materialize([warehouse_tables], instance=instance, resources={"warehouse": warehouse}).success
+    assert dg.materialize([warehouse_tables], instance=instance, resources={"warehouse": warehouse, "progress": Progress()}).success
     with duckdb.connect(str(warehouse.file), read_only=True) as con:
         assert con.execute("SELECT published_date::VARCHAR, authors FROM articles").fetchall() == [("2014-05-22", ["Hồng Vân"])]
         assert con.execute("SELECT source_path FROM files").fetchall() == [(str(raw / "tin.txt"),)]
-    assert isinstance(staged_documents_sensor(dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse})), dg.SkipReason)
+    assert isinstance(staged_documents_sensor(dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse, "progress": Progress()})), dg.SkipReason)
 
 
 def test_two_partitions_run_in_parallel_processes_without_a_lock_error(raw, tmp_path):
@@ -129,6 +129,20 @@ def test_two_partitions_run_in_parallel_processes_without_a_lock_error(raw, tmp_
         assert con.execute("SELECT count(*) FROM documents").fetchone() == (2,)
 
 
+def test_the_nightly_batch_requests_one_run_over_the_new_files(raw, tmp_path):
+    from pipelines.defs.automation import nightly_batch
+
+    for name in ("a.txt", "b.txt"):
+        (raw / name).write_text(TEXT, encoding="utf-8")
+    warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(instance=instance, resources={"warehouse": warehouse})
+        request = nightly_batch(context)
+        assert request.tags["dagster/asset_partition_range_start"] == path_to_key(raw / "a.txt")
+        assert request.tags["dagster/asset_partition_range_end"] == path_to_key(raw / "b.txt")
+        assert instance.get_dynamic_partitions("source_files") == [path_to_key(raw / "a.txt"), path_to_key(raw / "b.txt")]
+
+
 def test_the_quality_check_warns_on_poor_reading():
     assert quality_result({"mean_ocr_confidence": 91.0, "min_quality": 0.95}).passed
     poor = quality_result({"mean_ocr_confidence": 41.0, "min_quality": 0.3})
@@ -140,6 +154,7 @@ def test_the_nightly_schedule_and_sensors_are_defined_and_off_until_switched_on(
     schedule = defs.resolve_schedule_def("nightly_batch")
     assert schedule.cron_schedule == "0 1 * * *" and schedule.execution_timezone == "Asia/Ho_Chi_Minh"
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert schedule.job_name == "read_files"
     for name in ("raw_files_sensor", "staged_documents_sensor"):
         assert defs.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.STOPPED
     assert source_file_partitions.name == "source_files"
@@ -205,7 +220,7 @@ def test_a_new_extractor_version_makes_partitions_stale_until_reprocessed(raw, t
     (raw / "tin.txt").write_text(TEXT, encoding="utf-8")
     key = path_to_key(raw / "tin.txt")
     instance.add_dynamic_partitions("source_files", [key])
-    resources = {"warehouse": WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))}
+    resources = {"warehouse": WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb")), "progress": Progress()}
 
     def status(asset):
         graph = dg.Definitions(assets=[asset], resources=resources).resolve_asset_graph()
@@ -230,7 +245,7 @@ def test_a_loader_waits_for_another_writer_instead_of_failing(raw, tmp_path):
     instance.add_dynamic_partitions("source_files", [key])
     warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
     warehouse.file.parent.mkdir(parents=True)
-    assert dg.materialize([document], partition_key=key, instance=instance, resources={"warehouse": warehouse}).success
+    assert dg.materialize([document], partition_key=key, instance=instance, resources={"warehouse": warehouse, "progress": Progress()}).success
 
     # Another process writing the warehouse (a command-line ingestion's loader, say) for a while.
     holder = subprocess.Popen([sys.executable, "-c", (
@@ -241,7 +256,7 @@ def test_a_loader_waits_for_another_writer_instead_of_failing(raw, tmp_path):
         "    print('holding', flush=True)\n"
         "    time.sleep(2)\n"), str(warehouse.file)], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "holding"
-    result = dg.materialize([warehouse_tables], instance=instance, resources={"warehouse": warehouse})
+    result = dg.materialize([warehouse_tables], instance=instance, resources={"warehouse": warehouse, "progress": Progress()})
     holder.wait()
     assert result.success  # it waited its turn: no DuckDB lock error
     with duckdb.connect(str(warehouse.file), read_only=True) as con:

@@ -14,6 +14,8 @@ from pipelines.defs.documents import (
     key_to_path,
     load_job,
     path_to_key,
+    plan_partitions,
+    range_tags,
     read_files_job,
     source_file_partitions,
 )
@@ -83,13 +85,21 @@ def staged_documents_sensor(context: dg.SensorEvaluationContext, warehouse: Ware
     return dg.RunRequest(run_key=hashlib.sha256(state.encode()).hexdigest())
 
 
-def nightly_schedule(job) -> dg.ScheduleDefinition:
-    """The nightly batch: everything pending under raw/. Cron and time zone from the environment."""
-    return dg.ScheduleDefinition(
-        name="nightly_batch",
-        job=job,
-        cron_schedule=os.environ.get("ARCHIVE_NIGHTLY_CRON", "0 1 * * *"),
-        execution_timezone=os.environ.get("ARCHIVE_TIMEZONE", "Asia/Ho_Chi_Minh"),
-        default_status=dg.DefaultScheduleStatus.STOPPED,
-        description="Reads and loads every new or changed file under raw/, at night.",
-    )
+@dg.schedule(
+    name="nightly_batch",
+    job=read_files_job,
+    cron_schedule=os.environ.get("ARCHIVE_NIGHTLY_CRON", "0 1 * * *"),
+    execution_timezone=os.environ.get("ARCHIVE_TIMEZONE", "Asia/Ho_Chi_Minh"),
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="At night, reads every new or changed file under raw/ in one run (the loader sensor loads it).",
+)
+def nightly_batch(context: dg.ScheduleEvaluationContext, warehouse: WarehouseResource):
+    """The same planning as `archive ingest`: every file becomes a partition, and one ranged run
+    reads the new and changed ones."""
+    roots = [r for r in watched_folders() if r.exists()]
+    _scanned, problems, keys = plan_partitions(context.instance, roots, warehouse)
+    for path, reason in problems:
+        context.log.warning(f"{path}: {reason}")
+    if not keys:
+        return dg.SkipReason("nothing new under the watched folders")
+    return dg.RunRequest(tags=range_tags(keys))

@@ -19,7 +19,7 @@ TABLES = {
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(name, description=text, deps=["staged_documents", "document"], group_name="warehouse", kinds={"duckdb"})
+        dg.AssetSpec(name, description=text, deps=["document"], group_name="warehouse", kinds={"duckdb"})
         for name, text in TABLES.items()
     ],
     pool="duckdb_writer",

@@ -1,5 +1,7 @@
-"""Run the `ingest` job in-process against the project's persistent Dagster instance, so that
-command-line runs appear in the UI's run history, and gather what the command line reports."""
+"""`archive ingest` through the Dagster definitions: the `read_files` job over the partitions of
+new and changed files, then `load_warehouse`, in-process against the project's persistent
+instance (so command-line runs appear in the UI's run history), and what the command line
+reports."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ from pipelines.config import Settings
 from pipelines.core import warehouse as wh
 from pipelines.core.locks import ingest_lock
 from pipelines.core.publish import connect_published
-from pipelines.core.scan import ScannedFile
+from pipelines.core import staging
+from pipelines.core.publish import published_path
+from pipelines.defs.documents import REPROCESS_TAG, plan_partitions, range_tags
 from pipelines.defs.resources import Progress, WarehouseResource
 
 _INSTANCE_YAML = """\
@@ -52,7 +56,7 @@ class IngestReport:
             ("failures", len(self.failures)),
             ("partly read", len(self.partial)),
             ("warehouse", ", ".join(f"{n} {t}" for t, n in self.totals.items())),
-            ("run", self.run_id),
+            ("run", self.run_id or "none needed: nothing new"),
         ]
 
 
@@ -80,33 +84,38 @@ def run_ingest(
 
 
 def _run_ingest(settings: Settings, roots: list[Path], progress: Progress | None, reprocess: bool) -> IngestReport:
+    """Through the same partitions as the sensor: every file becomes a partition of `document`,
+    one ranged run of `read_files` reads those that are new or changed, then `load_warehouse`."""
     from pipelines.definitions import defs
 
-    job = defs.resolve_job_def("ingest")
-    resource = WarehouseResource(path=str(settings.warehouse_path))
-    result = job.execute_in_process(
-        run_config={
-            "ops": {
-                "source_files": {"config": {"paths": [str(r) for r in roots], "reprocess": reprocess}},
-                "staged_documents": {"config": {"paths": [str(r) for r in roots], "reprocess": reprocess}},
-            },
-            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
-        },
-        instance=project_instance(settings),
-        resources={"warehouse": resource, "progress": progress or Progress()},
-        raise_on_error=False,
-        tags={"archive/command": "reprocess" if reprocess else "ingest"},
-    )
-    report = IngestReport(run_id=result.run_id, success=result.success)
-    if not result.success:
-        report.run_error = _first_error(result)
-        return report
-    scanned: list[ScannedFile] = result.output_for_node("source_files")
-    scan_metadata = result.asset_materializations_for_node("source_files")[0].metadata
-    problems = scan_metadata["problems"].value if "problems" in scan_metadata else []
-    read: list[str] = result.output_for_node("staged_documents")
-    report.files = len(scanned)
-    report.new_or_changed = sum(not s.unchanged for s in scanned)
+    instance = project_instance(settings)
+    resources = {"warehouse": WarehouseResource(path=str(settings.warehouse_path)), "progress": progress or Progress()}
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    scanned, problems, keys = plan_partitions(instance, roots, resources["warehouse"], reprocess)
+    report = IngestReport(run_id="", success=True, files=len(scanned), new_or_changed=sum(not s.unchanged for s in scanned))
+    read: list[str] = []
+    if keys:
+        tags = {"archive/command": "reprocess" if reprocess else "ingest", **range_tags(keys)}
+        if reprocess:
+            tags[REPROCESS_TAG] = "true"
+        result = defs.resolve_job_def("read_files").execute_in_process(
+            run_config=quiet, instance=instance, resources=resources, raise_on_error=False, tags=tags
+        )
+        report.run_id = result.run_id
+        if not result.success:
+            report.success, report.run_error = False, _first_error(result)
+            return report
+        metadata = result.asset_materializations_for_node("document")[0].metadata
+        read = list(metadata["document_ids"].value)
+    if keys or not published_path(settings.warehouse_path).exists() or staging.staged_files(resources["warehouse"].staging_dir):
+        result = defs.resolve_job_def("load_warehouse").execute_in_process(
+            run_config=quiet, instance=instance, resources=resources, raise_on_error=False,
+            tags={"archive/command": "reprocess" if reprocess else "ingest"},
+        )
+        report.run_id = report.run_id or result.run_id
+        if not result.success:
+            report.success, report.run_error = False, _first_error(result)
+            return report
     report.documents_read = len(read)
     with connect_published(settings.warehouse_path) as con:
         report.totals = wh.counts(con)
@@ -128,7 +137,7 @@ def _run_ingest(settings: Settings, roots: list[Path], progress: Progress | None
             report.failures = [r for r in rows if r[1] == "failed"]
             report.partial = [r for r in rows if r[1] == "partial"]
     # Folders that could not be listed (gone mid-scan, no permission): no file to record, but said.
-    report.failures += [(p["path"], "failed", p["reason"]) for p in problems]
+    report.failures += [(path, "failed", reason) for path, reason in problems]
     return report
 
 
