@@ -44,3 +44,12 @@ def test_sha256_matches_hashlib(tmp_path):
     data = b"bulletin" * 100_000
     path = write(tmp_path / "f", data)
     assert files.sha256_file(path, chunk_size=4096) == hashlib.sha256(data).hexdigest()
+
+
+def test_one_file_is_read_per_new_document(tmp_path):
+    from pipelines.core.scan import ScannedFile, documents_to_read
+
+    files_ = [ScannedFile("/a", 1, None, "d1"), ScannedFile("/b", 1, None, "d1"), ScannedFile("/c", 1, None, "d2"),
+              ScannedFile("/d", 1, None, "d3", unchanged=True)]
+    assert [f.source_path for f in documents_to_read(files_, known_documents={"d2"})] == ["/a"]
+    assert [f.source_path for f in documents_to_read(files_, known_documents=set())] == ["/a", "/c"]

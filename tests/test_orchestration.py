@@ -112,8 +112,9 @@ def test_two_partitions_run_in_parallel_processes_without_a_lock_error(raw, tmp_
     names = ["one.txt", "two.txt"]
     for n, name in enumerate(names):
         (raw / name).write_text(TEXT.replace("lần thứ 4", f"lần thứ {n + 5}"), encoding="utf-8")
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        instance.add_dynamic_partitions("source_files", [path_to_key(raw / n) for n in names])
+    instance = dg.DagsterInstance.from_config(str(home))  # not `with`: that would leave it as Dagster's current one
+    instance.add_dynamic_partitions("source_files", [path_to_key(raw / n) for n in names])
+    instance.dispose()
     dagster = str(Path(sys.executable).with_name("dagster"))
     runs = [
         subprocess.Popen([dagster, "asset", "materialize", "-m", "pipelines.definitions", "--select", "document",
@@ -135,12 +136,14 @@ def test_the_nightly_batch_requests_one_run_over_the_new_files(raw, tmp_path):
     for name in ("a.txt", "b.txt"):
         (raw / name).write_text(TEXT, encoding="utf-8")
     warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
-    with dg.instance_for_test() as instance:
-        context = dg.build_schedule_context(instance=instance, resources={"warehouse": warehouse})
-        request = nightly_batch(context)
-        assert request.tags["dagster/asset_partition_range_start"] == path_to_key(raw / "a.txt")
-        assert request.tags["dagster/asset_partition_range_end"] == path_to_key(raw / "b.txt")
-        assert instance.get_dynamic_partitions("source_files") == [path_to_key(raw / "a.txt"), path_to_key(raw / "b.txt")]
+    (tmp_path / "dagster").mkdir()
+    instance = dg.DagsterInstance.from_config(str(tmp_path / "dagster"))
+    context = dg.build_schedule_context(instance=instance, resources={"warehouse": warehouse})
+    request = nightly_batch(context)
+    assert request.tags["dagster/asset_partition_range_start"] == path_to_key(raw / "a.txt")
+    assert request.tags["dagster/asset_partition_range_end"] == path_to_key(raw / "b.txt")
+    assert instance.get_dynamic_partitions("source_files") == [path_to_key(raw / "a.txt"), path_to_key(raw / "b.txt")]
+    instance.dispose()
 
 
 def test_the_quality_check_warns_on_poor_reading():

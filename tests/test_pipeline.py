@@ -203,15 +203,16 @@ def test_cli_runs_are_in_the_dagster_instance_history(tmp_path, monkeypatch):
     folder.mkdir()
     shutil.copy(SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt", folder)
     assert ingest(str(folder), "-w", str(tmp_path / "wh.duckdb"))[0] == 0
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        runs = instance.get_runs()
-        assert sorted(r.job_name for r in runs) == ["load_warehouse", "read_files"]
-        assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
-        # the command line goes through the same per-file partitions as the sensor
-        key = str(folder / "bulletin-2014-05-hoi-nghi-bch.txt")
-        assert instance.get_materialized_partitions(dg.AssetKey("document")) == {key}
-        materialized = instance.get_latest_materialization_event(dg.AssetKey("articles"))
-        assert materialized is not None
+    instance = dg.DagsterInstance.from_config(str(home))  # not `with`: it would stay Dagster's current instance
+    runs = instance.get_runs()
+    assert sorted(r.job_name for r in runs) == ["load_warehouse", "read_files"]
+    assert all(r.status == dg.DagsterRunStatus.SUCCESS for r in runs)
+    # the command line goes through the same per-file partitions as the sensor
+    key = str(folder / "bulletin-2014-05-hoi-nghi-bch.txt")
+    assert instance.get_materialized_partitions(dg.AssetKey("document")) == {key}
+    materialized = instance.get_latest_materialization_event(dg.AssetKey("articles"))
+    assert materialized is not None
+    instance.dispose()
 
 
 @needs_tesseract

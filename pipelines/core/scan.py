@@ -59,14 +59,13 @@ def scan_file(path: Path, known: dict[str, KnownFile]) -> ScannedFile:
         return ScannedFile(key, None, None, unreadable_id(key), error=f"cannot read the file: {exc.strerror or exc}")
 
 
-def documents_to_read(scanned: list[ScannedFile], known_documents: set[str], reread: bool = False) -> list[ScannedFile]:
-    """One representative file per document that is not in the warehouse yet (first path wins)."""
+def documents_to_read(scanned: list[ScannedFile], known_documents: set[str]) -> list[ScannedFile]:
+    """One representative file per document not in the warehouse yet (the first path wins);
+    unchanged files and bytes already loaded are left out. To read everything again, pass no
+    known documents."""
     chosen: dict[str, ScannedFile] = {}
     for item in scanned:
-        if item.unchanged and not reread:
-            continue
-        if item.document_id in chosen or (item.document_id in known_documents and not reread):
+        if item.unchanged or item.document_id in chosen or item.document_id in known_documents:
             continue
         chosen[item.document_id] = item
     return list(chosen.values())
-
