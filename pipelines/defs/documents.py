@@ -3,6 +3,7 @@ backfills. Each partition reads its file in an isolated worker and stages the re
 loader (pipelines/defs/load.py) writes staged results to DuckDB in a pool of one."""
 
 import urllib.parse
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -13,6 +14,10 @@ from pipelines.core import scan, staging
 from pipelines.core.reading import read_isolated
 from pipelines.core.warehouse import known_files
 from pipelines.defs.resources import Progress, WarehouseResource
+
+# A single-run backfill policy is what lets one run read many files in parallel workers; it is
+# marked beta in this Dagster release, and the warning would print on every command.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
 
 source_file_partitions = dg.DynamicPartitionsDefinition(name="source_files")
 REPROCESS_TAG = "archive/reprocess"  # a run with this tag 'true' reads files even if already loaded
