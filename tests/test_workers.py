@@ -59,3 +59,37 @@ def test_memory_cap_turns_exhaustion_into_an_error():
 def test_an_exception_is_reported_not_raised():
     (outcome,) = list(run_isolated(raise_error, [("e", (0,))]))
     assert outcome.error.startswith("worker error: ValueError: bad page tree")
+
+
+def pid(_):
+    return os.getpid()
+
+
+def _crash_on_zero(x):
+    return crash(x) if x == 0 else os.getpid()
+
+
+def test_a_worker_reads_one_document_after_another():
+    """Small files pay for a process start once per worker, not once per file."""
+    outcomes = list(run_isolated(pid, [(i, (i,)) for i in range(12)], workers=2))
+    assert len(outcomes) == 12 and all(o.error is None for o in outcomes)
+    assert len({o.value for o in outcomes}) <= 2
+
+
+def test_workers_are_replaced_after_a_set_number_of_documents():
+    outcomes = list(run_isolated(pid, [(i, (i,)) for i in range(7)], workers=1, jobs_per_worker=3))
+    assert len({o.value for o in outcomes}) == 3
+
+
+def test_after_a_crash_the_next_documents_are_read_by_a_fresh_worker():
+    outcomes = {o.key: o for o in run_isolated(_crash_on_zero, [(i, (i,)) for i in range(4)], workers=1)}
+    assert outcomes[0].error.startswith("the reader crashed")
+    assert all(outcomes[i].error is None for i in (1, 2, 3))
+    assert len({outcomes[i].value for i in (1, 2, 3)}) == 1  # one new worker, reused
+
+
+def test_a_hang_costs_only_its_own_document_in_a_reused_worker():
+    jobs = [("a", (2,)), ("hang", (0,)), ("b", (3,)), ("c", (4,))]
+    outcomes = {o.key: o for o in run_isolated(_dispatch, jobs, workers=1, timeout_s=1.5)}
+    assert outcomes["hang"].error == "timed out after 1.5 s"
+    assert [outcomes[k].value for k in "abc"] == [4, 9, 16]
