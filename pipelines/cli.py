@@ -363,13 +363,38 @@ def ui(
     os.execvpe(dagster, [dagster, "dev", "-m", "pipelines.definitions", "-h", host, "-p", str(port)], env)
 
 
+@app.command("prune-runs")
+def prune_runs(
+    older_than: Annotated[Optional[float], typer.Option("--older-than", help="Days of run history to keep (default: $ARCHIVE_RUN_RETENTION_DAYS or 90).", min=0)] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Delete old runs from the Dagster run history (events, logs), keeping every run that
+    holds a file's latest materialization. The warehouse is not touched."""
+    from pipelines.defs.history import prune_runs as prune
+    from pipelines.defs.maintenance import retention_days
+    from pipelines.defs.runner import project_instance
+
+    settings = _settings(warehouse)
+    days = retention_days() if older_than is None else older_than
+    instance = project_instance(settings)
+    try:
+        report = prune(instance, days)
+    finally:
+        instance.dispose()
+    freed = (report.bytes_before - report.bytes_after) / 1e6
+    out.print(f"Deleted {len(report.deleted)} run(s) older than {days:g} days from {settings.dagster_home}; "
+              f"kept {report.kept_as_latest} that hold a file's latest materialization; {freed:.1f} MB freed.")
+
+
 def _dagster_env(settings: Settings) -> dict[str, str]:
+    from pipelines.defs.history import set_dagster_env
     from pipelines.defs.runner import project_instance
 
     project_instance(settings).dispose()  # creates .dagster/dagster.yaml on first use
     env = dict(os.environ)
     env["DAGSTER_HOME"] = str(settings.dagster_home.resolve())
     env["ARCHIVE_WAREHOUSE"] = str(settings.warehouse_path)
+    set_dagster_env(env)
     return env
 
 

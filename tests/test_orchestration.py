@@ -90,11 +90,11 @@ def test_a_partition_materializes_and_the_loader_writes_it(raw, tmp_path):
 
     result = dg.materialize([document], partition_key=key, instance=instance, resources={"warehouse": warehouse, "progress": Progress()})
     assert result.success
-    (check,) = result.get_asset_check_evaluations()
-    assert check.passed
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks["document_quality"].passed and checks["files_read"].passed
     metadata = result.asset_materializations_for_node("document")[0].metadata
-    assert metadata["status"].value == "ok" and metadata["articles"].value == 1
-    assert "HỘI NGHỊ LẦN THỨ 4" in metadata["preview"].value
+    assert metadata["status"].value == "ok" and metadata["result"].value["articles"] == 1
+    assert "HỘI NGHỊ LẦN THỨ 4" in checks["files_read"].metadata["preview"].value
 
     context = dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse, "progress": Progress()})
     assert isinstance(staged_documents_sensor(context), dg.RunRequest)  # something waits to be loaded

@@ -6,7 +6,7 @@ schema.sql (CREATE TABLE IF NOT EXISTS), so a version lists only changes to exis
 Rows are never dropped: columns are added, never renamed or removed.
 """
 
-LATEST = 4
+LATEST = 5
 
 UPGRADES: dict[int, list[str]] = {
     # 2: page routing recorded as data (scan path), OCR words (new table ocr_words).
@@ -37,4 +37,7 @@ UPGRADES: dict[int, list[str]] = {
         "ALTER TABLE articles ADD COLUMN IF NOT EXISTS location_span_start INTEGER",
         "ALTER TABLE articles ADD COLUMN IF NOT EXISTS location_span_end INTEGER",
     ],
+    # 5: run_documents (new table): what each run read, so a run's figures come from the
+    #    warehouse and not from Dagster's event metadata.
+    5: [],
 }

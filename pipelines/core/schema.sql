@@ -132,3 +132,19 @@ CREATE TABLE IF NOT EXISTS search_exact (
     document_id VARCHAR NOT NULL,
     text        VARCHAR NOT NULL
 );
+
+-- What each run read: one row per document a run read and the loader loaded (the run ids are
+-- Dagster's, as shown in `archive ui`). The documents table keeps the latest reading only.
+CREATE TABLE IF NOT EXISTS run_documents (
+    run_id        VARCHAR NOT NULL,
+    document_id   VARCHAR NOT NULL,
+    source_path   VARCHAR NOT NULL,        -- the path it was read from
+    status        VARCHAR NOT NULL,        -- 'ok' | 'partial' | 'failed', as read by that run
+    error         VARCHAR,
+    page_count    INTEGER NOT NULL,
+    article_count INTEGER NOT NULL,
+    read_seconds  DOUBLE,                  -- time its worker took
+    pipeline_version VARCHAR NOT NULL,
+    loaded_at     TIMESTAMP NOT NULL,      -- UTC
+    PRIMARY KEY (run_id, document_id)
+);

@@ -28,11 +28,16 @@ def write_staged(
     source_path: str,
     byte_size: int | None,
     file_rows: list[FileRow],
+    run_id: str | None = None,
+    read_seconds: float | None = None,
 ) -> Path:
-    """Stage one document with every path it was found at, so that loading needs nothing else."""
+    """Stage one document with every path it was found at, so that loading needs nothing else;
+    ``run_id`` is the run that read it (the warehouse's ``run_documents`` keeps it)."""
     payload = {
         "source_path": source_path,
         "byte_size": byte_size,
+        "run_id": run_id,
+        "read_seconds": read_seconds,
         "files": [to_jsonable(row) for row in file_rows],
         "extraction": to_jsonable(extraction),
     }
@@ -51,7 +56,7 @@ def _write(target: Path, payload: dict) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(f".{os.getpid()}.tmp")
     with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, ensure_ascii=False)
+        handle.write(json.dumps(payload, ensure_ascii=False))  # dumps is C; dump is pure Python
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, target)
@@ -65,6 +70,8 @@ class StagedDocument:
     source_path: str | None
     byte_size: int | None
     file_rows: list[FileRow]
+    run_id: str | None = None
+    read_seconds: float | None = None
 
 
 def read_staged(path: Path) -> StagedDocument:
@@ -76,7 +83,8 @@ def read_staged(path: Path) -> StagedDocument:
         for r in payload["files"]
     ]
     extraction = extraction_from_json(payload["extraction"]) if payload["extraction"] else None
-    return StagedDocument(path, extraction, payload.get("source_path"), payload.get("byte_size"), rows)
+    return StagedDocument(path, extraction, payload.get("source_path"), payload.get("byte_size"), rows,
+                          payload.get("run_id"), payload.get("read_seconds"))
 
 
 def staged_files(staging_dir: Path) -> list[Path]:

@@ -107,9 +107,12 @@ def load_document(
     pipeline_version: str,
     file_rows: list[FileRow] = (),
     now: dt.datetime | None = None,
+    run_id: str | None = None,
+    read_seconds: float | None = None,
 ) -> None:
     """Replace one document's rows (documents, pages, articles) and point its paths at it, in
-    one transaction: a reader sees the old version or the new one, never half of either."""
+    one transaction: a reader sees the old version or the new one, never half of either.
+    ``run_id`` (the run that read it) is recorded in ``run_documents``."""
     now = now or utcnow()
     with _transaction(con):
         _delete_document(con, extraction.document_id)
@@ -167,6 +170,12 @@ def load_document(
             for a in extraction.articles for p in a.people
         ))
         _upsert_files(con, list(file_rows), now)
+        if run_id:
+            con.execute(
+                "INSERT OR REPLACE INTO run_documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, document_id, source_path, extraction.status, extraction.error, extraction.page_count,
+                 len(extraction.articles), read_seconds, pipeline_version, now],
+            )
 
 
 def _at(span, index: int):
@@ -333,6 +342,15 @@ def _delete_document(con: duckdb.DuckDBPyConnection, document_id: str) -> None:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def run_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[int, int, int]:
+    """(documents, pages, articles) that a run read, as loaded."""
+    row = con.execute(
+        "SELECT count(*), coalesce(sum(page_count), 0), coalesce(sum(article_count), 0) FROM run_documents WHERE run_id = ?",
+        [run_id],
+    ).fetchone()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -2,6 +2,7 @@
 backfills. Each partition reads its file in an isolated worker and stages the result; the
 loader (pipelines/defs/load.py) writes staged results to DuckDB in a pool of one."""
 
+import time
 import urllib.parse
 import warnings
 from collections import Counter
@@ -54,8 +55,13 @@ def _known_documents(warehouse: WarehouseResource) -> set[str]:
     code_version=PIPELINE_VERSION,
     group_name="documents",
     kinds={"python"},
-    check_specs=[dg.AssetCheckSpec("document_quality", asset="document",
-                                   description="OCR confidence and text quality above their thresholds (a warning).")],
+    check_specs=[
+        dg.AssetCheckSpec("document_quality", asset="document",
+                          description="OCR confidence and text quality above their thresholds (a warning)."),
+        dg.AssetCheckSpec("files_read", asset="document",
+                          description="Every file of the run was read (a warning names those that failed); "
+                                      "the run's figures: documents, pages, methods, speed, failures."),
+    ],
 )
 def document(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, progress: dg.ResourceParam[Progress]
@@ -63,31 +69,110 @@ def document(
     """Source files read (text layer or OCR, page by page, each in an isolated worker, several
     at once), split into articles and staged for the loader. One run reads one partition (the
     sensor) or a range of them (`archive ingest`, the nightly batch, a backfill). Bytes already
-    in the warehouse are not read again: only their paths are staged."""
+    in the warehouse are not read again: only their paths are staged.
+
+    Each partition's materialization carries its own file's result only; what the run did as a
+    whole is told once, by the `files_read` check, so the run history grows with the number of
+    files, not with its square."""
     settings = load_settings()
     items = [scan.scan_file(key_to_path(key), known={}) for key in context.partition_keys]
     reprocess = context.run.tags.get(REPROCESS_TAG) == "true"
     to_read = scan.documents_to_read(items, set() if reprocess else _known_documents(warehouse))
-    chosen = {item.document_id for item in to_read}
-    rows_of: dict[str, list] = {}
+    chosen = {item.document_id: item for item in to_read}
+    paths_of: dict[str, list[scan.ScannedFile]] = {}
     for item in items:
-        rows_of.setdefault(item.document_id, []).append(item.file_row())
-    paths_only = [item.file_row() for item in items if item.document_id not in chosen]
+        paths_of.setdefault(item.document_id, []).append(item)
+    described: dict[str, dict] = {}  # each partition's own result
+    paths_only = [item for item in items if item.document_id not in chosen]
     if paths_only:
-        staging.write_staged_paths(warehouse.staging_dir, paths_only)
+        staging.write_staged_paths(warehouse.staging_dir, [item.file_row() for item in paths_only])
+        for item in paths_only:
+            described[path_to_key(item.source_path)] = known_metadata(item)
 
-    read, seconds = [], 0.0
+    read, seconds, started = [], 0.0, time.monotonic()
     progress.start(len(to_read), "reading")
     for item, extraction, worker_seconds in read_isolated(to_read, settings):
         staging.write_staged(warehouse.staging_dir, extraction, source_path=item.source_path,
-                             byte_size=item.byte_size, file_rows=rows_of[item.document_id])
+                             byte_size=item.byte_size, file_rows=[p.file_row() for p in paths_of[item.document_id]],
+                             run_id=context.run.run_id, read_seconds=worker_seconds)
         if extraction.status != "ok":
             context.log.warning(f"{item.source_path}: {extraction.status}: {extraction.error}")
         read.append((item, extraction))
         seconds += worker_seconds
+        for other in paths_of[item.document_id]:  # this file, and other paths of the same bytes
+            same_as = None if other is item else item.source_path
+            described[path_to_key(other.source_path)] = file_metadata(other, extraction, worker_seconds, same_as)
         progress.advance(Path(item.source_path).name)
     progress.finish()
-    return dg.MaterializeResult(check_results=[quality_result(_quality(read))], metadata=_run_metadata(read, seconds, settings))
+    summary = run_summary(read, seconds, settings, wall_seconds=time.monotonic() - started)
+    describe_partitions(context, described)
+    if read:
+        progress.status(f"recording {len(items)} file(s) in the run history")
+        _tag_run(context, summary)
+    return dg.MaterializeResult(check_results=[quality_result(_quality(read)), files_read_result(summary)])
+
+
+def describe_partitions(context: dg.AssetExecutionContext, metadata_by_key: dict[str, dict]) -> None:
+    """Give each partition of the run its own metadata: what ``context.add_asset_metadata(m,
+    partition_key=k)`` does for one partition, done for all at once. Dagster's method lists every
+    partition of the range again and copies what it has gathered so far at each call, so one
+    call per file costs the square of the batch (a 2,000-file run spent most of its time
+    there); this sets the same per-partition metadata, through the same accumulator, once.
+    Dagster is pinned (pyproject.toml); tests/test_run_history.py fails if this stops working."""
+    from dagster._core.execution.context.metadata_logging import AssetMetadataHandle, OutputMetadataAccumulator
+
+    unknown = set(metadata_by_key) - set(context.partition_keys)
+    if unknown:
+        raise dg.DagsterInvariantViolationError(f"metadata for partitions this run does not target: {sorted(unknown)[:3]}")
+    step = context.op_execution_context._step_execution_context  # noqa: SLF001
+    gathered = step._metadata_accumulator.per_output_metadata  # noqa: SLF001
+    added = {AssetMetadataHandle(asset_key=context.assets_def.key, partition_key=k): m for k, m in metadata_by_key.items()}
+    step._metadata_accumulator = OutputMetadataAccumulator(per_output_metadata={**gathered, **added})  # noqa: SLF001
+
+
+def file_metadata(item: scan.ScannedFile, extraction, seconds: float | None = None, same_as: str | None = None) -> dict:
+    """One file's own result, for its partition (whose key is the file's path): its status, the
+    reason when it is not ok, and the figures in one JSON entry (every entry costs a few hundred
+    bytes of envelope in the run history, for every file)."""
+    result = {
+        "document_id": extraction.document_id,
+        "media_type": extraction.media_type,
+        "pages": extraction.page_count,
+        "methods": page_methods(extraction.pages),
+        "articles": len(extraction.articles),
+        **{k: v for k, v in _quality([(item, extraction)]).items() if v is not None},
+    }
+    if same_as:
+        result["same_bytes_as"] = same_as
+    elif seconds is not None:
+        result["read_seconds"] = round(seconds, 2)
+    metadata = {"status": extraction.status, "result": dg.MetadataValue.json(result)}
+    if extraction.status != "ok":
+        metadata["reason"] = extraction.error or "(no reason recorded)"
+    return metadata
+
+
+def known_metadata(item: scan.ScannedFile) -> dict:
+    """A file whose bytes were already in the warehouse: only its path is recorded."""
+    result = dg.MetadataValue.json({"document_id": item.document_id})
+    if item.error:
+        return {"status": "failed", "result": result, "reason": item.error}
+    return {"status": "already loaded", "result": result,
+            "reason": "the same bytes are in the warehouse: not read again"}
+
+
+def page_methods(pages: list, limit: int = 12) -> str:
+    """How each page was read, as runs: 'p1-3 text, p4 ocr, p5 empty' (bounded)."""
+    runs: list[list] = []
+    for page in pages:
+        if runs and runs[-1][2] == page.method and runs[-1][1] == page.page_number - 1:
+            runs[-1][1] = page.page_number
+        else:
+            runs.append([page.page_number, page.page_number, page.method])
+    parts = [f"p{a} {m}" if a == b else f"p{a}-{b} {m}" for a, b, m in runs[:limit]]
+    if len(runs) > limit:
+        parts.append(f"… {len(runs) - limit} more")
+    return ", ".join(parts) or "no pages"
 
 
 def _quality(read: list) -> dict:
@@ -104,30 +189,56 @@ def _quality(read: list) -> dict:
     }
 
 
-def _run_metadata(read: list, seconds: float, settings) -> dict:
+# Lists in run metadata are cut here, with a count of what was left out.
+MAX_LISTED_FAILURES = 50
+MAX_PREVIEWED_ARTICLES = 20
+
+
+def run_summary(read: list, seconds: float, settings, wall_seconds: float | None = None) -> dict:
+    """What the run did as a whole, told once (on the `files_read` check), with bounded lists."""
     pages = sum(e.page_count for _i, e in read)
-    metadata = {
+    failures = [{"path": i.source_path, "status": e.status, "reason": e.error} for i, e in read if e.status != "ok"]
+    articles = [a for _i, e in read for a in e.articles]
+    preview = "\n".join(f"- **{a.title or '(untitled)'}** {a.published_date or ''} {a.location or ''}"
+                         for a in articles[:MAX_PREVIEWED_ARTICLES])
+    if len(articles) > MAX_PREVIEWED_ARTICLES:
+        preview += f"\n- … and {len(articles) - MAX_PREVIEWED_ARTICLES} more"
+    return {
         "documents_read": len(read),
-        "document_ids": dg.MetadataValue.json([e.document_id for _i, e in read]),
         "by_status": dg.MetadataValue.json(dict(Counter(e.status for _i, e in read))),
         "pages": pages,
         "pages_by_method": dg.MetadataValue.json(dict(Counter(p.method for _i, e in read for p in e.pages))),
         "pages_per_minute": round(60 * pages * settings.workers / seconds, 1) if seconds else 0.0,
-        "failures": dg.MetadataValue.json(
-            [{"path": i.source_path, "status": e.status, "reason": e.error} for i, e in read if e.status != "ok"][:200]
-        ),
-        "articles": sum(len(e.articles) for _i, e in read),
-        "preview": dg.MetadataValue.md(
-            "\n".join(f"- **{a.title or '(untitled)'}** {a.published_date or ''} {a.location or ''}"
-                      for _i, e in read for a in e.articles[:3][:30]) or "(no new article)"
-        ),
+        "reading_seconds": round(wall_seconds, 2) if wall_seconds is not None else None,
+        "articles": len(articles),
+        "failures": dg.MetadataValue.json(failures[:MAX_LISTED_FAILURES]),
+        "failures_not_listed": max(0, len(failures) - MAX_LISTED_FAILURES),
+        "preview": dg.MetadataValue.md(preview or "(no new article)"),
         **_quality(read),
     }
-    if len(read) == 1:
-        (item, extraction), = read
-        metadata |= {"document_id": extraction.document_id, "path": item.source_path,
-                     "status": extraction.status, "error": extraction.error or ""}
-    return metadata
+
+
+def files_read_result(summary: dict) -> dg.AssetCheckResult:
+    failed = summary["by_status"].value.get("failed", 0) if summary["documents_read"] else 0
+    return dg.AssetCheckResult(
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"{failed} of {summary['documents_read']} file(s) failed: see `failures`" if failed
+        else f"{summary['documents_read']} file(s) read",
+        metadata=summary,
+        asset_key="document",
+        check_name="files_read",
+    )
+
+
+def _tag_run(context: dg.AssetExecutionContext, summary: dict) -> None:
+    """A few counts on the run itself, shown in the UI's run list."""
+    counts = summary["by_status"].value
+    context.instance.add_run_tags(context.run.run_id, {
+        "archive/documents_read": str(summary["documents_read"]),
+        "archive/failed": str(counts.get("failed", 0)),
+        "archive/pages": str(summary["pages"]),
+    })
 
 
 MIN_CONFIDENCE = 60.0

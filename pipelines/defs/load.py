@@ -42,6 +42,8 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: WarehouseReso
                     byte_size=doc.byte_size,
                     pipeline_version=PIPELINE_VERSION,
                     file_rows=doc.file_rows,
+                    run_id=doc.run_id,
+                    read_seconds=doc.read_seconds,
                 )
                 loaded += 1
             path.unlink()

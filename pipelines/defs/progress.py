@@ -23,6 +23,8 @@ class RichProgress(Progress):
         self._task = None
 
     def start(self, total: int, description: str) -> None:
+        if self._task is not None:
+            self._bar.remove_task(self._task)
         self._bar.start()
         self._task = self._bar.add_task(description, total=total, current="")
 
@@ -30,5 +32,14 @@ class RichProgress(Progress):
         if self._task is not None:
             self._bar.update(self._task, advance=1, current=description[:40])
 
+    def status(self, description: str) -> None:
+        if self._task is not None:
+            self._bar.remove_task(self._task)
+        self._bar.start()
+        self._task = self._bar.add_task(description, total=None, current="")
+
     def finish(self) -> None:
         self._bar.stop()
+        if self._task is not None:
+            self._bar.remove_task(self._task)
+            self._task = None

@@ -51,5 +51,8 @@ class Progress:
     def advance(self, description: str = "") -> None:
         pass
 
+    def status(self, description: str) -> None:
+        """Work of unknown length is under way (until the next start or finish)."""
+
     def finish(self) -> None:
         pass

@@ -5,7 +5,6 @@ reports."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,18 +16,10 @@ from pipelines.core import staging
 from pipelines.core import warehouse as wh
 from pipelines.core.locks import ingest_lock
 from pipelines.core.publish import connect_published, published_path
+from pipelines.defs import history
 from pipelines.defs.documents import REPROCESS_TAG, plan_partitions, range_tags
 from pipelines.defs.resources import Progress, WarehouseResource
 
-_INSTANCE_YAML = """\
-# The project's Dagster instance: run history for `archive ingest` and `archive ui`.
-telemetry:
-  enabled: false
-# One DuckDB writer at a time: the loader runs in the pool `duckdb_writer`.
-concurrency:
-  pools:
-    default_limit: 1
-"""
 
 
 @dataclass
@@ -60,13 +51,7 @@ class IngestReport:
 
 
 def project_instance(settings: Settings) -> dg.DagsterInstance:
-    home = settings.dagster_home.resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(_INSTANCE_YAML, encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(home)
-    return dg.DagsterInstance.get()
+    return history.project_instance(settings.dagster_home)
 
 
 def run_ingest(
@@ -78,21 +63,25 @@ def run_ingest(
 ) -> IngestReport:
     """One ingestion at a time per warehouse: a second one waits for the first (``on_wait``
     is told), then runs and finds what is left to do."""
-    with ingest_lock(settings.warehouse_path, on_wait):
-        return _run_ingest(settings, roots, progress, reprocess)
+    progress = progress or Progress()
+    try:
+        with ingest_lock(settings.warehouse_path, on_wait):
+            return _run_ingest(settings, roots, progress, reprocess)
+    finally:
+        progress.finish()
 
 
-def _run_ingest(settings: Settings, roots: list[Path], progress: Progress | None, reprocess: bool) -> IngestReport:
+def _run_ingest(settings: Settings, roots: list[Path], progress: Progress, reprocess: bool) -> IngestReport:
     """Through the same partitions as the sensor: every file becomes a partition of `document`,
     one ranged run of `read_files` reads those that are new or changed, then `load_warehouse`."""
     from pipelines.definitions import defs
 
     instance = project_instance(settings)
-    resources = {"warehouse": WarehouseResource(path=str(settings.warehouse_path)), "progress": progress or Progress()}
+    resources = {"warehouse": WarehouseResource(path=str(settings.warehouse_path)), "progress": progress}
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
     scanned, problems, keys = plan_partitions(instance, roots, resources["warehouse"], reprocess)
     report = IngestReport(run_id="", success=True, files=len(scanned), new_or_changed=sum(not s.unchanged for s in scanned))
-    read: list[str] = []
+    read_run = None
     if keys:
         tags = {"archive/command": "reprocess" if reprocess else "ingest", **range_tags(keys)}
         if reprocess:
@@ -104,9 +93,9 @@ def _run_ingest(settings: Settings, roots: list[Path], progress: Progress | None
         if not result.success:
             report.success, report.run_error = False, _first_error(result)
             return report
-        metadata = result.asset_materializations_for_node("document")[0].metadata
-        read = list(metadata["document_ids"].value)
+        read_run = result.run_id
     if keys or not published_path(settings.warehouse_path).exists() or staging.staged_files(resources["warehouse"].staging_dir):
+        progress.status("loading into the warehouse")
         result = defs.resolve_job_def("load_warehouse").execute_in_process(
             run_config=quiet, instance=instance, resources=resources, raise_on_error=False,
             tags={"archive/command": "reprocess" if reprocess else "ingest"},
@@ -115,13 +104,11 @@ def _run_ingest(settings: Settings, roots: list[Path], progress: Progress | None
         if not result.success:
             report.success, report.run_error = False, _first_error(result)
             return report
-    report.documents_read = len(read)
+    progress.finish()
     with connect_published(settings.warehouse_path) as con:
         report.totals = wh.counts(con)
-        if read:
-            con.execute("CREATE TEMP TABLE run_docs AS SELECT unnest(?::VARCHAR[]) AS document_id", [read])
-            report.pages = con.execute("SELECT count(*) FROM pages JOIN run_docs USING (document_id)").fetchone()[0]
-            report.articles = con.execute("SELECT count(*) FROM articles JOIN run_docs USING (document_id)").fetchone()[0]
+        if read_run:
+            report.documents_read, report.pages, report.articles = wh.run_counts(con, read_run)
         if scanned:
             con.execute(
                 "CREATE TEMP TABLE run_files AS SELECT unnest(?::VARCHAR[]) AS source_path", [[s.source_path for s in scanned]]

@@ -1,0 +1,203 @@
+"""The project's Dagster instance: where run history lives, and how it is written fast.
+
+A batch of N files is one run with N partitions, and Dagster records two events per partition
+(materialization planned, materialization). Its SQLite event log opens a new database engine
+for every event and commits it alone, so a 10,000-file batch spent longer recording itself
+than reading the files. Dagster already hands partitioned events over in batches when
+``DAGSTER_EVENT_BATCH_SIZE`` is set; ``BatchedSqliteEventLogStorage`` is its SQLite event log
+with the one method it lacks, ``store_event_batch``: a batch costs one transaction on the
+run's database and one on the index, whatever its size. Everything else is Dagster's own.
+Together with a single "planned" event per run (``DAGSTER_ENV``) and a few hundred bytes of
+metadata per file (pipelines/defs/documents.py), a file costs the history a few KB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
+from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.sqlalchemy_compat import db_result
+
+# Dagster's own settings for large partitioned runs, set for every process of the project
+# (`archive` commands, and `archive ui` with its daemon and run workers):
+DAGSTER_ENV = {
+    # events handed to the storage at once (0 writes them one by one);
+    "DAGSTER_EVENT_BATCH_SIZE": "1000",
+    # one "materialization planned" event per asset and run, naming its partitions as a range,
+    # instead of one per file (Dagster's note: the partitions of a run that crashes as a whole
+    # are then not marked failed; the run is, and every file it did not stage is read again by
+    # the next one).
+    "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "true",
+}
+
+
+def set_dagster_env(env=os.environ) -> None:
+    for name, value in DAGSTER_ENV.items():
+        env.setdefault(name, value)
+
+_MARKER = "# managed by `archive`"
+INSTANCE_YAML = f"""\
+{_MARKER}: the project's Dagster instance (run history for `archive ingest` and `archive ui`).
+# Remove the line above to keep your own edits: the file is then left as it is.
+telemetry:
+  enabled: false
+# One DuckDB writer at a time: the loader runs in the pool `duckdb_writer`.
+concurrency:
+  pools:
+    default_limit: 1
+# Dagster's SQLite event log, with partitioned events written a batch per transaction.
+event_log_storage:
+  module: pipelines.defs.history
+  class: BatchedSqliteEventLogStorage
+  config:
+    base_dir: {{base_dir}}
+"""
+
+
+# What earlier versions wrote: replaced like a managed file.
+_FIRST_YAML = """\
+# The project's Dagster instance: run history for `archive ingest` and `archive ui`.
+telemetry:
+  enabled: false
+# One DuckDB writer at a time: the loader runs in the pool `duckdb_writer`.
+concurrency:
+  pools:
+    default_limit: 1
+"""
+
+
+class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
+    """SQLite event log whose batches (a partitioned run's materializations and planned
+    materializations) are written in one transaction per database."""
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value) -> BatchedSqliteEventLogStorage:
+        return cls(inst_data=inst_data, **config_value)
+
+    def store_event_batch(self, events: Sequence[EventLogEntry]) -> None:
+        if len({event.run_id for event in events}) != 1:  # not a batch this method knows
+            for event in events:
+                self.store_event(event)
+            return
+        statements = [self.prepare_insert_event(event) for event in events]
+        with self.run_connection(events[0].run_id) as conn:
+            for statement in statements:
+                conn.execute(statement)
+        # Mirrored in the cross-run index as SqliteEventLogStorage.store_event does, asset
+        # events in a single transaction.
+        assets = [(e, st) for e, st in zip(events, statements) if _is_asset_event(e)]
+        if assets:
+            with self.index_transaction() as conn:
+                ids = []
+                for _event, statement in assets:
+                    with db_result(conn, statement) as result:
+                        ids.append(result.inserted_primary_key[0])
+                self._store_asset_event_tags(conn, [e for e, _st in assets], ids)
+                # The asset's summary row keeps the latest event of each kind: writing only the
+                # last one of each gives the same row as writing them all in turn.
+                latest = {(e.dagster_event.asset_key, e.dagster_event_type): (e, i) for (e, _st), i in zip(assets, ids)}
+                for event, event_id in sorted(latest.values(), key=lambda pair: pair[1]):
+                    self._store_asset_event(conn, event, event_id)
+        for event, statement in zip(events, statements):
+            if event.is_dagster_event and event.dagster_event_type in ASSET_CHECK_EVENTS:
+                with self.index_connection() as conn, db_result(conn, statement) as result:
+                    event_id = result.inserted_primary_key[0]
+                self.store_asset_check_event(event, event_id)
+            elif event.is_dagster_event and event.dagster_event_type in EVENT_TYPE_TO_PIPELINE_RUN_STATUS:
+                with self.index_connection() as conn:
+                    conn.execute(statement)
+
+
+def _is_asset_event(event: EventLogEntry) -> bool:
+    return bool(event.is_dagster_event and event.dagster_event_type in ASSET_EVENTS and event.dagster_event.asset_key)
+
+
+def instance_yaml(home: Path) -> str:
+    return INSTANCE_YAML.format(base_dir=str(home / "history" / "runs"))
+
+
+def project_instance(home: Path) -> dg.DagsterInstance:
+    """The Dagster instance in ``home`` (created on first use), made current for this process."""
+    home = home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    wanted = instance_yaml(home)
+    current = config.read_text(encoding="utf-8") if config.exists() else None
+    if current is None or (current != wanted and (current.startswith(_MARKER) or current == _FIRST_YAML)):
+        config.write_text(wanted, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    set_dagster_env()
+    return dg.DagsterInstance.get()
+
+
+# Runs older than this are pruned by `archive prune-runs` and the `prune_run_history` schedule.
+DEFAULT_RETENTION_DAYS = 90
+
+
+@dataclass
+class PruneReport:
+    deleted: list[str]
+    kept_as_latest: int  # old runs kept: they hold the latest materialization of an asset or file
+    bytes_before: int
+    bytes_after: int
+
+
+def prune_runs(instance: dg.DagsterInstance, older_than_days: float, now: dt.datetime | None = None) -> PruneReport:
+    """Delete finished runs created more than ``older_than_days`` ago, with their events and
+    logs, except those holding the latest materialization of an asset or of a file's partition
+    (the UI keeps showing every file's current state; the warehouse keeps everything else, run
+    by run, in ``run_documents``). A nightly archive grows its history with the files it holds,
+    not with the nights it has run."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    home = Path(instance.root_directory)
+    before = _size(home)
+    cutoff = now - dt.timedelta(days=older_than_days)
+    finished = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
+    old = [r.dagster_run.run_id for r in instance.get_run_records(filters=dg.RunsFilter(created_before=cutoff, statuses=finished))]
+    latest = _runs_holding_latest_materializations(instance)
+    deleted = [run_id for run_id in old if run_id not in latest]
+    for run_id in deleted:
+        instance.delete_run(run_id)
+        instance.compute_log_manager.delete_logs(prefix=[run_id])
+        (home / "history" / "runs" / f"{run_id}.db").unlink(missing_ok=True)  # its emptied shard
+    if deleted:
+        _vacuum(home / "history" / "runs" / "index.db")
+        _vacuum(home / "history" / "runs.db")
+    return PruneReport(deleted, len(old) - len(deleted), before, _size(home))
+
+
+def _runs_holding_latest_materializations(instance: dg.DagsterInstance) -> set[str]:
+    with instance.event_log_storage.index_connection() as conn:
+        rows = conn.exec_driver_sql(
+            """
+            SELECT DISTINCT run_id FROM event_logs WHERE id IN (
+                SELECT max(id) FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION'
+                GROUP BY asset_key, partition)
+            """
+        ).fetchall()
+    return {row[0] for row in rows}
+
+
+def _vacuum(path: Path) -> None:
+    """Give deleted rows' space back to the disk (SQLite keeps it otherwise)."""
+    if not path.exists():
+        return
+    con = sqlite3.connect(path, timeout=30)
+    try:
+        con.execute("VACUUM")
+    except sqlite3.OperationalError:  # in use (the UI is writing): the space is reused later
+        pass
+    finally:
+        con.close()
+
+
+def _size(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
