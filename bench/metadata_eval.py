@@ -8,12 +8,12 @@ article builder does — the masthead first, its issue date then the reference f
 dates — and scores every field:
 
 * masthead_title, masthead_issue, masthead_date: one value per issue;
-* date: (ISO date, precision) of :func:`pipelines.core.dates.article_date`;
-* venue: :func:`pipelines.core.places.find_venue`, whitespace normalised;
+* date: (ISO date, precision) of :func:`pipelines.core.metadata.dates.article_date`;
+* venue: :func:`pipelines.core.metadata.places.find_venue`, whitespace normalised;
 * provinces (legacy names), provinces_2025 (2025 names): the set of provinces of
-  :func:`pipelines.core.places.article_places`;
+  :func:`pipelines.core.metadata.places.article_places`;
 * authors: the set of (name, role) of author and photo credits of
-  :func:`pipelines.core.people.find_credits` (names compared case-insensitively);
+  :func:`pipelines.core.metadata.people.find_credits` (names compared case-insensitively);
 * titles: the set of (name, title) of credits that carry a title;
 * sources: the set of cited sources.
 
@@ -36,10 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.core.dates import article_date  # noqa: E402
-from pipelines.core.masthead import find_masthead  # noqa: E402
-from pipelines.core.people import find_credits  # noqa: E402
-from pipelines.core.places import article_places, find_venue  # noqa: E402
+from pipelines.core.metadata.dates import article_date  # noqa: E402
+from pipelines.core.metadata.masthead import find_masthead  # noqa: E402
+from pipelines.core.metadata.people import find_credits  # noqa: E402
+from pipelines.core.metadata.places import article_places, find_venue  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "metadata_eval.json"
 RESULTS = ROOT / "bench" / "results" / "metadata_eval.json"

@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipelines.core.cleanup import prepare_for_ocr  # noqa: E402  (needs ROOT on the path)
-from pipelines.core.metrics import cer, lost_blocks, wer  # noqa: E402
-from pipelines.core.ocr import ocr_image  # noqa: E402  (sets OMP_THREAD_LIMIT=1)
-from pipelines.fixtures import render_page_image, seed_blocks  # noqa: E402
+from pipelines.core.read.cleanup import prepare_for_ocr  # noqa: E402  (needs ROOT on the path)
+from pipelines.core.text.metrics import cer, lost_blocks, wer  # noqa: E402
+from pipelines.core.read.ocr import ocr_image  # noqa: E402  (sets OMP_THREAD_LIMIT=1)
+from pipelines.samples import render_page_image, seed_blocks  # noqa: E402
 
 PHOTOCOPY = {"dpi": 200, "bilevel": True, "blur": 0.6, "noise": 0.06}
 ANGLES = (2.0, -3.0, 4.0, -1.5, 3.0, -4.5)

@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 from results_file import write_result  # noqa: E402  (bench/ is on sys.path when run as a script)
 
-from pipelines.core import search, warehouse  # noqa: E402
-from pipelines.core.vietnamese.tones import fold  # noqa: E402
+from pipelines.core.store import search, warehouse
+from pipelines.core.text.tones import fold  # noqa: E402
 
 PLACES = ["Hà Nội", "Quảng Ninh", "Hải Phòng", "Thừa Thiên Huế", "Đà Nẵng", "Đồng Tháp", "Cần Thơ",
           "Nghệ An", "Thanh Hóa", "Lào Cai", "Bắc Ninh", "Khánh Hòa", "Lâm Đồng", "An Giang"]
@@ -39,7 +39,7 @@ TERMS = ["thư viện", "bạn đọc", "tài liệu", "số hóa", "biên mục
 def vocabulary(rng: random.Random, size: int = 2500) -> list[str]:
     """Vietnamese syllables in a Zipf-like order: the seed bulletin's words first (the most
     frequent), then valid syllables made from onsets, rhymes and tones."""
-    from pipelines.core.vietnamese.quality import syllable_ok
+    from pipelines.core.text.quality import syllable_ok
 
     seed = (ROOT / "scripts" / "seed_2014_05.txt").read_text(encoding="utf-8")
     words = list(dict.fromkeys(re.findall(r"\w+", seed.lower())))

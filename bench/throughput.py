@@ -25,7 +25,7 @@ from results_file import write_result  # noqa: E402  (bench/ is on sys.path when
 
 
 def build_pdf(folder: Path, pages: int) -> Path:
-    from pipelines.fixtures import seed_blocks, write_scanned_pdf
+    from pipelines.samples import seed_blocks, write_scanned_pdf
 
     seed = (ROOT / "scripts" / "seed_2014_05.txt").read_text(encoding="utf-8")
     return write_scanned_pdf(folder / "scan.pdf", [seed_blocks(seed)] * pages, dpi=300)
@@ -52,7 +52,7 @@ def pipeline(pdf: Path, threads: int) -> float:
 import time
 from pathlib import Path
 from pipelines.config import ReadOptions
-from pipelines.core.extract import read_pdf
+from pipelines.core.read.pages import read_pdf
 start = time.perf_counter()
 pages = read_pdf(Path({str(pdf)!r}), ReadOptions(ocr_threads={threads}))
 assert all(p.method == "ocr" for p in pages), [p.method for p in pages]

@@ -59,7 +59,7 @@ def _reader(warehouse: Path | None):
     showing half of, an ingestion that is running."""
     import duckdb
 
-    from pipelines.core.publish import connect_published
+    from pipelines.core.store.publish import connect_published
 
     try:
         return connect_published(_settings(warehouse).warehouse_path)
@@ -240,7 +240,7 @@ def search(
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
     """Find articles, ranked (BM25); diacritics, 'đ' and tone placement are folded."""
-    from pipelines.core.search import search as find
+    from pipelines.core.store.search import search as find
 
     con = _reader(warehouse)
     hits = find(con, query, limit)
@@ -267,7 +267,7 @@ def verify(
 ) -> None:
     """Confirm every raw file is in the warehouse with the same bytes (SHA-256); list those
     that are not ingested, changed since, or gone."""
-    from pipelines.core.verify import verify as check
+    from pipelines.core.store.verify import verify as check
 
     settings = _settings(warehouse)
     roots = [p.expanduser().absolute() for p in (paths or [settings.raw_dir])]
@@ -300,7 +300,7 @@ def export(
 ) -> None:
     """Write every table and view of the published warehouse to DIR, one file each.
     Parquet keeps the types (dates, lists); CSV writes lists as text."""
-    from pipelines.core.export import export_all
+    from pipelines.core.store.export import export_all
 
     con = _reader(warehouse)
     written = export_all(con, directory, format.value)
@@ -311,7 +311,7 @@ def export(
 @app.command()
 def status(warehouse: WarehouseOption = None, limit: Annotated[int, typer.Option(help="Failures to list.")] = 20) -> None:
     """Counts by status and method, and the latest failures with their reasons."""
-    from pipelines.core import warehouse as wh
+    from pipelines.core.store import warehouse as wh
 
     settings = _settings(warehouse)
     con = _reader(warehouse)

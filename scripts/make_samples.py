@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run from a plain checkout, installed or not
     sys.path.insert(0, str(ROOT))
 
-from pipelines.fixtures import Block, seed_blocks, write_scanned_pdf, write_scanned_tiff, write_text_pdf  # noqa: E402
+from pipelines.samples import Block, seed_blocks, write_scanned_pdf, write_scanned_tiff, write_text_pdf  # noqa: E402
 
 SEED = ROOT / "scripts" / "seed_2014_05.txt"
 OUT = ROOT / "raw" / "samples"

@@ -1,4 +1,4 @@
-"""Shared fixtures. Files the tests need are built by the tests themselves (pipelines.fixtures);
+"""Shared fixtures. Files the tests need are built by the tests themselves (pipelines.samples);
 only the tests of the shared corpus need ../shared, and they skip with a message without it."""
 
 from __future__ import annotations

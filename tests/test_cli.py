@@ -62,7 +62,7 @@ def test_reprocess_reads_selected_documents_again(tmp_path):
     with duckdb.connect(str(warehouse)) as con:  # as if an older extractor had read everything
         con.execute("UPDATE documents SET pipeline_version = '0.0.1'")
         before = con.execute("SELECT max(ingested_at) FROM documents").fetchone()[0]
-    from pipelines.core.publish import publish
+    from pipelines.core.store.publish import publish
 
     with duckdb.connect(str(warehouse)) as con:
         publish(con, warehouse)

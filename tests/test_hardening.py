@@ -19,9 +19,9 @@ from typer.testing import CliRunner
 
 from pipelines.cli import app
 from pipelines.config import ReadOptions
-from pipelines.core.extract import process_document
-from pipelines.core.publish import connect_published
-from pipelines.fixtures import Block, write_scanned_tiff
+from pipelines.core.runtime.document import process_document
+from pipelines.core.store.publish import connect_published
+from pipelines.samples import Block, write_scanned_tiff
 from tests.conftest import SAMPLES, needs_tesseract
 
 runner = CliRunner()
@@ -184,7 +184,7 @@ def test_a_folder_that_disappears_mid_scan_is_reported(tmp_path, monkeypatch):
 
 
 def test_an_unreadable_file_gets_a_row_and_a_reason(tmp_path, monkeypatch):
-    from pipelines.core import files
+    from pipelines.core.read import files
 
     folder = tmp_path / "raw"
     folder.mkdir()
@@ -207,8 +207,8 @@ def test_an_unreadable_file_gets_a_row_and_a_reason(tmp_path, monkeypatch):
 def test_a_2000_page_pdf_is_read_within_the_memory_cap(tmp_path):
     import pypdfium2 as pdfium
 
-    from pipelines.core.workers import run_isolated
-    from pipelines.fixtures import write_text_pdf
+    from pipelines.core.runtime.workers import run_isolated
+    from pipelines.samples import write_text_pdf
 
     one = write_text_pdf(tmp_path / "one.pdf", [[Block("Trang bản tin: hội nghị thư viện.", "body")]])
     big = pdfium.PdfDocument.new()

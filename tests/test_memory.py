@@ -8,7 +8,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from pipelines.fixtures import Block, write_scanned_pdf
+from pipelines.samples import Block, write_scanned_pdf
 
 LIMIT_MIB = 1024
 

@@ -164,9 +164,9 @@ def test_the_nightly_schedule_and_sensors_are_defined_and_off_until_switched_on(
 
 
 def test_batch_checks_pass_and_fail(tmp_path):
-    from pipelines.core import warehouse as wh
+    from pipelines.core.store import warehouse as wh
     from pipelines.core.models import Article, Extraction, Page
-    from pipelines.core.publish import publish
+    from pipelines.core.store.publish import publish
     from pipelines.defs.checks import (
         failures_explained,
         metadata_completeness,
@@ -254,7 +254,7 @@ def test_a_loader_waits_for_another_writer_instead_of_failing(raw, tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time, duckdb\n"
         "from pathlib import Path\n"
-        "from pipelines.core.locks import writer_lock\n"
+        "from pipelines.core.runtime.locks import writer_lock\n"
         "with writer_lock(Path(sys.argv[1])), duckdb.connect(sys.argv[1]):\n"
         "    print('holding', flush=True)\n"
         "    time.sleep(2)\n"), str(warehouse.file)], stdout=subprocess.PIPE, text=True)

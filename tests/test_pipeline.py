@@ -158,7 +158,7 @@ def test_same_bytes_at_two_paths_are_one_document(tmp_path):
 
 
 def test_bad_files_each_get_a_row_and_a_reason(tmp_path):
-    from pipelines import fixtures
+    from pipelines import samples as fixtures
 
     folder = tmp_path / "raw"
     folder.mkdir()

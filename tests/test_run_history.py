@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.config import load_settings
 from pipelines.core.models import Article, Extraction, Page
-from pipelines.core.scan import ScannedFile
+from pipelines.core.runtime.plan import ScannedFile
 from pipelines.defs import history
 from pipelines.defs.documents import (
     MAX_LISTED_FAILURES,

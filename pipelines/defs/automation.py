@@ -9,7 +9,8 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import load_settings
-from pipelines.core import files, staging
+from pipelines.core.read import files
+from pipelines.core.store import staging
 from pipelines.defs.documents import (
     key_to_path,
     load_job,

@@ -5,8 +5,8 @@ which no writer ever locks."""
 
 import dagster as dg
 
-from pipelines.core import staging
-from pipelines.core.publish import connect_published
+from pipelines.core.store import staging
+from pipelines.core.store.publish import connect_published
 from pipelines.defs.resources import WarehouseResource
 
 # Below these shares of articles with a date / place / author, completeness warns.

@@ -11,9 +11,10 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import PIPELINE_VERSION, load_settings
-from pipelines.core import scan, staging
-from pipelines.core.reading import read_isolated
-from pipelines.core.warehouse import known_files
+from pipelines.core.runtime import plan
+from pipelines.core.store import staging
+from pipelines.core.runtime.reading import read_isolated
+from pipelines.core.store.warehouse import known_files
 from pipelines.defs.resources import Progress, WarehouseResource
 
 # A single-run backfill policy is what lets one run read many files in parallel workers; it is
@@ -75,11 +76,11 @@ def document(
     whole is told once, by the `files_read` check, so the run history grows with the number of
     files, not with its square."""
     settings = load_settings()
-    items = [scan.scan_file(key_to_path(key), known={}) for key in context.partition_keys]
+    items = [plan.scan_file(key_to_path(key), known={}) for key in context.partition_keys]
     reprocess = context.run.tags.get(REPROCESS_TAG) == "true"
-    to_read = scan.documents_to_read(items, set() if reprocess else _known_documents(warehouse))
+    to_read = plan.documents_to_read(items, set() if reprocess else _known_documents(warehouse))
     chosen = {item.document_id: item for item in to_read}
-    paths_of: dict[str, list[scan.ScannedFile]] = {}
+    paths_of: dict[str, list[plan.ScannedFile]] = {}
     for item in items:
         paths_of.setdefault(item.document_id, []).append(item)
     described: dict[str, dict] = {}  # each partition's own result
@@ -130,7 +131,7 @@ def describe_partitions(context: dg.AssetExecutionContext, metadata_by_key: dict
     step._metadata_accumulator = OutputMetadataAccumulator(per_output_metadata={**gathered, **added})  # noqa: SLF001
 
 
-def file_metadata(item: scan.ScannedFile, extraction, seconds: float | None = None, same_as: str | None = None) -> dict:
+def file_metadata(item: plan.ScannedFile, extraction, seconds: float | None = None, same_as: str | None = None) -> dict:
     """One file's own result, for its partition (whose key is the file's path): its status, the
     reason when it is not ok, and the figures in one JSON entry (every entry costs a few hundred
     bytes of envelope in the run history, for every file)."""
@@ -152,7 +153,7 @@ def file_metadata(item: scan.ScannedFile, extraction, seconds: float | None = No
     return metadata
 
 
-def known_metadata(item: scan.ScannedFile) -> dict:
+def known_metadata(item: plan.ScannedFile) -> dict:
     """A file whose bytes were already in the warehouse: only its path is recorded."""
     result = dg.MetadataValue.json({"document_id": item.document_id})
     if item.error:
@@ -277,7 +278,7 @@ load_job = dg.define_asset_job(
 
 def plan_partitions(
     instance: dg.DagsterInstance, roots: list[Path], warehouse: WarehouseResource, reprocess: bool = False
-) -> tuple[list[scan.ScannedFile], list[tuple[str, str]], list[str]]:
+) -> tuple[list[plan.ScannedFile], list[tuple[str, str]], list[str]]:
     """Scan the folders, make every file a partition, and give back the keys of those to read
     (new or changed files; all of them when reprocessing), placed last in the partitions' order
     so that one ranged run covers exactly them."""
@@ -286,7 +287,7 @@ def plan_partitions(
     if con is not None:
         with con:
             known = known_files(con)
-    scanned, problems = scan.scan(roots, known)
+    scanned, problems = plan.scan(roots, known)
     todo = [path_to_key(s.source_path) for s in scanned if reprocess or not s.unchanged]
     existing = set(instance.get_dynamic_partitions(source_file_partitions.name))
     for key in todo:

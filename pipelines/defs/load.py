@@ -4,9 +4,9 @@
 import dagster as dg
 
 from pipelines.config import PIPELINE_VERSION
-from pipelines.core import staging
-from pipelines.core import warehouse as wh
-from pipelines.core.publish import publish, published_path
+from pipelines.core.store import staging
+from pipelines.core.store import warehouse as wh
+from pipelines.core.store.publish import publish, published_path
 from pipelines.defs.resources import WarehouseResource
 
 TABLES = {

@@ -10,9 +10,9 @@ import dagster as dg
 import duckdb
 
 from pipelines.config import load_settings
-from pipelines.core import warehouse
-from pipelines.core.locks import writer_lock
-from pipelines.core.publish import connect_published, published_path
+from pipelines.core.store import warehouse
+from pipelines.core.runtime.locks import writer_lock
+from pipelines.core.store.publish import connect_published, published_path
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -12,10 +12,10 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import Settings
-from pipelines.core import staging
-from pipelines.core import warehouse as wh
-from pipelines.core.locks import ingest_lock
-from pipelines.core.publish import connect_published, published_path
+from pipelines.core.store import staging
+from pipelines.core.store import warehouse as wh
+from pipelines.core.runtime.locks import ingest_lock
+from pipelines.core.store.publish import connect_published, published_path
 from pipelines.defs import history
 from pipelines.defs.documents import REPROCESS_TAG, plan_partitions, range_tags
 from pipelines.defs.resources import Progress, WarehouseResource

@@ -10,9 +10,9 @@ import resource
 import sys
 from pathlib import Path
 
-import pipelines.core.extract as extract
+import pipelines.core.read.pages as extract
 from pipelines.config import ReadOptions
-from pipelines.core.ocr import OcrResult
+from pipelines.core.read.ocr import OcrResult
 
 
 def fake_ocr(image, *, languages, timeout_s):

@@ -1,0 +1,215 @@
+"""Split a bulletin's pages into articles and attach each article's date, place and authors.
+
+First cut: headings come from the layout where there is one (lines in a clearly larger font,
+or bold upper-case lines, in a PDF text layer); one article per document otherwise, titled by
+its first heading-like paragraph. Text before the first heading that is short is the issue's
+masthead, not an article. Metadata fields stay null when the text does not state them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from pipelines.core.metadata import dates, people, places
+from pipelines.core.models import Article, Line, Page, PersonRef, PlaceRef
+from pipelines.core.text.normalize import to_paragraphs
+
+# A line at least this much larger than the body text is a heading.
+HEADING_SIZE_RATIO = 1.15
+MAX_HEADING_CHARS = 220
+MAX_MASTHEAD_CHARS = 400
+
+_MASTHEAD = re.compile(
+    r"^\s*(BẢN TIN|TẬP SAN|THÔNG TIN|NEWSLETTER|BULLETIN)\b|\bSố\s*\d+\s*[/-]\s*\d{4}\b",
+    re.IGNORECASE,
+)
+
+
+# A line that closes an article with its credits: "Tin, ảnh: Hồng Vân", "Bài và ảnh: …".
+_BYLINE = re.compile(r"^\(?\s*(tin|bài|ảnh|tin bài)(\s*(,|và|-|&)\s*(tin|bài|ảnh))*\s*:", re.IGNORECASE)
+
+
+@dataclass
+class _Item:
+    page: int
+    line: Line
+
+
+def build_articles(pages: list[Page], issue_date=None, issue_precision: str | None = None) -> list[Article]:
+    """The articles of a document, with their metadata; ``issue_date`` (from the masthead) is
+    the reference for partial dates and the article date of last resort."""
+    running = running_lines(pages)
+    # Empty lines are kept: they mark paragraph breaks. Running headers, footers and page
+    # numbers are not article text (they stay in pages.text).
+    items = [
+        _Item(p.page_number, ln)
+        for p in pages
+        if p.method not in ("failed",)
+        for ln in p.lines
+        if _running_key(ln.text) not in running
+    ]
+    if not any(i.line.text.strip() for i in items):
+        return []
+    flags = _layout_heading_flags(items)
+    sections = _split_at_headings(items, flags)
+    articles: list[Article] = []
+    for index, (heading, body) in enumerate(sections):
+        if heading is None and index == 0 and len(sections) > 1:
+            if sum(len(i.line.text) for i in body) <= MAX_MASTHEAD_CHARS:
+                continue  # the issue's masthead, a document attribute rather than an article
+        article = _make_article(len(articles) + 1, heading, body, issue_date, issue_precision)
+        if article is not None:
+            articles.append(article)
+    return articles
+
+
+_PAGE_NUMBER = re.compile(r"^[\s\-–—.]*(trang|page|tr\.)?\s*\d{1,4}\s*([/]\s*\d{1,4})?[\s\-–—.]*$", re.IGNORECASE)
+
+
+def _running_key(text: str) -> str:
+    """A line as a running header or footer is compared: digits (page numbers) blanked."""
+    return re.sub(r"\d+", "#", text.strip().lower())
+
+
+def running_lines(pages: list[Page], edge: int = 3) -> set[str]:
+    """Keys of the lines that repeat at the top or bottom of at least half the pages (three
+    pages at least): running headers and footers, page numbers included."""
+    readable = [p for p in pages if p.method not in ("failed", "empty")]
+    if len(readable) < 3:
+        return set()
+    seen: Counter[str] = Counter()
+    for page in readable:
+        lines = [ln.text for ln in page.lines if ln.text.strip()]
+        keys = {_running_key(t) for t in lines[:edge] + lines[-edge:]}
+        seen.update(keys)
+    threshold = max(3, (len(readable) + 1) // 2)
+    running = {key for key, count in seen.items() if count >= threshold}
+    # a bare page number ('#', '- # -', 'trang #') repeats by shape even on few pages
+    running |= {key for key in seen if _PAGE_NUMBER.match(key.replace("#", "1")) and seen[key] >= 2}
+    return running
+
+
+def _layout_heading_flags(items: list[_Item]) -> list[bool]:
+    sized = [i for i in items if i.line.size]
+    if not sized:
+        return _text_heading_flags(items)
+    weight: Counter[float] = Counter()
+    for i in sized:
+        weight[round(i.line.size, 1)] += len(i.line.text)
+    body_size = weight.most_common(1)[0][0]
+    flags = []
+    for i in items:
+        line = i.line
+        if not line.text.strip():
+            flags.append(False)
+            continue
+        short = len(line.text) <= MAX_HEADING_CHARS
+        larger = bool(line.size) and line.size >= body_size * HEADING_SIZE_RATIO
+        bold_caps = bool(line.bold) and _is_upper(line.text) and len(line.text) <= 120
+        flags.append(short and (larger or bold_caps) and not _MASTHEAD.search(line.text))
+    return flags
+
+
+def _text_heading_flags(items: list[_Item]) -> list[bool]:
+    """Headings where there is no layout (OCR, text exports): an upper-case line that starts a
+    paragraph (after a blank line, or after a byline that closed the previous article)."""
+    flags = []
+    previous_blank, previous_flag, previous_byline = True, False, False
+    for item in items:
+        text = item.line.text.strip()
+        heading = (
+            bool(text)
+            and (previous_blank or previous_flag or previous_byline)
+            and _looks_like_title(text)
+            and not _MASTHEAD.search(text)
+        )
+        flags.append(heading)
+        if text:
+            previous_blank, previous_flag, previous_byline = False, heading, bool(_BYLINE.match(text))
+        else:
+            previous_blank = True
+    return flags
+
+
+def _split_at_headings(items: list[_Item], flags: list[bool]) -> list[tuple[list[_Item] | None, list[_Item]]]:
+    sections: list[tuple[list[_Item] | None, list[_Item]]] = []
+    heading: list[_Item] | None = None
+    body: list[_Item] = []
+    previous_flag = False
+    for item, flag in zip(items, flags):
+        if flag and not previous_flag:  # a new heading starts a new section
+            if heading is not None or body:
+                sections.append((heading, body))
+            heading, body = [item], []
+        elif flag and heading is not None and not body:
+            heading.append(item)  # a heading wrapped over several lines
+        elif not item.line.text.strip() and (heading is not None and not body or not sections and not body):
+            continue  # spacing after a heading, or before anything
+        else:
+            body.append(item)
+        previous_flag = flag
+    if heading is not None or body:
+        sections.append((heading, body))
+    return sections
+
+
+def _make_article(seq: int, heading, body, issue_date, issue_precision) -> Article | None:
+    paragraphs = to_paragraphs("\n".join(i.line.text for i in body))
+    title = " ".join(i.line.text.strip() for i in heading) if heading else None
+    if title is None:
+        while paragraphs and _MASTHEAD.search(paragraphs[0]) and len(paragraphs[0]) <= MAX_MASTHEAD_CHARS:
+            paragraphs.pop(0)
+        title_parts = []
+        while paragraphs and _looks_like_title(paragraphs[0]):
+            title_parts.append(paragraphs.pop(0))
+        title = " ".join(title_parts) or None
+    text = "\n\n".join(paragraphs)
+    if not text.strip() and not title:
+        return None
+    members = [i for i in (heading or []) + body if i.line.text.strip()]
+    article = Article(
+        seq=seq,
+        title=title,
+        body=text,
+        page_start=min(i.page for i in members),
+        page_end=max(i.page for i in members),
+    )
+    _attach_date(article, text, issue_date, issue_precision)
+    venue = places.find_venue_evidence(text)
+    if venue:
+        article.location, article.location_span, article.location_confidence = venue.value, venue.span, venue.confidence
+    article.places = [
+        PlaceRef(p.name, p.role, p.span, p.confidence, p.code_legacy, p.name_legacy, p.code_2025, p.name_2025)
+        for p in places.article_places(text)
+    ]
+    credits = people.find_credits(text)
+    article.people = [
+        PersonRef(c.name, c.role, c.contribution, c.title, c.kind, c.affiliation, c.span, c.confidence) for c in credits
+    ]
+    article.authors = people.authors(credits)
+    return article
+
+
+def _attach_date(article: Article, text: str, issue_date, issue_precision) -> None:
+    """The date the text states for the article; else the issue's date, marked as such."""
+    mention = dates.article_date(text, issue_date=issue_date, issue_precision=issue_precision)
+    if mention is not None:
+        article.published_date, article.date_end = mention.start, mention.end
+        article.date_text, article.date_span = mention.text, mention.span
+        article.date_precision, article.date_confidence = mention.precision, mention.confidence
+        article.date_source = "text+issue_year" if mention.year_from_issue else "text"
+    elif issue_date is not None:
+        article.published_date, article.date_precision = issue_date, issue_precision
+        article.date_source, article.date_confidence = "issue", 0.5
+
+
+def _is_upper(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 3 and sum(c.isupper() for c in letters) / len(letters) >= 0.8
+
+
+def _looks_like_title(paragraph: str) -> bool:
+    text = paragraph.strip()
+    return 0 < len(text) <= MAX_HEADING_CHARS and _is_upper(text) and not text.endswith((".", ";", ","))

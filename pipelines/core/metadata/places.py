@@ -1,0 +1,335 @@
+"""The venue of the event an article reports, as written in its opening.
+
+:func:`find_venue` reads the ``tại …`` ("at …") phrase of the opening sentences, or failing
+that an explicit ``Địa điểm: …`` ("Venue: …") label, and returns the phrase as written
+(whitespace runs and line breaks become single spaces). It never guesses: no phrase, no
+venue.
+
+Limits: only the first two sentences are searched for ``tại`` (a ``tại`` later in the article
+is usually a visit or a side remark); the phrase must name something (contain a capitalised
+word) and must not start with a determiner ("tại các thư viện" is not a venue); the end of the
+phrase is found with punctuation and a list of clause words (``đã``, ``với``, ``nhằm``, ``do``,
+``ngày`` …), so a venue followed directly by an unlisted verb may come out too long (phrases of
+more than 20 words are dropped). A comma ends the phrase unless what follows is part of the
+name or the larger unit the place is in (``Bộ Văn hóa, Thể thao và Du lịch``, ``thành phố Hạ
+Long, tỉnh Quảng Ninh``, ``31 Tràng Thi, Hà Nội``, ``Bangkok, Thái Lan``); a dash inside a
+province's name (``Thừa Thiên - Huế``) does not end it. Not venues: a birthplace, grave or
+workplace (``sinh năm 1935 tại …``, ``công tác tại …``) and a count of places (``tại 20
+trường``). Text without diacritics is not read (``tai`` is not ``tại``).
+
+Evidence: :func:`find_venue_evidence` gives the same venue with the span of the phrase as
+written (``text[span]``, line breaks and all) and a confidence: 0.9 for the "tại" phrase of
+the opening sentence, 0.75 for the second sentence's, 0.85 for a "Địa điểm:" label.
+
+Provinces: :func:`article_places` lists the places an article names, for the
+``article_places`` table: its venue (role 'venue', with the province the venue names, if any)
+and every other province or centrally-run city named in the text (role 'mentioned'), each
+resolved in both administrative systems by :mod:`pipelines.core.metadata.gazetteer`. Provinces named in
+the closing credits (an author's affiliation, a cited newspaper) are not the article's places.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipelines.core.metadata import gazetteer, people
+from pipelines.core.metadata.dates import is_heading, paragraph_spans, sentence_spans
+
+__all__ = ["Evidence", "PlaceMention", "find_venue", "find_venue_evidence", "article_places"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """An extracted value with the text it came from."""
+
+    value: str  # the value, whitespace normalised ("Viện Thông tin Khoa học Xã hội")
+    span: tuple[int, int]  # text[span[0]:span[1]] is the phrase as written
+    confidence: float  # 0–1
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    """A row of ``article_places``: a place the article names, resolved where possible."""
+
+    name: str  # as written (whitespace normalised): the venue, or the province's words
+    role: str  # 'venue' | 'mentioned'
+    span: tuple[int, int]
+    confidence: float
+    code_legacy: str | None = None  # 63-province code (None: a venue naming no province)
+    name_legacy: str | None = None
+    code_2025: str | None = None  # 34-province code
+    name_2025: str | None = None
+
+
+# Confidence of a venue by where it was found.
+_VENUE_CONFIDENCE = {"opening_sentence": 0.9, "second_sentence": 0.75, "label": 0.85}
+
+# How many sentences of the opening are searched for "tại".
+_OPENING_SENTENCES = 2
+# A venue longer than this (in words, outside parentheses) is a run-on, not a venue.
+_MAX_WORDS = 20
+# A "tại" phrase that has not ended after this many characters is a run-on, not a venue.
+_MAX_PHRASE_CHARS = 250
+# At most this many "tại" are tried per sentence.
+_MAX_TAI_PER_SENTENCE = 5
+
+# "tại" as a word of its own ("Tại", "tại"), then the phrase.
+_TAI = re.compile(r"(?<!\w)tại\s+", re.IGNORECASE)
+# Words before "tại" that make it part of another word: "hiện tại" (currently),
+# "tồn tại" (to exist), "thực tại" (reality).
+_COMPOUND_BEFORE = re.compile(r"(?<!\w)(?:hiện|tồn|thực)\s*$", re.IGNORECASE)
+# Words before "tại" that make its phrase a birthplace or a grave (anywhere in the same
+# clause: "sinh năm 1935 tại Nam Định") or a workplace (right before: "công tác tại …"), not
+# the venue of the event.
+_NOT_EVENT_VERB_BEFORE = re.compile(
+    r"(?<!\w)(?:(?:sinh|qua\s+đời|từ\s+trần|an\s+táng|quê)(?!\w)[^,;.]*"
+    r"|(?:công\s+tác|làm\s+việc|sinh\s+sống|cư\s+trú|học\s+tập)\s*)$",
+    re.IGNORECASE,
+)
+# A count of places, not a place: "tại 20 trường", "tại 3 thư viện" (but "tại 31 Tràng Thi",
+# "tại 57 phố Huế" are addresses).
+_COUNT_OF_PLACES = re.compile(r"[0-9]+\s+(?!(?:phố|đường|ngõ|ngách|số)(?!\w))(?P<next>[^\W\d_])")
+# Words after "tại" that make it another word or a non-venue: "tại sao" (why), "tại vì"
+# (because), "tại chỗ" (on the spot), "tại chức" (in-service), "tại đây" (here) …, and
+# determiners: "tại các thư viện", "tại nhiều địa phương", "tại một số …". Lower case only:
+# "tại Gia Lâm", "tại Vị Thanh" are places.
+_NOT_A_VENUE_START = re.compile(
+    r"(?:sao|vì|chỗ|chức|ngũ|gia|vị|nhiệm|đây|đó|này|nơi|các|những|nhiều|một|mỗi|mọi|hầu|từng)(?!\w)"
+)
+# An explicit label: "Địa điểm: Hội trường A, 31 Tràng Thi, Hà Nội".
+_LABEL = re.compile(r"(?<!\w)địa\s+điểm\s*:\s*", re.IGNORECASE)
+# Where a labelled venue ends: a line break, ';', a sentence end, or the next label
+# ("Thời gian:", "Thành phần:").
+_LABEL_END = re.compile(r"\n|;|\.(?=\s|$)|(?<!\w)(?:thời\s+gian|thành\s+phần|nội\s+dung)\s*:", re.IGNORECASE)
+
+# Words that start the next clause, so end a "tại" phrase (lower case only: "Sáng" or
+# "Do" inside a proper name is not affected): verbs and conjunctions of the main clause,
+# and the date or time that often follows the venue.
+_CLAUSE_WORD = re.compile(
+    r"(?:đã|đang|sẽ|vừa|với|nhằm|do|để|cho|được|bị|là|có|và\s+(?:đã|được)|diễn\s+ra|tổ\s+chức|"
+    r"khai\s+mạc|thu\s+hút|gồm|ngày|vào|lúc|từ|sáng|chiều|tối|trong|theo|nhân|trước|sau|"
+    r"nhưng|thì|mà|khi)(?!\w)"
+)
+# A comma that is part of a name ("Bộ Văn hóa, Thể thao và Du lịch") or that goes on to the
+# larger unit the place is in ("thành phố Hạ Long, tỉnh Quảng Ninh", "Bangkok, Thái Lan").
+_COMMA_IN_NAME = re.compile(
+    r",\s*(?:(?i:Thể\s+thao\s+và\s+Du\s+lịch)"
+    r"|(?:(?i:tỉnh|thành\s+phố|quận|huyện|thị\s+xã|phường|xã)\s+|T[Pp]\.?\s*)[^\W\d_]"
+    r"|(?:Việt\s+Nam|Thái\s+Lan|Lào|Campuchia|Trung\s+Quốc|Nhật\s+Bản|Hàn\s+Quốc|Malaysia|Singapore|"
+    r"Indonesia|Philippines|Hoa\s+Kỳ|Mỹ|Pháp|Đức|Anh|Úc|Nga|Ấn\s+Độ)(?!\w))"
+)
+# Abbreviations whose period is not the end of the phrase: "TP. Hồ Chí Minh", "Q. 1".
+_ABBREVIATION = re.compile(r"(?<!\w)(?:TP|Tp|TX|Q|P|TT|St|[^\W\d_])$")
+# A dash between spaces ends the phrase: "tại Hà Nội – Hội nghị …".
+_SPACED_DASH = re.compile(r"\s[-–—]\s")
+_WORD = re.compile(r"\w+")
+
+
+def _opening_sentences(text: str) -> list[tuple[int, int]]:
+    """The first sentences of the text's body (headings skipped)."""
+    sentences: list[tuple[int, int]] = []
+    for s, e in paragraph_spans(text):
+        if is_heading(text[s:e]):
+            continue
+        sentences.extend(sentence_spans(text, s, e))
+        if len(sentences) >= _OPENING_SENTENCES:
+            break
+    return sentences[:_OPENING_SENTENCES]
+
+
+def _phrase_end(text: str, start: int, end: int) -> int | None:
+    """Where the "tại" phrase starting at ``start`` ends (at most ``end``), or None for a run-on.
+
+    Parentheses are kept whole; outside them the phrase ends at , ; : ! ? a sentence
+    period, a spaced dash or a clause word.
+    """
+    depth = 0
+    limit = min(end, start + _MAX_PHRASE_CHARS)
+    # Province names with a dash ("Thừa Thiên - Huế", "Bà Rịa - Vũng Tàu") stay whole.
+    names = [(start + p.span[0], start + p.span[1]) for p in gazetteer.find_provinces(text[start:limit])]
+    for i in range(start, limit):
+        char = text[i]
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0 and _ends_phrase(text, i, start) and not _continues(text, i, names, limit):
+            return i
+    return end if limit == end else None
+
+
+# After a province name that follows a comma: punctuation, so the name closes the venue
+# ("Hội trường A, Hà Nội." but not "Đà Nẵng, Hà Nội và TP.HCM").
+_AFTER_CLOSING_PROVINCE = re.compile(r"\s*(?:[.,;:!?)]|$)")
+
+
+def _continues(text: str, i: int, names: list[tuple[int, int]], limit: int) -> bool:
+    """Whether the phrase goes on at ``i`` although it would end there: inside a province
+    name ("Thừa Thiên - Huế"), or at a comma followed by the province the place is in."""
+    if any(s < i < e for s, e in names):
+        return True
+    if text[i] != ",":
+        return False
+    following = i + 1
+    while following < limit and text[following].isspace():
+        following += 1
+    return any(s == following and _AFTER_CLOSING_PROVINCE.match(text[e:limit]) for s, e in names)
+
+
+def _ends_phrase(text: str, i: int, start: int) -> bool:
+    """Whether the phrase (outside parentheses) ends at position ``i``."""
+    char = text[i]
+    if char == ",":
+        return _COMMA_IN_NAME.match(text, i) is None
+    if char in ";:!?…\"“”":
+        return True
+    if char == ".":
+        followed_by_space = i + 1 >= len(text) or text[i + 1].isspace()
+        return followed_by_space and _ABBREVIATION.search(text, max(start, i - 4), i) is None
+    if char.isspace():
+        return _SPACED_DASH.match(text, i) is not None
+    at_word_start = i == start or not text[i - 1].isalnum()
+    return at_word_start and _CLAUSE_WORD.match(text, i) is not None
+
+
+def _without_open_parenthesis(phrase: str) -> str:
+    """The phrase cut before an opening parenthesis that is never closed."""
+    depth, cut = 0, None
+    for index, char in enumerate(phrase):
+        if char == "(":
+            if depth == 0:
+                cut = index
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                cut = None
+    return phrase if cut is None else phrase[:cut]
+
+
+def _clean(phrase: str) -> str:
+    """Single spaces, no trailing punctuation or dangling parenthesis."""
+    phrase = _without_open_parenthesis(" ".join(phrase.split()))
+    return phrase.strip(" ,.;:-–—").strip()
+
+
+def _is_venue(phrase: str) -> bool:
+    """A plausible venue: names something, not too long."""
+    if not phrase or _NOT_A_VENUE_START.match(phrase):
+        return False
+    count = _COUNT_OF_PLACES.match(phrase)
+    if count is not None and count.group("next").islower():
+        return False
+    if not any(word[0].isupper() for word in _WORD.findall(phrase)):
+        return False
+    outside_parentheses = re.sub(r"\([^()]*\)", " ", phrase)
+    return len(_WORD.findall(outside_parentheses)) <= _MAX_WORDS
+
+
+def _venue_after_tai(text: str, sentence: tuple[int, int]) -> tuple[str, tuple[int, int]] | None:
+    """The first venue introduced by "tại" in one sentence, with its span."""
+    s, e = sentence
+    for count, match in enumerate(_TAI.finditer(text, s, e)):
+        if count >= _MAX_TAI_PER_SENTENCE:
+            break
+        if _COMPOUND_BEFORE.search(text, max(s, match.start() - 20), match.start()):
+            continue
+        if _NOT_EVENT_VERB_BEFORE.search(text, max(s, match.start() - 60), match.start()):
+            continue
+        phrase_end = _phrase_end(text, match.end(), e)
+        if phrase_end is None:
+            continue
+        phrase = _clean(text[match.end() : phrase_end])
+        if _is_venue(phrase):
+            return phrase, _span_of(text, phrase, match.end(), phrase_end)
+    return None
+
+
+def _venue_after_label(text: str) -> tuple[str, tuple[int, int]] | None:
+    """The venue of an explicit "Địa điểm:" label, anywhere in the text, with its span."""
+    for match in _LABEL.finditer(text):
+        end = _LABEL_END.search(text, match.end())
+        phrase_end = end.start() if end else len(text)
+        phrase = _clean(text[match.end() : phrase_end])
+        if _is_venue(phrase):
+            return phrase, _span_of(text, phrase, match.end(), phrase_end)
+    return None
+
+
+def _span_of(text: str, phrase: str, start: int, end: int) -> tuple[int, int]:
+    """Where the cleaned ``phrase`` lies in ``text[start:end]``: its words, as written."""
+    words = phrase.split()
+    pattern = r"\s+".join(re.escape(w) for w in words)
+    match = re.search(pattern, text[start:end])
+    if match is None:  # cannot happen: the phrase is made of the text's words
+        return start, end
+    return start + match.start(), start + match.end()
+
+
+def find_venue_evidence(text: str) -> Evidence | None:
+    """The venue as written, with its span and a confidence, or None (see :func:`find_venue`)."""
+    for index, sentence in enumerate(_opening_sentences(text)):
+        found = _venue_after_tai(text, sentence)
+        if found:
+            where = "opening_sentence" if index == 0 else "second_sentence"
+            return Evidence(found[0], found[1], _VENUE_CONFIDENCE[where])
+    found = _venue_after_label(text)
+    return Evidence(found[0], found[1], _VENUE_CONFIDENCE["label"]) if found else None
+
+
+def find_venue(text: str) -> str | None:
+    """The venue as written, or None when the opening does not state one.
+
+    ``"Sáng ngày 5/3/2015, tại Hội trường Thư viện Quốc gia Việt Nam (31 Tràng Thi, Hà Nội),
+    Hội Thư viện đã tổ chức…"`` gives ``"Hội trường Thư viện Quốc gia Việt Nam (31 Tràng Thi,
+    Hà Nội)"``. The "tại" phrase of the first two sentences wins; else an explicit
+    "Địa điểm: …" label anywhere in the text.
+    """
+    evidence = find_venue_evidence(text)
+    return evidence.value if evidence else None
+
+
+def _credit_spans(text: str) -> list[tuple[int, int]]:
+    """The closing credits: provinces there (an affiliation, a cited newspaper) are not the
+    article's places."""
+    span = people.closing_span(text)
+    return [span] if span else []
+
+
+def _province_place(province: gazetteer.Province, role: str) -> PlaceMention:
+    return PlaceMention(
+        " ".join(province.name_as_written.split()), role, province.span, province.confidence,
+        province.code_legacy, province.name_legacy, province.code_2025, province.name_2025,
+    )
+
+
+def article_places(text: str) -> list[PlaceMention]:
+    """The places an article names: its venue (role 'venue') first, if it states one, with
+    the province the venue names (the last one: "Hội trường A (31 Tràng Thi, Hà Nội)" →
+    Hà Nội); then every other province named in the text (role 'mentioned'), once each, in
+    order of appearance. Provinces in the closing credits are left out."""
+    places: list[PlaceMention] = []
+    venue = find_venue_evidence(text)
+    venue_codes: set[str] = set()
+    if venue is not None:
+        in_venue = gazetteer.find_provinces(text[venue.span[0] : venue.span[1]])
+        venue_codes = {p.code_legacy for p in in_venue}
+        resolved = in_venue[-1] if in_venue else None
+        places.append(
+            PlaceMention(
+                venue.value, "venue", venue.span, venue.confidence,
+                *(
+                    (resolved.code_legacy, resolved.name_legacy, resolved.code_2025, resolved.name_2025)
+                    if resolved else (None, None, None, None)
+                ),
+            )
+        )
+    skipped = _credit_spans(text) + ([venue.span] if venue else [])
+    for province in gazetteer.find_provinces(text):
+        if province.code_legacy in venue_codes:
+            continue
+        if any(s <= province.span[0] < e for s, e in skipped):
+            continue
+        places.append(_province_place(province, "mentioned"))
+    return places

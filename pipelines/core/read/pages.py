@@ -1,0 +1,234 @@
+"""A file in, pages out: every page of a PDF, image or text file, each read by its own route.
+
+PDF pages are read from their text layer (repaired when typed in a legacy Vietnamese encoding)
+or rendered and read by OCR after clean-up; each frame of a TIFF or image is a page read by OCR;
+a text file is one page. Each page records how and why it was read (its provenance). Failures
+that concern the whole file raise the readers' own errors (PdfError, ImageReadError,
+NotTextError, OcrError); a page that cannot be read becomes a failed page.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from pathlib import Path
+
+from pipelines.config import ReadOptions
+from pipelines.core.models import Line, Page
+from pipelines.core.read.cleanup import prepare_for_ocr
+from pipelines.core.read.images import iter_frames
+from pipelines.core.read.ocr import OcrError, engine_name, ocr_image
+from pipelines.core.read.pdf import open_pdfium, render_page, text_layer_pages
+from pipelines.core.read.routing import OCR, route_pdf_page
+from pipelines.core.read.textfile import decode_text
+from pipelines.core.text.encodings import as_text_layer
+from pipelines.core.text.lines import repair_lines
+from pipelines.core.text.normalize import normalize_text, to_paragraphs
+from pipelines.core.text.quality import text_quality
+from pipelines.core.text.tones import canonical_tones
+
+IMAGE_TYPES = {"image/tiff", "image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp"}
+
+
+class UnsupportedType(ValueError):
+    """The file is of a type no reader handles."""
+
+
+def read_pages(path: Path, media_type: str, options: ReadOptions) -> list[Page]:
+    """Every page of a file of a known media type, in order."""
+    if media_type == "application/pdf":
+        return read_pdf(path, options)
+    if media_type in IMAGE_TYPES:
+        return read_image(path, options)
+    if media_type == "text/plain":
+        return [read_text(path)]
+    raise UnsupportedType(media_type)
+
+
+def read_pdf(path: Path, options: ReadOptions) -> list[Page]:
+    """Each page by its own route: the text layer, or a 300 dpi render read by OCR."""
+    renderer = None
+    with PageQueue(options.ocr_threads) as queue:
+        try:
+            for layer in text_layer_pages(path):
+                original = layer.text
+                layer.lines, legacy, changes = repair_lines(layer.lines)
+                route = route_pdf_page(layer, options, score=vietnamese_quality)
+                chars = layer.visible_chars if not layer.error else None
+                if route.method != OCR:
+                    method = f"legacy-{legacy}" if legacy else "text"
+                    reason = route.reason + _repair_note(legacy, changes)
+                    page = _page_from_lines(layer.page_number, method, layer.lines, layer.engine, reason)
+                    page.text_layer_chars, page.quality = chars, route.quality
+                    page.original_text = original if changes else None
+                    queue.done(page)
+                    continue
+                if renderer is None:
+                    renderer = open_pdfium(path)
+                try:
+                    image = render_page(renderer, layer.page_number, options.ocr_dpi)
+                except Exception as exc:
+                    queue.done(_failed_page(layer.page_number, route.reason, f"cannot render page: {exc}"))
+                    continue
+                queue.submit(_ocr_page, layer.page_number, image, options, route.reason, chars)
+        finally:
+            if renderer is not None:
+                renderer.close()
+        return queue.pages()
+
+
+def read_image(path: Path, options: ReadOptions) -> list[Page]:
+    """Each frame of a TIFF (or the one frame of a PNG/JPEG) is a page read by OCR."""
+    with PageQueue(options.ocr_threads) as queue:
+        for number, image in enumerate(iter_frames(path), start=1):
+            queue.submit(_ocr_page, number, image, options, "page image", None)
+        return queue.pages()
+
+
+class PageQueue:
+    """Pages in order, with OCR running on up to ``threads`` pages at once.
+
+    Each OCR job is a Tesseract process, so threads are enough to use several cores. At most
+    ``threads`` rendered page images are held at a time: a 300-page scan streams through in
+    bounded memory.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self._threads = max(1, threads)
+        self._pool = ThreadPoolExecutor(self._threads) if self._threads > 1 else None
+        self._slots: list[Future | Page] = []
+
+    def __enter__(self) -> PageQueue:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def done(self, page: Page) -> None:
+        self._slots.append(page)
+
+    def submit(self, fn, *args) -> None:
+        if self._pool is None:
+            self._slots.append(fn(*args))
+            return
+        in_flight = [f for f in self._slots if isinstance(f, Future) and not f.done()]
+        if len(in_flight) >= self._threads:
+            wait(in_flight, return_when=FIRST_COMPLETED)
+        self._slots.append(self._pool.submit(fn, *args))
+
+    def pages(self) -> list[Page]:
+        return [slot.result() if isinstance(slot, Future) else slot for slot in self._slots]
+
+
+def read_text(path: Path) -> Page:
+    data = path.read_bytes()
+    text, encoding = decode_text(data)
+    lines = [Line(text=line) for line in normalize_text(text).split("\n")]
+    legacy = encoding in ("tcvn3", "vni")
+    page = _page_from_lines(1, f"legacy-{encoding}" if legacy else "text", lines, f"plain text ({encoding})", f"text file ({encoding})")
+    if legacy:
+        page.original_text = as_text_layer(data)
+    page.quality = round(vietnamese_quality(page.text), 3)
+    return page
+
+
+def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_chars: int | None) -> Page:
+    """OCR one page image; a failure (time limit, Tesseract error) fails this page only."""
+    engine = engine_name(options.ocr_languages)
+    dpi = _dpi(image)
+    if is_blank(image):
+        return Page(page_number=number, method="empty", text="", reason=f"{reason}; blank page (no ink)",
+                    text_layer_chars=text_layer_chars, dpi=dpi)
+    steps = None
+    if options.cleanup:
+        image, steps = _clean(image, dpi, options)
+    try:
+        ocr = ocr_image(image, languages=options.ocr_languages, timeout_s=options.ocr_timeout_s)
+    except OcrError as exc:
+        if "not installed" in str(exc):
+            raise
+        page = _failed_page(number, reason, str(exc), engine)
+        page.text_layer_chars, page.cleanup, page.dpi = text_layer_chars, steps, dpi
+        return page
+    finally:
+        image.close()
+    text = canonical_tones(normalize_text(ocr.text))
+    lines = [Line(text=canonical_tones(normalize_text(line.text))) for line in ocr.lines]
+    return Page(
+        page_number=number,
+        method="ocr",
+        text="\n\n".join(to_paragraphs(text)),
+        lines=lines,
+        confidence=ocr.confidence,
+        quality=round(vietnamese_quality(text), 3),
+        engine=engine,
+        reason=reason,
+        text_layer_chars=text_layer_chars,
+        cleanup=steps,
+        dpi=_dpi(image) or dpi,
+        words=ocr.words,
+    )
+
+
+def _clean(image, dpi: int | None, options: ReadOptions):
+    """The page prepared for Tesseract, and the steps taken; the page as it was if clean-up
+    itself fails (it must never cost a page)."""
+    try:
+        cleaned, report = prepare_for_ocr(
+            image, dpi=dpi, detect_orientation=options.detect_orientation,
+            osd_timeout_s=int(min(30, max(1, options.ocr_timeout_s))),
+        )
+    except Exception as exc:
+        return image, f"clean-up failed ({type(exc).__name__}: {exc}); page read as scanned"
+    image.close()
+    return cleaned, ", ".join(report.steps) or "none needed"
+
+
+def _dpi(image) -> int | None:
+    dpi = image.info.get("dpi")
+    try:
+        return int(round(float(dpi[0]))) if dpi else None
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def is_blank(image, dark: int = 128, share: float = 0.0001) -> bool:
+    """True when (almost) no pixel is dark: a blank page or separator sheet, not worth OCR.
+
+    Counted at full resolution (a histogram is cheap): downsampling would grey out a page that
+    holds a single line of text. One short word at 300 dpi is over a thousand dark pixels.
+    """
+    grey = image if image.mode == "L" else image.convert("L")
+    histogram = grey.histogram()
+    return sum(histogram[:dark]) <= share * grey.width * grey.height
+
+
+def _repair_note(legacy: str | None, changes) -> str:
+    """What the repair did, for pages.reason: 'TCVN3 legacy encoding converted; 3 lost letters restored (Th viện → Thư viện, …)'."""
+    note = f"; {legacy.upper()} legacy encoding converted" if legacy else ""
+    restored = [c for c in changes if c.kind == "restore"]
+    if restored:
+        examples = ", ".join(f"{c.before} → {c.after}" for c in restored[:3])
+        note += f"; {len(restored)} lost letter(s) restored ({examples}{', …' if len(restored) > 3 else ''})"
+    return note
+
+
+def vietnamese_quality(text: str) -> float:
+    """Share of tokens that are valid Vietnamese syllables or known foreign tokens (0–1)."""
+    return text_quality(text).score if text.strip() else 1.0
+
+
+def _page_from_lines(number: int, method: str, lines: list[Line], engine: str, reason: str) -> Page:
+    """NFC, tone marks in the canonical place, lines re-joined into paragraphs."""
+    lines = [
+        Line(text=canonical_tones(normalize_text(ln.text)), size=ln.size, bold=ln.bold, top=ln.top, font=ln.font)
+        for ln in lines
+    ]
+    text = "\n\n".join(to_paragraphs("\n".join(ln.text for ln in lines)))
+    if not text.strip():
+        method = "empty"
+    return Page(page_number=number, method=method, text=text, lines=lines, engine=engine, reason=reason)
+
+
+def _failed_page(number: int, reason: str, error: str, engine: str | None = None) -> Page:
+    return Page(page_number=number, method="failed", text="", engine=engine, reason=reason, error=error)

@@ -1,0 +1,129 @@
+"""Where the tone mark goes, made consistent; and a folded form for search.
+
+Vietnamese has two accepted placements of the tone mark in the open syllables whose vowel is
+"oa", "oe" or "uy":
+
+* the *old style* (traditional, "kiểu cũ"): on the first vowel — hòa, khỏe, thúy, ủy;
+* the *new style* ("kiểu mới", the school-spelling rules of the 1980s): on the main vowel,
+  the second — hoà, khoẻ, thuý, uỷ.
+
+Both are correct and both are in the archive, so "ủy viên" and "uỷ viên" must compare equal.
+:func:`canonical_tones` rewrites every syllable to ONE style, the **old style**, because:
+
+* it is what the corpus itself uses: the bulletins write "ủy viên", "tận tụy", "KHÓA II";
+* it is what most Vietnamese Unicode text, and the default of the common input methods,
+  produces today, so canonical text looks like what readers and analysts type;
+* the choice only affects display: search goes through :func:`fold`, which drops every mark.
+
+Everywhere else the two styles agree, and the canonical placement follows the one rule:
+a vowel with a vowel mark takes the tone (ơ in "ươ"; ê in "iê", "uyê"; ô in "uô"); otherwise
+the last vowel of a closed syllable ("hoàng", "toán", "quýt"); otherwise, in an open
+syllable, the middle of three vowels ("ngoái") and the first of two ("mía", "của", "hai").
+In "qu" and "gi" the u and i belong to the onset ("quý", "già"). So misplaced marks such as
+"tóan" are corrected too. Only tokens that are valid syllables
+(:func:`pipelines.core.text.quality.parse_syllable`) are touched; everything else,
+foreign words included, is left as it is (after NFC).
+
+:func:`fold` is the search key: no diacritics at all, đ -> d, lower case, so "Thư viện",
+"thu vien", "THƯ VIỆN" and both tone placements all fold alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pipelines.core.text.quality import TONE_MARKS, parse_syllable
+
+__all__ = ["CANONICAL_STYLE", "canonical_tones", "fold", "tone_position"]
+
+CANONICAL_STYLE = "old"
+
+# The open two-vowel nuclei whose tone placement depends on the style.
+_STYLE_DEPENDENT = frozenset({"oa", "oe", "uy"})
+_MARKED_VOWELS = "ăâêôư"
+_VOWELS = frozenset("aăâeêioôơuưy")
+_FINALS = ("ch", "nh", "ng", "c", "k", "m", "n", "p", "t")
+
+# A run of letters: a candidate syllable.
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def tone_position(onset: str, rhyme: str, style: str = CANONICAL_STYLE) -> int:
+    """Index, in ``onset + rhyme`` (toneless, lower case), of the letter that takes the tone.
+
+    ``style`` is 'old' (hòa, thúy, ủy) or 'new' (hoà, thuý, uỷ); see the module docstring.
+    """
+    final = next((f for f in _FINALS if rhyme.endswith(f) and len(rhyme) > len(f)), "")
+    nucleus = rhyme[: len(rhyme) - len(final)]
+    if "ơ" in nucleus:
+        index = nucleus.index("ơ")
+    elif any(v in nucleus for v in _MARKED_VOWELS):
+        index = min(nucleus.index(v) for v in _MARKED_VOWELS if v in nucleus)
+    elif final or len(nucleus) == 1:
+        index = len(nucleus) - 1
+    elif len(nucleus) == 3:
+        index = 1
+    elif nucleus in _STYLE_DEPENDENT and style == "new":
+        index = 1
+    else:
+        index = 0
+    return len(onset) + index
+
+
+def _place_tone(word: str, style: str) -> str:
+    """A word with its tone mark moved to the canonical vowel; unchanged if not a syllable."""
+    syllable = parse_syllable(word)
+    if syllable is None or syllable.tone == "ngang":
+        return word
+    mark = next(m for m, name in TONE_MARKS.items() if name == syllable.tone)
+    # The letters without the tone, one NFC character per letter, case kept.
+    letters = [
+        unicodedata.normalize(
+            "NFC", "".join(c for c in unicodedata.normalize("NFD", char) if c not in TONE_MARKS)
+        )
+        for char in word
+    ]
+    if len(letters) != len(syllable.onset) + len(syllable.rhyme):
+        return word
+    target = tone_position(syllable.onset, syllable.rhyme, style)
+    letters[target] = unicodedata.normalize("NFC", letters[target] + mark)
+    return "".join(letters)
+
+
+def canonical_tones(text: str, style: str = CANONICAL_STYLE) -> str:
+    """Text in NFC with every syllable's tone mark in the canonical place.
+
+    >>> canonical_tones("uỷ viên hoà bình, thuý")
+    'ủy viên hòa bình, thúy'
+    >>> canonical_tones("hòa", style="new")
+    'hoà'
+
+    Case is kept ("HOÀ" -> "HÒA"); tokens that are not Vietnamese syllables are unchanged.
+    Idempotent; never raises.
+    """
+    if style not in ("old", "new"):
+        raise ValueError(f"style must be 'old' or 'new', not {style!r}")
+    text = unicodedata.normalize("NFC", text)
+
+    def fix(match: re.Match[str]) -> str:
+        end = match.end()
+        if end < len(text) and unicodedata.combining(text[end]):
+            return match.group()  # a stray combining mark follows: leave the word alone
+        return _place_tone(match.group(), style)
+
+    return _WORD.sub(fix, text)
+
+
+def fold(text: str) -> str:
+    """The search key of a text: no diacritics, 'đ' -> 'd', lower case.
+
+    >>> fold("Hội Thư viện Việt Nam"), fold("ĐẠI HỌC"), fold("hoà") == fold("hòa")
+    ('hoi thu vien viet nam', 'dai hoc', True)
+
+    Every combining mark is dropped (tone and vowel marks alike), so the two tone placements
+    and text typed without diacritics all match. Idempotent; never raises.
+    """
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped)

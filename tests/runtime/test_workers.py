@@ -1,0 +1,95 @@
+"""Isolation: a hanging, crashing or memory-hungry reader takes only its own worker down."""
+
+import os
+import signal
+import time
+
+from pipelines.core.runtime.workers import run_isolated
+
+
+def square(x):
+    return x * x
+
+
+def sleep_forever(_):
+    time.sleep(60)
+
+
+def crash(_):
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def hog_memory(_):
+    blocks = []
+    while True:
+        blocks.append(bytearray(50 * 1024 * 1024))
+
+
+def raise_error(_):
+    raise ValueError("bad page tree")
+
+
+def test_results_come_back_for_every_job():
+    outcomes = {o.key: o for o in run_isolated(square, [(i, (i,)) for i in range(5)], workers=2)}
+    assert {k: o.value for k, o in outcomes.items()} == {i: i * i for i in range(5)}
+    assert all(o.error is None for o in outcomes.values())
+
+
+def test_a_hang_is_killed_at_the_time_limit_and_the_batch_goes_on():
+    jobs = [("hang", (0,)), ("ok", (3,))]
+    outcomes = {o.key: o for o in run_isolated(_dispatch, jobs, workers=2, timeout_s=1.5)}
+    assert outcomes["hang"].error == "timed out after 1.5 s"
+    assert outcomes["ok"].value == 9
+
+
+def _dispatch(x):
+    return sleep_forever(x) if x == 0 else square(x)
+
+
+def test_a_crash_is_reported_with_its_signal():
+    (outcome,) = list(run_isolated(crash, [("c", (0,))]))
+    assert outcome.error.startswith("the reader crashed (killed by signal 11")
+
+
+def test_memory_cap_turns_exhaustion_into_an_error():
+    (outcome,) = list(run_isolated(hog_memory, [("m", (0,))], memory_limit_mb=400))
+    assert "out of memory" in outcome.error
+
+
+def test_an_exception_is_reported_not_raised():
+    (outcome,) = list(run_isolated(raise_error, [("e", (0,))]))
+    assert outcome.error.startswith("worker error: ValueError: bad page tree")
+
+
+def pid(_):
+    return os.getpid()
+
+
+def _crash_on_zero(x):
+    return crash(x) if x == 0 else os.getpid()
+
+
+def test_a_worker_reads_one_document_after_another():
+    """Small files pay for a process start once per worker, not once per file."""
+    outcomes = list(run_isolated(pid, [(i, (i,)) for i in range(12)], workers=2))
+    assert len(outcomes) == 12 and all(o.error is None for o in outcomes)
+    assert len({o.value for o in outcomes}) <= 2
+
+
+def test_workers_are_replaced_after_a_set_number_of_documents():
+    outcomes = list(run_isolated(pid, [(i, (i,)) for i in range(7)], workers=1, jobs_per_worker=3))
+    assert len({o.value for o in outcomes}) == 3
+
+
+def test_after_a_crash_the_next_documents_are_read_by_a_fresh_worker():
+    outcomes = {o.key: o for o in run_isolated(_crash_on_zero, [(i, (i,)) for i in range(4)], workers=1)}
+    assert outcomes[0].error.startswith("the reader crashed")
+    assert all(outcomes[i].error is None for i in (1, 2, 3))
+    assert len({outcomes[i].value for i in (1, 2, 3)}) == 1  # one new worker, reused
+
+
+def test_a_hang_costs_only_its_own_document_in_a_reused_worker():
+    jobs = [("a", (2,)), ("hang", (0,)), ("b", (3,)), ("c", (4,))]
+    outcomes = {o.key: o for o in run_isolated(_dispatch, jobs, workers=1, timeout_s=1.5)}
+    assert outcomes["hang"].error == "timed out after 1.5 s"
+    assert [outcomes[k].value for k in "abc"] == [4, 9, 16]
