@@ -31,6 +31,18 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
 
 
+@pytest.fixture(autouse=True)
+def _no_current_dagster_instance():
+    """Each test starts as a fresh process does: no Dagster instance's state storage is the
+    current one. An instance entered by one test and disposed later leaves a dead reference
+    there, and the next test to build Definitions fails on it, depending on garbage collection."""
+    from dagster._core.storage.defs_state.base import _current_storage
+
+    _current_storage.set(None)
+    yield
+    _current_storage.set(None)
+
+
 @pytest.fixture
 def warehouse_file(tmp_path) -> Path:
     return tmp_path / "wh" / "archive.duckdb"
