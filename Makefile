@@ -25,5 +25,8 @@ samples: setup
 ui: setup
 	$(BIN)/archive ui
 
+# Everything the warehouse folder holds (data, staging, its Dagster history), and the run
+# history of earlier versions in .dagster/; raw files are never touched.
 clean-warehouse:
-	rm -rf warehouse/archive.duckdb warehouse/staging .dagster
+	find warehouse -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
+	rm -rf .dagster

@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from pipelines.config import Settings, load_settings
+from pipelines.core.models import PAGE_METHODS
 
 app = typer.Typer(
     add_completion=False,
@@ -61,8 +62,10 @@ def _reader(warehouse: Path | None):
 
     from pipelines.core.store.publish import connect_published
 
+    settings = _settings(warehouse)
+    _say_where(settings)
     try:
-        return connect_published(_settings(warehouse).warehouse_path)
+        return connect_published(settings.warehouse_path)
     except FileNotFoundError as exc:
         raise _usage_error(str(exc))
     except duckdb.Error as exc:
@@ -80,8 +83,10 @@ def ingest(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files and folders (default: raw/).", show_default=False)] = None,
     warehouse: WarehouseOption = None,
     workers: Annotated[Optional[int], typer.Option(help="Documents read at once (default: one per core).", min=1)] = None,
+    fail_on_any: Annotated[bool, typer.Option("--fail-on-any", help="Exit 1 if any file under PATHS is failed or partly read, in this run or an earlier one.")] = False,
 ) -> None:
-    """Ingest files and folders into the warehouse. Unchanged files are skipped."""
+    """Ingest files and folders into the warehouse. Unchanged files are skipped. Exits 1 when a
+    file failed in this run (old failures are listed by `archive status`, or with --fail-on-any)."""
     settings = _settings(warehouse)
     roots = [p.expanduser().absolute() for p in (paths or [settings.raw_dir])]
     missing = [str(p) for p in roots if not p.exists()]
@@ -94,9 +99,28 @@ def ingest(
         run_ingest,  # Dagster loads only for commands that need it
     )
 
+    _say_where(settings, roots)
     report = run_ingest(settings, roots, progress=_progress(), on_wait=_say_waiting)
     _print_ingest_report(report)
-    raise typer.Exit(code=0 if report.success and not report.failures else 1)
+    raise typer.Exit(code=_exit_code(report, fail_on_any))
+
+
+def _exit_code(report, fail_on_any: bool = False) -> int:
+    """1 when the run failed or a file failed in it; old failures only with --fail-on-any, so
+    that a nightly job does not alert forever about a file nobody can fix."""
+    if not report.success or report.failures:
+        return 1
+    if fail_on_any and (report.partial or report.earlier_failures):
+        return 1
+    return 0
+
+
+def _say_where(settings: Settings, roots: list[Path] | None = None) -> None:
+    """Which warehouse (and files) a command uses: run from another folder, nothing is implicit."""
+    where = f"warehouse {settings.warehouse_path}"
+    if roots is not None:
+        where += " · files " + ", ".join(str(r) for r in roots)
+    err.print(f"[dim]{where}[/dim]", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -114,6 +138,8 @@ def reprocess(
     from pipelines.defs.runner import run_ingest
 
     settings = _settings(warehouse)
+    if method and method not in PAGE_METHODS:
+        raise _usage_error(f"unknown method {method!r}: use one of {', '.join(PAGE_METHODS)}")
     where, params = [], []
     if since:
         try:
@@ -142,7 +168,7 @@ def reprocess(
     out.print(f"Reprocessing {len(present)} file(s) with pipeline {PIPELINE_VERSION}.")
     report = run_ingest(settings, present, progress=_progress(), reprocess=True, on_wait=_say_waiting)
     _print_ingest_report(report)
-    raise typer.Exit(code=0 if report.success and not report.failures else 1)
+    raise typer.Exit(code=_exit_code(report))
 
 
 def _say_waiting() -> None:
@@ -177,6 +203,9 @@ def _print_ingest_report(report) -> None:
             out.print(f"  {path}\n      {reason}", soft_wrap=True, highlight=False, markup=False)
     if report.partial:
         out.print(f"[yellow]{len(report.partial)} document(s) partly read[/yellow]: see `archive status`.")
+    if report.earlier_failures:
+        out.print(f"{len(report.earlier_failures)} file(s) failed in an earlier run and were not read again "
+                  "(`archive status` lists them; `archive reprocess` reads them again).")
 
 
 @app.command()
@@ -208,12 +237,24 @@ def _print_rows(columns: list[str], rows: list[tuple], format: Format) -> None:
         json.dump([dict(zip(columns, (_plain(v) for v in row))) for row in rows], sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")
     else:
-        table = Table(show_lines=False)
-        for column in columns:
-            table.add_column(column, overflow="fold")
-        for row in rows:
-            table.add_row(*("" if v is None else _short(_plain(v)) for v in row))
-        out.print(table)
+        cells = [["" if v is None else _short(_plain(v)) for v in row] for row in rows]
+        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+        if sum(widths) + 3 * len(columns) + 1 <= out.width:
+            table = Table(show_lines=False)
+            for column in columns:
+                table.add_column(column, overflow="fold")
+            for row in cells:
+                table.add_row(*row)
+            out.print(table)
+        else:  # too wide for the terminal: one record after another, nothing cut mid-word
+            for number, row in enumerate(cells, start=1):
+                record = Table.grid(padding=(0, 2))
+                record.add_column(style="bold", no_wrap=True)
+                record.add_column(overflow="fold")
+                for column, value in zip(columns, row):
+                    record.add_row(column, value)
+                out.print(f"[dim]── row {number} ──[/dim]")
+                out.print(record)
         out.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}")
 
 
@@ -316,7 +357,8 @@ def status(warehouse: WarehouseOption = None, limit: Annotated[int, typer.Option
     settings = _settings(warehouse)
     con = _reader(warehouse)
     counts = wh.counts(con)
-    out.print(f"Warehouse: {settings.warehouse_path} (published copy)")
+    out.print(f"Warehouse: {con.execute('SELECT path FROM duckdb_databases() WHERE database_name = current_database()').fetchone()[0]}",
+              highlight=False, soft_wrap=True)
     out.print("  " + ", ".join(f"{n} {t}" for t, n in counts.items()))
     by_status = Table(title="Documents by status", title_justify="left")
     for column in ("status", "documents", "pages", "last ingested (UTC)"):
@@ -355,12 +397,25 @@ def ui(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     warehouse: WarehouseOption = None,
 ) -> None:
-    """Start the Dagster UI (and daemon) on the project's definitions and run history."""
+    """Start the Dagster UI and its daemon (sensors, schedules) on this warehouse's run history.
+    Stops, with everything it started, on Ctrl-C or SIGTERM."""
+    from pipelines.defs.supervise import supervise
+
+    from pipelines.defs.history import write_workspace
+
     settings = _settings(warehouse)
     env = _dagster_env(settings)
-    dagster = shutil.which("dagster") or str(Path(sys.executable).with_name("dagster"))
-    out.print(f"Dagster UI on http://{host}:{port} (run history in {settings.dagster_home})")
-    os.execvpe(dagster, [dagster, "dev", "-m", "pipelines.definitions", "-h", host, "-p", str(port)], env)
+    workspace = str(write_workspace(settings.dagster_home, settings.project_dir))
+    bin_dir = Path(sys.executable).parent
+    webserver = shutil.which("dagster-webserver", path=str(bin_dir)) or "dagster-webserver"
+    daemon = shutil.which("dagster-daemon", path=str(bin_dir)) or "dagster-daemon"
+    out.print(f"Dagster UI on http://{host}:{port} for {settings.warehouse_path} "
+              f"(run history in {settings.dagster_home}); Ctrl-C stops it.")
+    code = supervise([
+        [webserver, "-w", workspace, "-h", host, "-p", str(port)],
+        [daemon, "run", "-w", workspace],
+    ], env=env)
+    raise typer.Exit(code=code)
 
 
 @app.command("prune-runs")
@@ -390,7 +445,7 @@ def _dagster_env(settings: Settings) -> dict[str, str]:
     from pipelines.defs.history import set_dagster_env
     from pipelines.defs.runner import project_instance
 
-    project_instance(settings).dispose()  # creates .dagster/dagster.yaml on first use
+    project_instance(settings).dispose()  # creates its dagster.yaml on first use
     env = dict(os.environ)
     env["DAGSTER_HOME"] = str(settings.dagster_home.resolve())
     env["ARCHIVE_WAREHOUSE"] = str(settings.warehouse_path)

@@ -59,11 +59,19 @@ class Settings:
     project_dir: Path
     raw_dir: Path
     warehouse_path: Path
-    dagster_home: Path
+    # The Dagster instance (run history). None: beside the warehouse, so that each warehouse has
+    # its own history (``--warehouse`` never mixes two archives' partitions and runs).
+    dagster_home_override: Path | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
     workers: int = 2
     document_timeout_s: int = 1800
     memory_limit_mb: int = 4096
+
+    @property
+    def dagster_home(self) -> Path:
+        """``$DAGSTER_HOME`` when set (a deployment's shared instance), else ``dagster/`` in the
+        warehouse's folder."""
+        return self.dagster_home_override or self.warehouse_path.parent / "dagster"
 
     @property
     def staging_dir(self) -> Path:
@@ -83,7 +91,7 @@ def load_settings() -> Settings:
         project_dir=project,
         raw_dir=Path(os.environ.get("ARCHIVE_RAW") or project / "raw").expanduser().resolve(),
         warehouse_path=Path(warehouse).expanduser().resolve(),
-        dagster_home=Path(os.environ.get("DAGSTER_HOME") or project / ".dagster").expanduser(),
+        dagster_home_override=Path(os.environ["DAGSTER_HOME"]).expanduser().resolve() if os.environ.get("DAGSTER_HOME") else None,
         read=ReadOptions(
             ocr_languages=os.environ.get("ARCHIVE_OCR_LANG", "vie"),
             ocr_dpi=_env_int("ARCHIVE_OCR_DPI", 300),

@@ -8,7 +8,7 @@ import dagster as dg
 
 from pipelines.defs.automation import nightly_batch, raw_files_sensor, staged_documents_sensor
 from pipelines.defs.checks import failures_explained, metadata_completeness, no_duplicate_articles, staging_drained
-from pipelines.defs.documents import document, load_job, read_files_job
+from pipelines.defs.documents import document, file_read, load_job, read_files_job
 from pipelines.defs.history import set_dagster_env
 from pipelines.defs.load import warehouse_tables
 from pipelines.defs.maintenance import prune_run_history, prune_run_history_schedule
@@ -20,7 +20,7 @@ set_dagster_env()
 
 defs = dg.Definitions(
     assets=[document, warehouse_tables],
-    asset_checks=[failures_explained, staging_drained, no_duplicate_articles, metadata_completeness],
+    asset_checks=[file_read, failures_explained, staging_drained, no_duplicate_articles, metadata_completeness],
     jobs=[read_files_job, load_job, prune_run_history],
     sensors=[raw_files_sensor, staged_documents_sensor],
     schedules=[nightly_batch, prune_run_history_schedule],

@@ -47,7 +47,9 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 echo "setup: installing the package and its pinned dependencies into $VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
+# PYTHONWARNINGS: setuptools explains editable installs at length on every install; errors
+# still show.
+PYTHONWARNINGS=ignore "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
   | grep -v "^WARNING: Location 'file://" || true
 "$VENV/bin/python" -c 'import pipelines, dagster, duckdb, pdfplumber, pytesseract' \
   || { echo "setup: the package did not install; see the pip output above" >&2; exit 1; }

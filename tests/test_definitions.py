@@ -25,7 +25,7 @@ def test_every_asset_and_check_is_in_the_ingest_job():
     keys = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
     assert keys == {"files", "documents", "pages", "articles"}
     checks = {c.name for c in defs.resolve_asset_graph().asset_check_keys}
-    assert checks == {"failures_explained", "staging_drained", "document_quality", "files_read",
+    assert checks == {"failures_explained", "staging_drained", "document_quality", "files_read", "file_read",
                       "no_duplicate_articles", "metadata_completeness"}
     assert defs.resolve_job_def("prune_run_history") is not None
     assert defs.resolve_schedule_def("prune_run_history").job.name == "prune_run_history"

@@ -93,7 +93,7 @@ def test_killed_at_any_moment_the_next_run_completes_the_batch(reference, tmp_pa
                 con.execute("SELECT count(*) FROM articles").fetchall()
     process = ingest_process(folder, warehouse, tmp_path / "dagster")
     output = process.communicate(timeout=600)[0]
-    assert process.returncode == 1, output
+    assert process.returncode in (0, 1), output  # 1 if broken.pdf was first read by this run
     assert content(warehouse, folder) == expected  # no duplicates, no losses
 
 
@@ -106,7 +106,8 @@ def test_two_runs_started_together_end_as_one(reference, tmp_path):
     first = ingest_process(folder, warehouse, tmp_path / "dagster")
     second = ingest_process(folder, warehouse, tmp_path / "dagster")  # overlapping: the same folder
     outputs = [p.communicate(timeout=600)[0] for p in (first, second)]
-    assert [p.returncode for p in (first, second)] == [1, 1], outputs  # both finish; broken.pdf is reported
+    # Both finish; broken.pdf fails in whichever read it, the other finds it already recorded.
+    assert sorted(p.returncode for p in (first, second)) == [0, 1], outputs
     assert any("waiting for it to finish" in o for o in outputs)
     assert content(warehouse, folder) == expected
 

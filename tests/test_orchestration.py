@@ -36,9 +36,11 @@ def raw(tmp_path, monkeypatch):
     return folder
 
 
-def evaluate(instance, cursor=None):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor)
+def evaluate(instance, warehouse, cursor=None):
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse})
     result = raw_files_sensor(context)
+    if isinstance(result, dg.SkipReason):
+        return result
     for request in result.dynamic_partitions_requests or []:
         if isinstance(request, dg.AddDynamicPartitionsRequest):
             instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
@@ -48,37 +50,89 @@ def evaluate(instance, cursor=None):
     return result
 
 
+def _range(request) -> tuple[str, str]:
+    return request.tags["dagster/asset_partition_range_start"], request.tags["dagster/asset_partition_range_end"]
+
+
+def _covered(instance, request) -> list[str]:
+    keys = instance.get_dynamic_partitions("source_files")
+    start, end = _range(request)
+    return keys[keys.index(start): keys.index(end) + 1]
+
+
 def test_partition_keys_round_trip_paths_dagster_would_refuse():
     for path in ["/raw/a b/Thư viện.pdf", "/raw/ghi chú...txt", "/raw/100%.pdf"]:
         key = path_to_key(path)
         assert "..." not in key and key_to_path(key) == Path(path)
 
 
-def test_the_sensor_follows_new_unchanged_changed_and_deleted_files(raw):
+def _load(instance, warehouse, keys):
+    """What a requested run and the loader sensor's run do."""
+    tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+    resources = {"warehouse": warehouse, "progress": Progress()}
+    assert defs.resolve_job_def("read_files").execute_in_process(instance=instance, resources=resources, tags=tags).success
+    assert dg.materialize([warehouse_tables], instance=instance, resources=resources).success
+
+
+def test_the_sensor_follows_new_unchanged_changed_and_deleted_files(raw, tmp_path):
     instance = dg.DagsterInstance.ephemeral()
+    warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
     (raw / "a.txt").write_text(TEXT, encoding="utf-8")
     (raw / "b.txt").write_text(TEXT + "\nThêm.", encoding="utf-8")
 
-    first = evaluate(instance)
-    keys = sorted(r.partition_key for r in first.run_requests)
-    assert keys == sorted([path_to_key(raw / "a.txt"), path_to_key(raw / "b.txt")])
-    assert sorted(instance.get_dynamic_partitions("source_files")) == keys
+    first = evaluate(instance, warehouse)
+    (request,) = first.run_requests  # both new files in one ranged run
+    assert sorted(_covered(instance, request)) == sorted([path_to_key(raw / "a.txt"), path_to_key(raw / "b.txt")])
+    assert evaluate(instance, warehouse, first.cursor).run_requests[0].run_key == request.run_key  # the same batch: deduplicated
+    _load(instance, warehouse, _covered(instance, request))
 
-    unchanged = evaluate(instance, first.cursor)
-    assert unchanged.run_requests == []  # nothing new: no run, not even hashing
+    unchanged = evaluate(instance, warehouse, first.cursor)
+    assert isinstance(unchanged, dg.SkipReason)  # loaded: nothing new, nothing even hashed
 
     (raw / "a.txt").write_text(TEXT.replace("22/ 5/ 2014", "23/ 5/ 2014"), encoding="utf-8")
     os.utime(raw / "a.txt", (1_700_000_000, 1_700_000_000))
-    changed = evaluate(instance, unchanged.cursor)
+    changed = evaluate(instance, warehouse)
     (request,) = changed.run_requests
-    assert request.partition_key == path_to_key(raw / "a.txt")
-    old_key = next(r.run_key for r in first.run_requests if r.partition_key == request.partition_key)
-    assert request.run_key != old_key  # new bytes: a new run key, so it runs again
+    assert _covered(instance, request) == [path_to_key(raw / "a.txt")]
+    assert request.run_key != first.run_requests[0].run_key  # new bytes: a new run key, so it runs again
+    _load(instance, warehouse, [path_to_key(raw / "a.txt")])
 
     (raw / "b.txt").unlink()
-    deleted = evaluate(instance, changed.cursor)
+    deleted = evaluate(instance, warehouse)
     assert deleted.run_requests == []
     assert instance.get_dynamic_partitions("source_files") == [path_to_key(raw / "a.txt")]
+
+
+def test_turning_the_sensor_on_reads_only_what_the_warehouse_lacks_in_few_runs(raw, tmp_path, monkeypatch):
+    """An archive already ingested by `archive ingest`: the sensor's first evaluation must not
+    start a run per file it has never seen, only batches of what is new; its cursor stays small."""
+    from pipelines.config import load_settings
+    from pipelines.defs.runner import project_instance, run_ingest
+
+    for i in range(12):
+        (raw / f"old-{i:02d}.txt").write_text(TEXT.replace("lần thứ 4", f"lần thứ {i + 10}"), encoding="utf-8")
+    settings = load_settings().with_warehouse(tmp_path / "wh" / "archive.duckdb")
+    assert run_ingest(settings, [raw]).success
+    for i in range(7):
+        (raw / f"new-{i}.txt").write_text(TEXT.replace("lần thứ 4", f"lần thứ {i + 40}"), encoding="utf-8")
+    monkeypatch.setenv("ARCHIVE_SENSOR_BATCH", "3")
+    instance = project_instance(settings)
+    warehouse = WarehouseResource(path=str(settings.warehouse_path))
+
+    result = evaluate(instance, warehouse)
+    assert len(result.run_requests) == 3  # 7 new files, at most 3 a run
+    covered = [key for request in result.run_requests for key in _covered(instance, request)]
+    assert sorted(covered) == sorted(path_to_key(raw / f"new-{i}.txt") for i in range(7))
+    assert len(result.cursor) < 200
+
+    # While a batch waits to be loaded, the same files are not requested again.
+    _read_only = {"warehouse": warehouse, "progress": Progress()}
+    assert defs.resolve_job_def("read_files").execute_in_process(
+        instance=instance, resources=_read_only, tags={"dagster/asset_partition_range_start": covered[0],
+                                                       "dagster/asset_partition_range_end": covered[-1]}).success
+    again = evaluate(instance, warehouse)
+    assert isinstance(again, dg.SkipReason) or again.run_requests == []
+    instance.dispose()
 
 
 def test_a_partition_materializes_and_the_loader_writes_it(raw, tmp_path):

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+# How a page can be read (pages.method).
+PAGE_METHODS = ("text", "legacy-tcvn3", "legacy-vni", "legacy-viqr", "ocr", "empty", "failed")
+
+
 @dataclass
 class Line:
     """One line of text as laid out on a page.

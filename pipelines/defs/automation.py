@@ -9,7 +9,6 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import load_settings
-from pipelines.core.read import files
 from pipelines.core.store import staging
 from pipelines.defs.documents import (
     key_to_path,
@@ -29,47 +28,54 @@ def watched_folders() -> list[Path]:
     return [load_settings().raw_dir, *extra]
 
 
+# New and changed files go in runs of at most this many files (a single run covers a range).
+SENSOR_BATCH = 500
+IN_FLIGHT = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+             dg.DagsterRunStatus.STARTED]
+
+
+def sensor_batch_size() -> int:
+    value = os.environ.get("ARCHIVE_SENSOR_BATCH")
+    return max(1, int(value)) if value and value.isdigit() else SENSOR_BATCH
+
+
 @dg.sensor(
     job=read_files_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Adds a partition per new file under raw/ and asks for a run when a file is new or changed.",
+    description="Reads what is new or changed under raw/ in a few ranged runs (what the warehouse holds is skipped).",
 )
-def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    """The cursor remembers each file's size and mtime: an unchanged file is not hashed again.
-    A new or changed file gets a run whose run_key is its content hash, so the same bytes never
-    run twice; a vanished file's partition is removed (its rows stay in the warehouse's history)."""
+def raw_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult | dg.SkipReason:
+    """Plans like `archive ingest` and the nightly batch: a file whose path, size and mtime match
+    the warehouse is skipped without being read or hashed; the others become partitions, placed
+    last, and are requested in runs of at most $ARCHIVE_SENSOR_BATCH files, each covering a
+    range. The run key is the batch's paths and content hashes, so the same batch never runs
+    twice (also while its results wait to be loaded). The cursor is a few counts, not a list of
+    files: the warehouse is the record of what is in. Partitions of files that are gone are
+    removed (their rows stay in the warehouse)."""
+    running = context.instance.get_run_records(filters=dg.RunsFilter(job_name=read_files_job.name, statuses=IN_FLIGHT), limit=1)
+    if running:
+        return dg.SkipReason(f"run {running[0].dagster_run.run_id} is still reading; new files wait for the next evaluation")
     roots = [r.absolute() for r in watched_folders()]
-    seen = json.loads(context.cursor) if context.cursor else {}
-    existing = set(context.instance.get_dynamic_partitions(source_file_partitions.name))
-    found, problems = files.discover([r for r in roots if r.exists()])
+    scanned, problems, keys = plan_partitions(context.instance, [r for r in roots if r.exists()], warehouse,
+                                              skip=lambda s: staging.stage_path(warehouse.staging_dir, s.document_id).exists())
     for path, reason in problems:
         context.log.warning(f"{path}: {reason}")
-    current: dict[str, list[int]] = {}
-    added, requests = [], []
-    for path in found:
-        key = path_to_key(path)
-        try:
-            stat = path.stat()
-            signature = [stat.st_size, stat.st_mtime_ns]
-            if seen.get(key) == signature and key in existing:
-                current[key] = signature
-                continue
-            digest = files.sha256_file(path)
-        except OSError as exc:  # vanished or unreadable between listing and reading: next time
-            context.log.warning(f"{path}: {exc}")
-            continue
-        current[key] = signature
-        if key not in existing:
-            added.append(key)
-        requests.append(dg.RunRequest(partition_key=key, run_key=f"{key}@{digest}"))
-    gone = sorted(k for k in existing if k not in current and any(key_to_path(k).is_relative_to(r) for r in roots))
-    partition_requests = []
-    if added:
-        partition_requests.append(source_file_partitions.build_add_request(added))
-    if gone:
-        partition_requests.append(source_file_partitions.build_delete_request(gone))
-    return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=partition_requests, cursor=json.dumps(current))
+    found = {path_to_key(s.source_path) for s in scanned}
+    existing = context.instance.get_dynamic_partitions(source_file_partitions.name)
+    gone = sorted(k for k in existing if k not in found and any(key_to_path(k).is_relative_to(r) for r in roots))
+    digest_of = {path_to_key(s.source_path): s.document_id for s in scanned}
+    size = sensor_batch_size()
+    requests = []
+    for start in range(0, len(keys), size):
+        batch = keys[start:start + size]
+        run_key = hashlib.sha256("\n".join(f"{k}@{digest_of[k]}" for k in batch).encode("utf-8", "surrogateescape")).hexdigest()
+        requests.append(dg.RunRequest(run_key=run_key, tags={"archive/command": "sensor", **range_tags(batch)}))
+    cursor = json.dumps({"files": len(scanned), "new_or_changed": len(keys), "runs_requested": len(requests)})
+    partition_requests = [source_file_partitions.build_delete_request(gone)] if gone else []
+    if not requests and not partition_requests:
+        return dg.SkipReason(f"nothing new among {len(scanned)} file(s)")
+    return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=partition_requests, cursor=cursor)
 
 
 @dg.sensor(

@@ -20,6 +20,8 @@ from pipelines.defs.resources import Progress, WarehouseResource
 # A single-run backfill policy is what lets one run read many files in parallel workers; it is
 # marked beta in this Dagster release, and the warning would print on every command.
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=dg.BetaWarning)
+# Likewise a check with partitions (file_read: one result per file) is a preview feature.
+warnings.filterwarnings("ignore", message=".*partitions_def.*", category=dg.PreviewWarning)
 
 source_file_partitions = dg.DynamicPartitionsDefinition(name="source_files")
 REPROCESS_TAG = "archive/reprocess"  # a run with this tag 'true' reads files even if already loaded
@@ -41,13 +43,17 @@ def key_to_path(key: str) -> Path:
     return Path(urllib.parse.unquote(key))
 
 
-def _known_documents(warehouse: WarehouseResource) -> set[str]:
-    """Documents already loaded, read from the published copy (never locked by a writer)."""
+def _known(warehouse: WarehouseResource, paths: list[str]) -> tuple[set[str], dict[str, str]]:
+    """Documents already loaded, and the status each of these paths had when last loaded."""
     con = warehouse.read()
     if con is None:
-        return set()
+        return set(), {}
     with con:
-        return {r[0] for r in con.execute("SELECT document_id FROM documents").fetchall()}
+        documents = {r[0] for r in con.execute("SELECT document_id FROM documents").fetchall()}
+        statuses = dict(con.execute(
+            "SELECT f.source_path, d.status FROM files f JOIN documents d USING (document_id) "
+            "WHERE f.source_path IN (SELECT unnest(?::VARCHAR[]))", [paths]).fetchall())
+    return documents, statuses
 
 
 @dg.asset(
@@ -64,9 +70,7 @@ def _known_documents(warehouse: WarehouseResource) -> set[str]:
                                       "the run's figures: documents, pages, methods, speed, failures."),
     ],
 )
-def document(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, progress: dg.ResourceParam[Progress]
-) -> dg.MaterializeResult:
+def document(context: dg.AssetExecutionContext, warehouse: WarehouseResource, progress: dg.ResourceParam[Progress]):
     """Source files read (text layer or OCR, page by page, each in an isolated worker, several
     at once), split into articles and staged for the loader. One run reads one partition (the
     sensor) or a range of them (`archive ingest`, the nightly batch, a backfill). Bytes already
@@ -78,7 +82,8 @@ def document(
     settings = load_settings()
     items = [plan.scan_file(key_to_path(key), known={}) for key in context.partition_keys]
     reprocess = context.run.tags.get(REPROCESS_TAG) == "true"
-    to_read = plan.documents_to_read(items, set() if reprocess else _known_documents(warehouse))
+    known_documents, previous = _known(warehouse, [item.source_path for item in items])
+    to_read = plan.documents_to_read(items, set() if reprocess else known_documents)
     chosen = {item.document_id: item for item in to_read}
     paths_of: dict[str, list[plan.ScannedFile]] = {}
     for item in items:
@@ -110,7 +115,55 @@ def document(
     if read:
         progress.status(f"recording {len(items)} file(s) in the run history")
         _tag_run(context, summary)
-    return dg.MaterializeResult(check_results=[quality_result(_quality(read)), files_read_result(summary)])
+    yield from file_read_evaluations(described, previous)
+    yield dg.MaterializeResult(check_results=[quality_result(_quality(read)), files_read_result(summary)])
+
+
+def file_read_evaluations(described: dict[str, dict], previous: dict[str, str]):
+    """The `file_read` check of each partition whose file failed or was partly read, so that
+    the partition shows as failed in the UI, and of each that reads well again after failing
+    (so its old failure does not linger). Files read well the first time need none: their
+    materialization says `ok`, and the run history stays small."""
+    for key, metadata in described.items():
+        status = metadata["status"]
+        if status in ("failed", "partial") or previous.get(str(key_to_path(key)), "ok") != "ok":
+            yield file_read_result(key, status, metadata.get("reason"))
+
+
+def file_read_result(key: str, status: str, reason: str | None) -> dg.AssetCheckEvaluation:
+    return dg.AssetCheckEvaluation(
+        asset_key=dg.AssetKey("document"),
+        check_name="file_read",
+        passed=status not in ("failed", "partial"),
+        severity=dg.AssetCheckSeverity.WARN if status == "partial" else dg.AssetCheckSeverity.ERROR,
+        description=f"{status}: {reason}" if reason and status in ("failed", "partial") else status,
+        metadata={"status": status, "reason": reason or ""},
+        partition=key,
+    )
+
+
+@dg.asset_check(
+    asset=document,
+    name="file_read",
+    partitions_def=source_file_partitions,
+    description="This file was read (fails for a file that could not be read, warns for one partly read, with the reason).",
+)
+def file_read(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    """Run on its own (the UI's *Execute* on a partition), it looks the file up in the warehouse;
+    the `document` asset reports the same check as it reads each file."""
+    path = str(key_to_path(context.partition_key))
+    con = warehouse.read()
+    row = None
+    if con is not None:
+        with con:
+            row = con.execute("SELECT d.status, d.error FROM files f JOIN documents d USING (document_id) "
+                              "WHERE f.source_path = ?", [path]).fetchone()
+    if row is None:
+        return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN,
+                                   description="not in the warehouse yet", metadata={"status": "not loaded", "reason": ""})
+    evaluation = file_read_result(context.partition_key, row[0], row[1])
+    return dg.AssetCheckResult(passed=evaluation.passed, severity=evaluation.severity,
+                               description=evaluation.description, metadata=evaluation.metadata)
 
 
 def describe_partitions(context: dg.AssetExecutionContext, metadata_by_key: dict[str, dict]) -> None:
@@ -266,7 +319,8 @@ def quality_result(metadata: dict) -> dg.AssetCheckResult:
 
 read_files_job = dg.define_asset_job(
     "read_files",
-    selection=dg.AssetSelection.assets(document),
+    # file_read is reported by `document` itself as it reads; run alone, it reads the warehouse.
+    selection=dg.AssetSelection.assets(document) - dg.AssetSelection.checks(file_read),
     description="Read source files, one partition per file, and stage the results for the loader.",
 )
 load_job = dg.define_asset_job(
@@ -277,18 +331,19 @@ load_job = dg.define_asset_job(
 
 
 def plan_partitions(
-    instance: dg.DagsterInstance, roots: list[Path], warehouse: WarehouseResource, reprocess: bool = False
+    instance: dg.DagsterInstance, roots: list[Path], warehouse: WarehouseResource, reprocess: bool = False,
+    skip=None,
 ) -> tuple[list[plan.ScannedFile], list[tuple[str, str]], list[str]]:
     """Scan the folders, make every file a partition, and give back the keys of those to read
-    (new or changed files; all of them when reprocessing), placed last in the partitions' order
-    so that one ranged run covers exactly them."""
+    (new or changed files; all of them when reprocessing; not those ``skip`` says are in hand),
+    placed last in the partitions' order so that one ranged run covers exactly them."""
     known = {}
     con = warehouse.read()
     if con is not None:
         with con:
             known = known_files(con)
     scanned, problems = plan.scan(roots, known)
-    todo = [path_to_key(s.source_path) for s in scanned if reprocess or not s.unchanged]
+    todo = [path_to_key(s.source_path) for s in scanned if (reprocess or not s.unchanged) and not (skip and skip(s))]
     existing = set(instance.get_dynamic_partitions(source_file_partitions.name))
     for key in todo:
         if key in existing:

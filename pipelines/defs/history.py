@@ -120,12 +120,31 @@ def _is_asset_event(event: EventLogEntry) -> bool:
     return bool(event.is_dagster_event and event.dagster_event_type in ASSET_EVENTS and event.dagster_event.asset_key)
 
 
+def write_workspace(home: Path, project_dir: Path) -> Path:
+    """The workspace the UI and daemon load: the project's definitions, under the code location
+    name of pyproject.toml's [tool.dagster]."""
+    path = home / "workspace.yaml"
+    path.write_text(
+        "# written by `archive ui`\n"
+        "load_from:\n"
+        "  - python_module:\n"
+        "      module_name: pipelines.definitions\n"
+        f"      location_name: {CODE_LOCATION}\n"
+        f"      working_directory: {project_dir}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+CODE_LOCATION = "bulletin_archive"
+
+
 def instance_yaml(home: Path) -> str:
     return INSTANCE_YAML.format(base_dir=str(home / "history" / "runs"))
 
 
 def project_instance(home: Path) -> dg.DagsterInstance:
-    """The Dagster instance in ``home`` (created on first use), made current for this process."""
+    """The Dagster instance in ``home`` (created on first use)."""
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
@@ -133,9 +152,8 @@ def project_instance(home: Path) -> dg.DagsterInstance:
     current = config.read_text(encoding="utf-8") if config.exists() else None
     if current is None or (current != wanted and (current.startswith(_MARKER) or current == _FIRST_YAML)):
         config.write_text(wanted, encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(home)
     set_dagster_env()
-    return dg.DagsterInstance.get()
+    return dg.DagsterInstance.from_config(str(home))
 
 
 # Runs older than this are pruned by `archive prune-runs` and the `prune_run_history` schedule.

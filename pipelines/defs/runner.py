@@ -32,8 +32,12 @@ class IngestReport:
     documents_read: int = 0
     pages: int = 0
     articles: int = 0
+    # (path, status, reason) of this run's documents that failed or were partly read, and of
+    # folders that could not be listed
     failures: list[tuple[str, str, str | None]] = field(default_factory=list)
     partial: list[tuple[str, str, str | None]] = field(default_factory=list)
+    # files under the ingested paths that failed in an earlier run and were not read again
+    earlier_failures: list[tuple[str, str, str | None]] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
 
     def summary_rows(self) -> list[tuple[str, object]]:
@@ -45,6 +49,7 @@ class IngestReport:
             ("articles found", self.articles),
             ("failures", len(self.failures)),
             ("partly read", len(self.partial)),
+            ("failed earlier, not read again", len(self.earlier_failures)),
             ("warehouse", ", ".join(f"{n} {t}" for t, n in self.totals.items())),
             ("run", self.run_id or "none needed: nothing new"),
         ]
@@ -115,13 +120,16 @@ def _run_ingest(settings: Settings, roots: list[Path], progress: Progress, repro
             )
             rows = con.execute(
                 """
-                SELECT f.source_path, d.status, d.error
+                SELECT f.source_path, d.status, d.error,
+                       d.document_id IN (SELECT document_id FROM run_documents WHERE run_id = ?) AS this_run
                 FROM run_files r JOIN files f USING (source_path) JOIN documents d USING (document_id)
                 WHERE d.status <> 'ok' ORDER BY f.source_path
-                """
+                """,
+                [read_run or ""],
             ).fetchall()
-            report.failures = [r for r in rows if r[1] == "failed"]
-            report.partial = [r for r in rows if r[1] == "partial"]
+            report.failures = [r[:3] for r in rows if r[1] == "failed" and r[3]]
+            report.partial = [r[:3] for r in rows if r[1] == "partial" and r[3]]
+            report.earlier_failures = [r[:3] for r in rows if not r[3]]
     # Folders that could not be listed (gone mid-scan, no permission): no file to record, but said.
     report.failures += [(path, "failed", reason) for path, reason in problems]
     return report

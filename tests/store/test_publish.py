@@ -52,7 +52,7 @@ def test_commands_read_the_published_copy_not_the_live_file(tmp_path):
     try:
         result = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM articles", "-w", str(warehouse), "-f", "csv"])
         assert result.exit_code == 0, result.output
-        assert result.output.split() == ["n", "1"]
+        assert result.stdout.split() == ["n", "1"]
     finally:
         live.close()
 

@@ -1,0 +1,51 @@
+"""Every path the README and the docs name exists: a reader who follows them finds the file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TOP = ("pipelines/", "tests/", "bench/", "docs/", "scripts/", "raw/", "deploy/", ".ci/")
+
+
+def named_paths(text: str) -> set[str]:
+    """Paths in `code spans` and links, and the files of the README's package map."""
+    found = set()
+    for span in re.findall(r"`([^`\s]+)`", text) + re.findall(r"\]\(([^)\s#]+)\)", text):
+        span = span.rstrip(".,:;")
+        if span.startswith(TOP) and not any(c in span for c in "*<>{}$"):
+            found.add(span)
+    # The package map: an indented tree under "pipelines/" in a code block.
+    block = re.search(r"```\n(pipelines/\n.*?)```", text, re.S)
+    if block:
+        stack: list[tuple[int, str]] = []
+        for line in block.group(1).splitlines():
+            match = re.match(r"( *)([\w./-]+)", line)
+            if not match:
+                continue
+            indent, name = len(match.group(1)), match.group(2)
+            if not (name.endswith("/") or re.search(r"\.(py|sql|yaml|md)$", name)):
+                continue
+            while stack and stack[-1][0] >= indent:
+                stack.pop()
+            path = "".join(n for _i, n in stack) + name
+            found.add(path)
+            if name.endswith("/"):
+                stack.append((indent, name))
+    return found
+
+
+def test_every_path_the_readme_and_docs_name_exists():
+    missing = {}
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        gone = sorted(p for p in named_paths(doc.read_text(encoding="utf-8")) if not (ROOT / p).exists()
+                      and not (doc.parent / p).exists())
+        if gone:
+            missing[doc.name] = gone
+    assert missing == {}
+
+
+def test_the_check_finds_a_missing_path():
+    text = "See `pipelines/defs/ingest.py`.\n\n```\npipelines/\n  core/\n    nowhere.py   x\n```\n"
+    assert {"pipelines/defs/ingest.py", "pipelines/core/nowhere.py"} <= named_paths(text)
