@@ -51,5 +51,10 @@ echo "setup: installing the package and its pinned dependencies into $VENV"
   | grep -v "^WARNING: Location 'file://" || true
 "$VENV/bin/python" -c 'import pipelines, dagster, duckdb, pdfplumber, pytesseract' \
   || { echo "setup: the package did not install; see the pip output above" >&2; exit 1; }
+# DuckDB's extensions (DuckLake, its SQLite and PostgreSQL catalogs, full-text search) come as
+# packages; lay them out where DuckDB and the duckdb command look, so that nothing is ever
+# downloaded at run time, and check that DuckLake loads.
+"$VENV/bin/python" -m pipelines.core.store.extensions \
+  || { echo "setup: DuckDB's extensions could not be prepared; see above" >&2; exit 1; }
 touch "$VENV/.installed"
 echo "setup: done"
