@@ -22,7 +22,7 @@ from pipelines.defs.documents import (
 )
 from pipelines.defs.load import warehouse_tables
 from pipelines.defs.resources import Progress, WarehouseResource
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, open_warehouse
 
 TEXT = (SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt").read_text(encoding="utf-8")
 
@@ -36,8 +36,8 @@ def raw(tmp_path, monkeypatch):
     return folder
 
 
-def evaluate(instance, cursor=None):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor)
+def evaluate(instance, warehouse, cursor=None):
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"warehouse": warehouse})
     result = raw_files_sensor(context)
     for request in result.dynamic_partitions_requests or []:
         if isinstance(request, dg.AddDynamicPartitionsRequest):
@@ -54,31 +54,58 @@ def test_partition_keys_round_trip_paths_dagster_would_refuse():
         assert "..." not in key and key_to_path(key) == Path(path)
 
 
-def test_the_sensor_follows_new_unchanged_changed_and_deleted_files(raw):
+def test_the_sensor_follows_new_unchanged_changed_and_deleted_files(raw, tmp_path):
     instance = dg.DagsterInstance.ephemeral()
+    warehouse = WarehouseResource(path=str(tmp_path / "wh"))
     (raw / "a.txt").write_text(TEXT, encoding="utf-8")
     (raw / "b.txt").write_text(TEXT + "\nThêm.", encoding="utf-8")
 
-    first = evaluate(instance)
+    first = evaluate(instance, warehouse)
     keys = sorted(r.partition_key for r in first.run_requests)
     assert keys == sorted([path_to_key(raw / "a.txt"), path_to_key(raw / "b.txt")])
     assert sorted(instance.get_dynamic_partitions("source_files")) == keys
 
-    unchanged = evaluate(instance, first.cursor)
+    unchanged = evaluate(instance, warehouse, first.cursor)
     assert unchanged.run_requests == []  # nothing new: no run, not even hashing
 
     (raw / "a.txt").write_text(TEXT.replace("22/ 5/ 2014", "23/ 5/ 2014"), encoding="utf-8")
     os.utime(raw / "a.txt", (1_700_000_000, 1_700_000_000))
-    changed = evaluate(instance, unchanged.cursor)
+    changed = evaluate(instance, warehouse, unchanged.cursor)
     (request,) = changed.run_requests
     assert request.partition_key == path_to_key(raw / "a.txt")
     old_key = next(r.run_key for r in first.run_requests if r.partition_key == request.partition_key)
     assert request.run_key != old_key  # new bytes: a new run key, so it runs again
 
     (raw / "b.txt").unlink()
-    deleted = evaluate(instance, changed.cursor)
+    deleted = evaluate(instance, warehouse, changed.cursor)
     assert deleted.run_requests == []
     assert instance.get_dynamic_partitions("source_files") == [path_to_key(raw / "a.txt")]
+
+
+def test_the_sensor_asks_the_warehouse_what_is_loaded_not_dagster(raw, tmp_path):
+    """Partitions materialized and the sensor's own cursor never stand for the warehouse: once
+    the warehouse loses its rows, every file it no longer holds is requested again."""
+    import shutil
+
+    instance = dg.DagsterInstance.ephemeral()
+    warehouse = WarehouseResource(path=str(tmp_path / "wh"))
+    resources = {"warehouse": warehouse, "progress": Progress()}
+    for name in ("a.txt", "b.txt"):
+        (raw / name).write_text(TEXT.replace("lần thứ 4", name), encoding="utf-8")
+    first = evaluate(instance, warehouse)
+    assert len(first.run_requests) == 2
+    for request in first.run_requests:
+        assert dg.materialize([document], partition_key=request.partition_key, instance=instance, resources=resources).success
+    assert dg.materialize([warehouse_tables], instance=instance, resources=resources).success
+    loaded = evaluate(instance, warehouse, first.cursor)
+    assert loaded.run_requests == []  # the warehouse holds both
+
+    shutil.rmtree(tmp_path / "wh")  # the warehouse deleted; Dagster still shows both partitions materialized
+    assert instance.get_materialized_partitions(dg.AssetKey("document")) == {r.partition_key for r in first.run_requests}
+    again = evaluate(instance, warehouse, loaded.cursor)
+    assert sorted(r.partition_key for r in again.run_requests) == sorted(r.partition_key for r in first.run_requests)
+    assert not {r.run_key for r in again.run_requests} & {r.run_key for r in first.run_requests}  # Dagster runs them
+    assert evaluate(instance, warehouse, again.cursor).run_requests == []  # requested once, not at every tick
 
 
 def test_a_partition_materializes_and_the_loader_writes_it(raw, tmp_path):
@@ -86,7 +113,7 @@ def test_a_partition_materializes_and_the_loader_writes_it(raw, tmp_path):
     (raw / "tin.txt").write_text(TEXT, encoding="utf-8")
     key = path_to_key(raw / "tin.txt")
     instance.add_dynamic_partitions("source_files", [key])
-    warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
+    warehouse = WarehouseResource(path=str(tmp_path / "wh"))
 
     result = dg.materialize([document], partition_key=key, instance=instance, resources={"warehouse": warehouse, "progress": Progress()})
     assert result.success
@@ -99,7 +126,7 @@ def test_a_partition_materializes_and_the_loader_writes_it(raw, tmp_path):
     context = dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse, "progress": Progress()})
     assert isinstance(staged_documents_sensor(context), dg.RunRequest)  # something waits to be loaded
     assert dg.materialize([warehouse_tables], instance=instance, resources={"warehouse": warehouse, "progress": Progress()}).success
-    with duckdb.connect(str(warehouse.file), read_only=True) as con:
+    with open_warehouse(warehouse.location) as con:
         assert con.execute("SELECT published_date::VARCHAR, authors FROM articles").fetchall() == [("2014-05-22", ["Hồng Vân"])]
         assert con.execute("SELECT source_path FROM files").fetchall() == [(str(raw / "tin.txt"),)]
     assert isinstance(staged_documents_sensor(dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse, "progress": Progress()})), dg.SkipReason)
@@ -108,7 +135,7 @@ def test_a_partition_materializes_and_the_loader_writes_it(raw, tmp_path):
 def test_two_partitions_run_in_parallel_processes_without_a_lock_error(raw, tmp_path):
     home = tmp_path / "dagster"
     home.mkdir()
-    env = dict(os.environ, DAGSTER_HOME=str(home), ARCHIVE_WAREHOUSE=str(tmp_path / "wh" / "archive.duckdb"))
+    env = dict(os.environ, DAGSTER_HOME=str(home), ARCHIVE_WAREHOUSE=str(tmp_path / "wh"))
     names = ["one.txt", "two.txt"]
     for n, name in enumerate(names):
         (raw / name).write_text(TEXT.replace("lần thứ 4", f"lần thứ {n + 5}"), encoding="utf-8")
@@ -126,7 +153,7 @@ def test_two_partitions_run_in_parallel_processes_without_a_lock_error(raw, tmp_
     load = subprocess.run([dagster, "job", "execute", "-m", "pipelines.definitions", "-j", "load_warehouse"],
                           env=env, capture_output=True, text=True, timeout=300)
     assert load.returncode == 0, load.stdout + load.stderr
-    with duckdb.connect(env["ARCHIVE_WAREHOUSE"], read_only=True) as con:
+    with open_warehouse(env["ARCHIVE_WAREHOUSE"]) as con:
         assert con.execute("SELECT count(*) FROM documents").fetchone() == (2,)
 
 
@@ -135,7 +162,7 @@ def test_the_nightly_batch_requests_one_run_over_the_new_files(raw, tmp_path):
 
     for name in ("a.txt", "b.txt"):
         (raw / name).write_text(TEXT, encoding="utf-8")
-    warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
+    warehouse = WarehouseResource(path=str(tmp_path / "wh"))
     (tmp_path / "dagster").mkdir()
     instance = dg.DagsterInstance.from_config(str(tmp_path / "dagster"))
     context = dg.build_schedule_context(instance=instance, resources={"warehouse": warehouse})
@@ -164,9 +191,8 @@ def test_the_nightly_schedule_and_sensors_are_defined_and_off_until_switched_on(
 
 
 def test_batch_checks_pass_and_fail(tmp_path):
-    from pipelines.core.store import warehouse as wh
     from pipelines.core.models import Article, Extraction, Page
-    from pipelines.core.store.publish import publish
+    from pipelines.core.store import warehouse as wh
     from pipelines.defs.checks import (
         failures_explained,
         metadata_completeness,
@@ -174,8 +200,8 @@ def test_batch_checks_pass_and_fail(tmp_path):
         staging_drained,
     )
 
-    resource = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
-    con = wh.connect(resource.file)
+    resource = WarehouseResource(path=str(tmp_path / "wh"))
+    con = wh.connect(resource.location)
     body = "Ngày 5/3/2015, tại Hà Nội, hội thảo về thư viện số đã diễn ra với nhiều đại biểu. " * 4
     for doc in ("d1", "d2"):
         wh.load_document(con, Extraction(doc, "text/plain", "ok", pages=[Page(1, "text", body)],
@@ -183,7 +209,6 @@ def test_batch_checks_pass_and_fail(tmp_path):
                          source_path=f"/raw/{doc}.txt", byte_size=1, pipeline_version="t")
     wh.load_document(con, Extraction("d3", "application/pdf", "failed", error=""), source_path="/raw/x.pdf",
                      byte_size=1, pipeline_version="t")
-    publish(con, resource.file)
     con.close()
     (resource.staging_dir).mkdir(parents=True, exist_ok=True)
     (resource.staging_dir / "waiting.json").write_text("{}")
@@ -196,14 +221,13 @@ def test_batch_checks_pass_and_fail(tmp_path):
     assert not run(failures_explained).passed  # a failed document without a reason
     assert not run(staging_drained).passed
 
-    con = wh.connect(resource.file)
+    con = wh.connect(resource.location)
     wh.load_document(con, Extraction("d2", "text/plain", "ok", pages=[Page(1, "text", "x")],
                                      articles=[Article(1, "KHÁC", "Nội dung khác. Tin: Minh Hà", 1, 1, location="Hà Nội",
                                                        authors=["Minh Hà"])]),
                      source_path="/raw/d2.txt", byte_size=1, pipeline_version="t")
     con.execute("UPDATE documents SET error = 'damaged PDF' WHERE document_id = 'd3'")
     con.execute("UPDATE articles SET published_date = DATE '2015-03-05', location = 'Hà Nội', authors = ['Lan']")
-    publish(con, resource.file)
     con.close()
     (resource.staging_dir / "waiting.json").unlink()
     assert run(no_duplicate_articles).passed
@@ -223,7 +247,7 @@ def test_a_new_extractor_version_makes_partitions_stale_until_reprocessed(raw, t
     (raw / "tin.txt").write_text(TEXT, encoding="utf-8")
     key = path_to_key(raw / "tin.txt")
     instance.add_dynamic_partitions("source_files", [key])
-    resources = {"warehouse": WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb")), "progress": Progress()}
+    resources = {"warehouse": WarehouseResource(path=str(tmp_path / "wh")), "progress": Progress()}
 
     def status(asset):
         graph = dg.Definitions(assets=[asset], resources=resources).resolve_asset_graph()
@@ -246,21 +270,24 @@ def test_a_loader_waits_for_another_writer_instead_of_failing(raw, tmp_path):
     (raw / "tin.txt").write_text(TEXT, encoding="utf-8")
     key = path_to_key(raw / "tin.txt")
     instance.add_dynamic_partitions("source_files", [key])
-    warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
-    warehouse.file.parent.mkdir(parents=True)
+    warehouse = WarehouseResource(path=str(tmp_path / "wh"))
     assert dg.materialize([document], partition_key=key, instance=instance, resources={"warehouse": warehouse, "progress": Progress()}).success
 
     # Another process writing the warehouse (a command-line ingestion's loader, say) for a while.
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time, duckdb\n"
-        "from pathlib import Path\n"
+        "import sys, time\n"
         "from pipelines.core.runtime.locks import writer_lock\n"
-        "with writer_lock(Path(sys.argv[1])), duckdb.connect(sys.argv[1]):\n"
+        "from pipelines.core.store import warehouse as wh\n"
+        "location = wh.location_of(sys.argv[1])\n"
+        "with writer_lock(location.home), wh.connect(location) as con:\n"
+        "    con.execute('BEGIN TRANSACTION')\n"
+        "    con.execute(\"UPDATE schema_info SET value = value WHERE key = 'created_at'\")\n"
         "    print('holding', flush=True)\n"
-        "    time.sleep(2)\n"), str(warehouse.file)], stdout=subprocess.PIPE, text=True)
+        "    time.sleep(2)\n"
+        "    con.execute('COMMIT')\n"), str(warehouse.location.home)], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "holding"
     result = dg.materialize([warehouse_tables], instance=instance, resources={"warehouse": warehouse, "progress": Progress()})
     holder.wait()
     assert result.success  # it waited its turn: no DuckDB lock error
-    with duckdb.connect(str(warehouse.file), read_only=True) as con:
+    with open_warehouse(warehouse.location) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)

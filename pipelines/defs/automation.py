@@ -1,5 +1,6 @@
 """Sensors and the schedule: files dropped into raw/ flow in; staged results get loaded; a
-nightly batch reads whatever is pending. All can be switched on or off in the UI."""
+nightly batch reads whatever is pending. All can be switched on or off in the UI. Each asks the
+warehouse what it holds; none takes Dagster's history as the record of it."""
 
 import hashlib
 import json
@@ -11,6 +12,7 @@ import dagster as dg
 from pipelines.config import load_settings
 from pipelines.core.read import files
 from pipelines.core.store import staging
+from pipelines.core.store import warehouse as wh
 from pipelines.defs.documents import (
     key_to_path,
     load_job,
@@ -33,50 +35,91 @@ def watched_folders() -> list[Path]:
     job=read_files_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Adds a partition per new file under raw/ and asks for a run when a file is new or changed.",
+    description="Adds a partition per new file under raw/ and asks for a run for each file the warehouse does not hold.",
 )
-def raw_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
-    """The cursor remembers each file's size and mtime: an unchanged file is not hashed again.
-    A new or changed file gets a run whose run_key is its content hash, so the same bytes never
-    run twice; a vanished file's partition is removed (its rows stay in the warehouse's history)."""
+def raw_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
+    """A file is read when the warehouse does not hold its bytes at its path — asked of the
+    warehouse at each tick, never taken from the sensor's own memory or from partitions
+    already materialized. The cursor only saves work: each file's size, mtime and hash (an
+    unchanged file is not hashed again) and the generation in which it was last requested, so
+    that a file is requested once per generation. The generation goes up when the warehouse
+    loses rows (deleted, replaced by another, or restored from an older backup): every file it
+    no longer holds is then requested again. The run key (path, hash, generation) keeps Dagster
+    from running the same request twice; a vanished file's partition is removed (its rows stay
+    in the warehouse's history)."""
     roots = [r.absolute() for r in watched_folders()]
-    seen = json.loads(context.cursor) if context.cursor else {}
+    cursor = _load_cursor(context.cursor)
+    seen = cursor["files"]
+    held, state = _warehouse_state(warehouse, cursor["warehouse"])
+    generation = state["generation"]
     existing = set(context.instance.get_dynamic_partitions(source_file_partitions.name))
     found, problems = files.discover([r for r in roots if r.exists()])
     for path, reason in problems:
         context.log.warning(f"{path}: {reason}")
-    current: dict[str, list[int]] = {}
+    current: dict[str, list] = {}
     added, requests = [], []
     for path in found:
         key = path_to_key(path)
         try:
             stat = path.stat()
             signature = [stat.st_size, stat.st_mtime_ns]
-            if seen.get(key) == signature and key in existing:
-                current[key] = signature
-                continue
-            digest = files.sha256_file(path)
+            before = seen.get(key, [])
+            digest = before[2] if before[:2] == signature and len(before) > 2 else files.sha256_file(path)
         except OSError as exc:  # vanished or unreadable between listing and reading: next time
             context.log.warning(f"{path}: {exc}")
             continue
-        current[key] = signature
+        requested = before[3] if before[:3] == [*signature, digest] and len(before) > 3 else None
         if key not in existing:
             added.append(key)
-        requests.append(dg.RunRequest(partition_key=key, run_key=f"{key}@{digest}"))
+        if held.get(str(path)) == digest or requested == generation:
+            current[key] = [*signature, digest, requested]
+            continue
+        current[key] = [*signature, digest, generation]
+        requests.append(dg.RunRequest(partition_key=key, run_key=f"{key}@{digest}@{generation}"))
     gone = sorted(k for k in existing if k not in current and any(key_to_path(k).is_relative_to(r) for r in roots))
     partition_requests = []
     if added:
         partition_requests.append(source_file_partitions.build_add_request(added))
     if gone:
         partition_requests.append(source_file_partitions.build_delete_request(gone))
-    return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=partition_requests, cursor=json.dumps(current))
+    return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=partition_requests,
+                           cursor=json.dumps({"files": current, "warehouse": state}))
+
+
+def _load_cursor(text: str | None) -> dict:
+    data = json.loads(text) if text else {}
+    if "files" not in data:  # the earlier format: {key: [size, mtime_ns]}
+        data = {"files": data, "warehouse": {}}
+    return data
+
+
+def _warehouse_state(warehouse: WarehouseResource, previous: dict) -> tuple[dict[str, str], dict]:
+    """What the warehouse holds (path → document), and the generation: raised when the
+    warehouse seen last time is gone, replaced, or rewound to an older snapshot."""
+    generation = previous.get("generation", 0)
+    con = warehouse.read()
+    if con is None:
+        lost = previous.get("id") is not None
+        return {}, {"generation": generation + lost, "id": None, "snapshot": None}
+    with con:
+        held = dict(con.execute("SELECT source_path, document_id FROM files").fetchall())
+        identity = wh.warehouse_id(con)
+        latest = wh.latest_snapshot(warehouse.location, con)
+        before = previous.get("snapshot")
+        if previous.get("id") is not None and identity != previous["id"]:
+            generation += 1
+        elif previous.get("id") is not None and before:
+            kept = wh.snapshot_of(warehouse.location, con, before[0])
+            if kept is None or list(kept) != before:
+                generation += 1
+    return held, {"generation": generation, "id": identity, "snapshot": list(latest) if latest else None}
 
 
 @dg.sensor(
     job=load_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Loads staged documents into DuckDB (one writer at a time) when any are waiting.",
+    description="Loads staged documents into the warehouse (one writer at a time) when any are waiting.",
 )
 def staged_documents_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     waiting = staging.staged_files(warehouse.staging_dir)
