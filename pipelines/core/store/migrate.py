@@ -123,7 +123,7 @@ def _copy(con, report: MigrationReport) -> None:
             _compare(con, table)
         report.articles = con.execute("SELECT count(*) FROM temp.b_search").fetchone()[0]
         search.stage_batch(con, "temp.b_search")
-        search.remove_documents(con, [])
+        search.remove_documents(con, None)
         search.insert_staged(con)
         load_id = 1
         snapshot = wh.current_snapshot(con) + 1

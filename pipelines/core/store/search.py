@@ -29,6 +29,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import duckdb
 
@@ -49,22 +50,24 @@ BATCH_TABLES = ("search_tokens", "search_docs", "search_postings", "search_remov
 
 def telex(text: str) -> str:
     """Diacritics spelled in ASCII, one token per word: 'Quảng' → 'quangr', 'đọc' → 'ddocj'."""
-    words = []
-    for word in _WORD.findall(canonical_tones(text).lower()):
-        letters, tone = [], ""
-        for char in word:
-            if char == "đ":
-                letters.append("dd")
-                continue
-            base, *marks = unicodedata.normalize("NFD", char)
-            for mark in marks:
-                if mark in _TONES:
-                    tone = _TONES[mark]
-                elif mark in _SHAPES:
-                    base = _SHAPES[mark](base)
-            letters.append(base)
-        words.append("".join(letters) + tone)
-    return " ".join(words)
+    return " ".join(_telex_word(word) for word in _WORD.findall(canonical_tones(text).lower()))
+
+
+@lru_cache(maxsize=1 << 16)
+def _telex_word(word: str) -> str:
+    letters, tone = [], ""
+    for char in word:
+        if char == "đ":
+            letters.append("dd")
+            continue
+        base, *marks = unicodedata.normalize("NFD", char)
+        for mark in marks:
+            if mark in _TONES:
+                tone = _TONES[mark]
+            elif mark in _SHAPES:
+                base = _SHAPES[mark](base)
+        letters.append(base)
+    return "".join(letters) + tone
 
 
 def has_diacritics(text: str) -> bool:
@@ -113,24 +116,25 @@ def stage_batch(con: duckdb.DuckDBPyConnection, source: str) -> None:
     """)
 
 
-def remove_documents(con: duckdb.DuckDBPyConnection, document_ids: list[str]) -> None:
-    """Inside the load's transaction, before the documents' rows go: their articles leave the
-    index. The deltas of their terms come from their stored texts, tokenized again (cheap: only
-    their rows are read), not from a scan of the whole index."""
+def remove_documents(con: duckdb.DuckDBPyConnection, ids_table: str | None) -> None:
+    """Inside the load's transaction, before the documents' rows go: the articles of the
+    documents listed in ``ids_table`` (a table of document_id; None: none) leave the index. The
+    deltas of their terms come from their stored texts, tokenized again (cheap: only their rows
+    are read), not from a scan of the whole index."""
     con.execute("CREATE OR REPLACE TEMP TABLE b_search_removed_docs (doc BIGINT, len_folded INTEGER, len_exact INTEGER)")
     con.execute("CREATE OR REPLACE TEMP TABLE b_search_removed_df (idx TINYINT, term VARCHAR, df BIGINT)")
-    if not document_ids:
+    if ids_table is None or not con.execute(f"SELECT count(*) FROM {ids_table}").fetchone()[0]:
         return
-    ids = "(SELECT unnest(?::VARCHAR[]))"
+    ids = f"(SELECT document_id FROM {ids_table})"
     con.execute(f"INSERT INTO temp.b_search_removed_docs SELECT doc, len_folded, len_exact FROM search_docs "
-                f"WHERE document_id IN {ids}", [document_ids])
+                f"WHERE document_id IN {ids}")
     for idx, table in ((FOLDED, "search_folded"), (EXACT, "search_exact")):
         con.execute(f"""
             INSERT INTO temp.b_search_removed_df
             SELECT {idx}::TINYINT, term, -count(*) FROM (
                 SELECT DISTINCT article_id, unnest({tokens_sql('text')}) AS term FROM {table} WHERE document_id IN {ids}
             ) GROUP BY term
-        """, [document_ids])
+        """)
     if con.execute("SELECT count(*) FROM temp.b_search_removed_docs").fetchone()[0]:
         con.execute("DELETE FROM search_postings WHERE doc IN (SELECT doc FROM temp.b_search_removed_docs)")
 

@@ -553,7 +553,7 @@ def load_batch(
         result.attempts = attempt
         return result
     finally:
-        for name in [*BATCH_TABLES, *search.BATCH_TABLES]:
+        for name in [*BATCH_TABLES, "files_changed", "replaced", *search.BATCH_TABLES]:
             with contextlib.suppress(duckdb.Error):
                 con.execute(f"DROP TABLE IF EXISTS temp.b_{name}")
         shutil.rmtree(directory, ignore_errors=True)
@@ -703,21 +703,18 @@ def _commit_batch(con, summary: dict, pipeline_version: str, run_id: str | None,
             "SELECT DISTINCT document_id FROM documents WHERE document_id IN (SELECT document_id FROM temp.b_documents)"
         ).fetchall()} if documents else set()
         replaced = sorted(existing | changes["orphans"])
-        if not documents and not changes["rows"]:
+        if not documents and not changes["changed"]:
             con.execute("ROLLBACK")
             return LoadResult(None, None)
-        search.remove_documents(con, replaced)  # before the deletes: it reads the old search rows
+        con.execute("CREATE OR REPLACE TEMP TABLE b_replaced AS SELECT unnest(?::VARCHAR[]) AS document_id", [replaced])
+        search.remove_documents(con, "temp.b_replaced")  # before the deletes: it reads the old search rows
         if replaced:
             for table in DOCUMENT_TABLES:
-                con.execute(f"DELETE FROM {table} WHERE document_id IN (SELECT unnest(?::VARCHAR[]))", [replaced])
-        if changes["rows"]:
-            con.execute("DELETE FROM files WHERE source_path IN (SELECT unnest(?::VARCHAR[]))",
-                        [[r["source_path"] for r in changes["rows"]]])
-            con.execute(
-                "INSERT INTO files (source_path, document_id, byte_size, modified_at, seen_at) "
-                "SELECT source_path, document_id, byte_size, modified_at, seen_at FROM (SELECT unnest(?, recursive := true))",
-                [changes["rows"]],
-            )
+                con.execute(f"DELETE FROM {table} WHERE document_id IN (SELECT document_id FROM temp.b_replaced)")
+        if changes["changed"]:
+            con.execute("DELETE FROM files WHERE source_path IN (SELECT source_path FROM temp.b_files_changed)")
+            con.execute("INSERT INTO files (source_path, document_id, byte_size, modified_at, seen_at) "
+                        "SELECT source_path, document_id, byte_size, modified_at, seen_at FROM temp.b_files_changed")
         for table in ("documents", "pages", "ocr_words", "articles", "article_places", "article_people"):
             columns = _columns(BATCH_TABLES[table])
             con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM temp.b_{table}")
@@ -738,7 +735,7 @@ def _commit_batch(con, summary: dict, pipeline_version: str, run_id: str | None,
         load_run = run_id or (run_ids[0] if len(run_ids) == 1 else None)
         con.execute(f"CALL {ALIAS}.set_commit_message('archive', ?, extra_info => ?)",
                     [f"load {load_id}", json.dumps({"load_id": load_id, "run_id": load_run})])
-        result = LoadResult(load_id, snapshot, documents=len(documents), paths=len(changes["rows"]),
+        result = LoadResult(load_id, snapshot, documents=len(documents), paths=changes["changed"],
                             articles=summary["articles"], replaced=len(replaced))
         con.execute(
             "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -759,33 +756,30 @@ def _commit_batch(con, summary: dict, pipeline_version: str, run_id: str | None,
 
 
 def _plan_files(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> dict:
-    """Which of the batch's paths are new or changed, with their seen_at (kept unless the bytes
-    at that path changed), and the documents no path holds any more once they are written."""
-    batch = con.execute("SELECT source_path, document_id, byte_size, modified_at FROM temp.b_files").fetchall()
-    if not batch:
-        return {"rows": [], "orphans": set()}
-    old = {r[0]: r[1:] for r in con.execute(
-        "SELECT source_path, document_id, byte_size, modified_at, seen_at FROM files "
-        "WHERE source_path IN (SELECT source_path FROM temp.b_files)"
-    ).fetchall()}
-    rows, left = [], set()
-    for path, document_id, size, modified in batch:
-        before = old.get(path)
-        if before is not None and before[:3] == (document_id, size, modified):
-            continue
-        new_bytes = before is None or before[0] != document_id
-        if before is not None and new_bytes:
-            left.add(before[0])
-        rows.append({"source_path": path, "document_id": document_id, "byte_size": size, "modified_at": modified,
-                     "seen_at": now if new_bytes else before[3]})
-    orphans: set[str] = set()
-    if left:
-        changed = [r["source_path"] for r in rows]
-        held = {r[0] for r in con.execute(
-            "SELECT DISTINCT document_id FROM files WHERE document_id IN (SELECT unnest(?::VARCHAR[])) "
-            "AND source_path NOT IN (SELECT unnest(?::VARCHAR[]))",
-            [sorted(left), changed],
-        ).fetchall()}
-        held |= {r[1] for r in batch}
-        orphans = left - held
-    return {"rows": rows, "orphans": orphans}
+    """Which of the batch's paths are new or changed (temp.b_files_changed, with their seen_at:
+    kept unless the bytes at that path changed), and the documents no path holds any more once
+    they are written. In SQL: a batch may hold thousands of paths."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE b_files_changed AS
+        SELECT b.source_path, b.document_id, b.byte_size, b.modified_at,
+               CASE WHEN o.source_path IS NULL OR o.document_id <> b.document_id THEN $now ELSE o.seen_at END AS seen_at,
+               o.document_id AS old_document_id
+        FROM temp.b_files b
+        LEFT JOIN (SELECT * FROM files WHERE source_path IN (SELECT source_path FROM temp.b_files)) o USING (source_path)
+        WHERE o.source_path IS NULL OR o.document_id <> b.document_id
+              OR o.byte_size IS DISTINCT FROM b.byte_size OR o.modified_at IS DISTINCT FROM b.modified_at
+    """, {"now": now})
+    changed = con.execute("SELECT count(*) FROM temp.b_files_changed").fetchone()[0]
+    orphans = {r[0] for r in con.execute("""
+        WITH left_behind AS (
+            SELECT DISTINCT old_document_id AS document_id FROM temp.b_files_changed
+            WHERE old_document_id IS NOT NULL AND old_document_id <> document_id
+        )
+        SELECT document_id FROM left_behind
+        WHERE document_id NOT IN (SELECT document_id FROM temp.b_files)
+          AND document_id NOT IN (
+              SELECT document_id FROM files
+              WHERE document_id IN (SELECT document_id FROM left_behind)
+                AND source_path NOT IN (SELECT source_path FROM temp.b_files_changed))
+    """).fetchall()} if changed else set()
+    return {"changed": changed, "orphans": orphans}
