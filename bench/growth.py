@@ -6,9 +6,10 @@ same run.
 
 For each size, a warehouse of that many synthetic articles (bench/search.py's generator, 150–450
 words each) is built once per implementation; then, each in a fresh process, the loader loads
-1 new document (three times, the median is kept) and then 100 new documents, staged as the
-reading step leaves them. This implementation: one DuckLake transaction for the batch, the
-search index updated incrementally, the search cache refreshed. The previous implementation
+1 new document (three times, the median is kept), then 100 new documents, then 1 document
+again with another text (a replacement), staged as the reading step leaves them. This
+implementation: one DuckLake transaction for the batch, the search index updated
+incrementally, the search cache refreshed. The previous implementation
 (the commit before it, from git history: bench/warehouses.py): a transaction per document into
 one DuckDB file, then the whole BM25 index rebuilt and the whole database copied to the
 published copy. Peak memory is the loading process's (Python, DuckDB and the extensions
@@ -92,11 +93,14 @@ def main() -> int:
                     builds[f"previous {size}"] = warehouses.run(["build-previous", str(target), str(size)], previous=code)["seconds"]
                 ones = [measure(kind, target, new_articles[n:n + 1], largest + n, code) for n in range(REPEAT_ONE)]
                 hundred = measure(kind, target, new_articles[REPEAT_ONE:REPEAT_ONE + 100], largest + REPEAT_ONE, code)
+                title, body = new_articles[0]  # the first new document read again with another text: replaced
+                replaced = measure(kind, target, [(title, body + " Bản sửa lại.")], largest, code)
                 row = {
                     "implementation": kind, "articles": size,
                     "load_1_s": statistics.median(m["seconds"] for m in ones),
                     "load_1_peak_mb": max(m["peak_rss_mb"] for m in ones),
                     "load_100_s": hundred["seconds"], "load_100_peak_mb": hundred["peak_rss_mb"],
+                    "replace_1_s": replaced["seconds"],
                     "load_1_runs_s": [m["seconds"] for m in ones],
                 }
                 if kind == "lake" and size in (0, largest):
@@ -126,11 +130,11 @@ def main() -> int:
         "load_average": os.getloadavg(),
     }
     write_result("growth", result)
-    print("\n| warehouse | load 1 new document | load 100 new documents | peak memory (1 / 100) |")
-    print("|---|---|---|---|")
+    print("\n| warehouse | load 1 new document | load 100 new documents | replace 1 document | peak memory (1 / 100) |")
+    print("|---|---|---|---|---|")
     for r in rows:
         name = "this (DuckLake)" if r["implementation"] == "lake" else "previous (DuckDB file)"
-        print(f"| {r['articles']:,} articles, {name} | {r['load_1_s']} s | {r['load_100_s']} s | "
+        print(f"| {r['articles']:,} articles, {name} | {r['load_1_s']} s | {r['load_100_s']} s | {r['replace_1_s']} s | "
               f"{r['load_1_peak_mb']} / {r['load_100_peak_mb']} MB |")
     return 0
 

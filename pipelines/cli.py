@@ -352,6 +352,9 @@ def verify(
     raise typer.Exit(code=0 if result.ok else 1)
 
 
+MANY_FILES = 500  # past this many data files, reads slow down noticeably: `archive status` says so
+
+
 class ExportFormat(str, Enum):
     parquet = "parquet"
     csv = "csv"
@@ -398,6 +401,12 @@ def status(warehouse: WarehouseOption = None, limit: Annotated[int, typer.Option
     where = str(warehouse) if _export_file(warehouse) is not None else _location(warehouse).describe()
     out.print(f"Warehouse: {where}" + (f" (snapshot {last[1]}, load {last[0]} at {str(last[2])[:19]} UTC)" if last else ""))
     out.print("  " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    if _export_file(warehouse) is None:
+        location = _location(warehouse)
+        files = len(wh.data_files(con, location))
+        snapshots = con.execute(f"SELECT count(*) FROM {wh.ALIAS}.snapshots()").fetchone()[0]
+        out.print(f"  {files} data files, {snapshots} snapshots kept"
+                  + ("; `archive maintain` merges the small files" if files > MANY_FILES else ""), highlight=False)
     by_status = Table(title="Documents by status", title_justify="left")
     for column in ("status", "documents", "pages", "last ingested (UTC)"):
         by_status.add_column(column)

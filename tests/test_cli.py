@@ -78,3 +78,95 @@ def test_reprocess_reads_selected_documents_again(tmp_path):
 
     assert versions == [(PIPELINE_VERSION,)] and after > before
     assert runner.invoke(app, ["reprocess", "--since", "yesterday", "-w", str(warehouse)]).exit_code == 2
+
+
+def test_status_says_which_snapshot_it_read(tmp_path):
+    warehouse = make_warehouse(tmp_path)
+    result = runner.invoke(app, ["status", "-w", str(warehouse)])
+    assert result.exit_code == 0
+    assert "(snapshot 2, load 1 at" in result.output and "data files" in result.output
+
+
+def test_export_to_one_duckdb_file_that_sql_and_search_read_as_it_is(tmp_path):
+    warehouse = make_warehouse(tmp_path)
+    target = tmp_path / "carry" / "archive.duckdb"
+    result = runner.invoke(app, ["export", "--duckdb", str(target), "-w", str(warehouse)])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(target), read_only=True) as con, open_warehouse(warehouse) as lake:
+        for table in ("files", "documents", "pages", "articles", "loads", "search_postings", "search_df"):
+            assert sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr) == \
+                sorted(lake.execute(f"SELECT * FROM {table}").fetchall(), key=repr), table
+        assert con.execute("SELECT count(*) FROM v_articles").fetchone() == (1,)  # the views came along
+    assert runner.invoke(app, ["export", "--duckdb", str(target), "-w", str(warehouse)]).exit_code == 2  # never overwritten
+    sql = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM v_articles", "-w", str(target), "-f", "csv"])
+    assert sql.exit_code == 0 and sql.output.split() == ["n", "1"]
+    found = runner.invoke(app, ["search", "hội nghị ban chấp hành", "-w", str(target), "-f", "json"])
+    assert found.exit_code == 0 and json.loads(found.output)[0]["title"].startswith("HỘI NGHỊ")
+
+
+def test_search_reads_the_cache_and_finds_what_the_warehouse_holds(tmp_path):
+    from pipelines.core.models import Article, Extraction, Page
+    from pipelines.core.store import search, search_cache
+
+    warehouse = make_warehouse(tmp_path)
+    location = wh.location_of(warehouse)
+    with search_cache.Searcher(location) as searcher, open_warehouse(warehouse) as con:
+        cached = searcher.search("hoi nghi")
+        assert searcher.last_used == "cache"
+        assert [(h.article_id, h.score, h.snippet) for h in cached] == \
+            [(h.article_id, h.score, h.snippet) for h in search.search(con, "hoi nghi")]
+    with wh.connect(location) as con:  # a commit the cache has not followed: never a stale answer
+        wh.load_document(con, Extraction("later", "text/plain", "ok", pages=[Page(1, "text", "x")],
+                                         articles=[Article(1, "Hội nghị mới", "Hội nghị thư viện mới.", 1, 1)]),
+                         source_path="/raw/later.txt", byte_size=1, pipeline_version="t")
+    with search_cache.Searcher(location) as searcher:
+        assert "later-1" in [h.article_id for h in searcher.search("hoi nghi")]
+        assert searcher.last_used == "warehouse"
+        with wh.connect(location) as con:
+            assert search_cache.refresh(con, location).state == "updated"
+        assert "later-1" in [h.article_id for h in searcher.search("hoi nghi")]
+        assert searcher.last_used == "cache"
+    search_cache.remove(location)  # no cache at all: the same answer, from the warehouse
+    with search_cache.Searcher(location) as searcher:
+        assert "later-1" in [h.article_id for h in searcher.search("hoi nghi")]
+        assert searcher.last_used == "warehouse"
+
+
+def test_sql_reads_an_earlier_snapshot(tmp_path):
+    warehouse = make_warehouse(tmp_path)
+    with wh.connect(warehouse) as con:
+        con.execute("DELETE FROM articles")
+    now = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM articles", "-w", str(warehouse), "-f", "csv"])
+    then = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM articles", "-w", str(warehouse), "-f", "csv", "--snapshot", "2"])
+    assert now.output.split() == ["n", "0"] and then.output.split() == ["n", "1"]
+    gone = runner.invoke(app, ["sql", "SELECT 1", "-w", str(warehouse), "--snapshot", "999"])
+    assert gone.exit_code == 2 and "no snapshot 999" in gone.output
+
+
+def test_shell_opens_the_duckdb_cli_on_the_warehouse(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    warehouse = make_warehouse(tmp_path)
+    archive = Path(sys.executable).with_name("archive")
+    done = subprocess.run([str(archive), "shell", "-w", str(warehouse), "-csv", "-c", "SELECT title FROM v_articles"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path, env=dict(os.environ, HOME=str(tmp_path)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1].strip('"').startswith("HỘI NGHỊ")
+    refused = subprocess.run([str(archive), "shell", "-w", str(warehouse), "-c", "DELETE FROM articles"],
+                             capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert refused.returncode != 0 and "read-only" in (refused.stdout + refused.stderr).lower()
+
+
+def test_maintain_merges_and_keeps_what_analysts_read(tmp_path):
+    warehouse = make_warehouse(tmp_path)
+    with open_warehouse(warehouse) as con:
+        before = con.execute("SELECT * FROM v_articles").fetchall()
+    result = runner.invoke(app, ["maintain", "-w", str(warehouse), "--retention-days", "0"])
+    assert result.exit_code == 0, result.output
+    assert "data files" in result.output and "snapshots" in result.output
+    with open_warehouse(warehouse) as con:
+        assert con.execute("SELECT * FROM v_articles").fetchall() == before
+    assert runner.invoke(app, ["maintain", "-w", str(tmp_path / "none")]).exit_code == 2

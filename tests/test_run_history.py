@@ -193,7 +193,7 @@ def test_old_runs_are_pruned_but_every_files_latest_materialization_is_kept(tmp_
         from pipelines.cli import app
 
         instance.dispose()
-        outcome = CliRunner().invoke(app, ["prune-runs", "--older-than", "0", "-w", str(settings.warehouse_path)])
+        outcome = CliRunner().invoke(app, ["prune-runs", "--older-than", "0", "-w", settings.warehouse])
         assert outcome.exit_code == 0, outcome.output
         assert "Deleted 1 run(s)" in outcome.output
         instance = project_instance(settings)

@@ -142,18 +142,23 @@ def remove_documents(con: duckdb.DuckDBPyConnection, ids_table: str | None) -> N
 def insert_staged(con: duckdb.DuckDBPyConnection) -> None:
     """Inside the load's transaction, after ``remove_documents``: the batch's articles join the
     index, and the frequencies and sizes change by what was added and removed."""
-    clash = con.execute("""
-        SELECT b.article_id, d.article_id FROM temp.b_search_docs b JOIN search_docs d USING (doc)
-        UNION ALL
-        SELECT any_value(article_id), max(article_id) FROM temp.b_search_docs GROUP BY doc HAVING count(*) > 1
-        LIMIT 1
-    """).fetchone()
-    if clash:
-        from pipelines.core.store.warehouse import LoadError
+    added = con.execute("SELECT count(*) FROM temp.b_search_docs").fetchone()[0]
+    removed = con.execute("SELECT count(*) FROM temp.b_search_removed_docs").fetchone()[0]
+    if added:
+        clash = con.execute("""
+            SELECT b.article_id, d.article_id FROM temp.b_search_docs b JOIN search_docs d USING (doc)
+            UNION ALL
+            SELECT any_value(article_id), max(article_id) FROM temp.b_search_docs GROUP BY doc HAVING count(*) > 1
+            LIMIT 1
+        """).fetchone()
+        if clash:
+            from pipelines.core.store.warehouse import LoadError
 
-        raise LoadError(f"articles {clash[0]} and {clash[1]} have the same search key; nothing was loaded")
-    con.execute("INSERT INTO search_docs SELECT doc, article_id, document_id, len_folded, len_exact FROM temp.b_search_docs")
-    con.execute("INSERT INTO search_postings SELECT idx, term, doc, tf, len FROM temp.b_search_postings")
+            raise LoadError(f"articles {clash[0]} and {clash[1]} have the same search key; nothing was loaded")
+        con.execute("INSERT INTO search_docs SELECT doc, article_id, document_id, len_folded, len_exact FROM temp.b_search_docs")
+        con.execute("INSERT INTO search_postings SELECT idx, term, doc, tf, len FROM temp.b_search_postings")
+    if not added and not removed:
+        return
     con.execute("""
         INSERT INTO search_df
         SELECT idx, term, sum(df)::BIGINT FROM (

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,8 +137,28 @@ def refresh(con: duckdb.DuckDBPyConnection, location: Location, rebuild: bool = 
             with contextlib.suppress(duckdb.Error):
                 con.execute(f"DETACH {CACHE}")
         _write_pointer(location, slot, target)
+        if state == "rebuilt":
+            _copy_to_other_slots(location, slot)
         return Refresh(state, slot, target[0], changed, time.monotonic() - started)
     return Refresh("busy", detail="; ".join(busy) + ": readers use the warehouse until the next load")
+
+
+def _copy_to_other_slots(location: Location, slot: str) -> None:
+    """After a rebuild (O(archive) anyway), the other slot starts from the same snapshot as a
+    copy, so that the next load brings it up to date incrementally instead of rebuilding it.
+    Copied under another name and renamed: a reader holding the old file keeps reading it."""
+    source = slot_path(location, slot)
+    for other in SLOTS:
+        if other == slot:
+            continue
+        target = slot_path(location, other)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            shutil.copyfile(source, temporary)
+            Path(f"{target}.wal").unlink(missing_ok=True)
+            os.replace(temporary, target)
+        except OSError:
+            temporary.unlink(missing_ok=True)  # the next refresh rebuilds it instead
 
 
 def _quote(path: Path) -> str:
@@ -284,8 +305,11 @@ def _rebuild(con, target: tuple[int, str], warehouse_id: str) -> None:
 
 
 def remove(location: Location) -> None:
-    """Forget the cache (readers use the warehouse until the next refresh rebuilds it)."""
-    (location.search_dir / POINTER).unlink(missing_ok=True)
+    """Delete the cache (readers use the warehouse until the next refresh rebuilds it; one
+    holding a slot open keeps reading it)."""
+    for path in [location.search_dir / POINTER, *(slot_path(location, s) for s in SLOTS)]:
+        path.unlink(missing_ok=True)
+        Path(f"{path}.wal").unlink(missing_ok=True)
 
 
 # --- the reader's side ------------------------------------------------------------------------

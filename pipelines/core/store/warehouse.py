@@ -544,7 +544,7 @@ def load_batch(
         while True:
             attempt += 1
             try:
-                result = _commit_batch(con, summary, pipeline_version, run_id, now)
+                result = _commit_batch(con, summary, files.rows, pipeline_version, run_id, now)
                 break
             except duckdb.Error as exc:
                 if attempt >= COMMIT_ATTEMPTS or not _retryable(exc):
@@ -693,7 +693,7 @@ def _columns(columns: dict[str, str]) -> str:
     return ", ".join(_q(c) for c in columns)
 
 
-def _commit_batch(con, summary: dict, pipeline_version: str, run_id: str | None,
+def _commit_batch(con, summary: dict, rows: dict[str, int], pipeline_version: str, run_id: str | None,
                   now: dt.datetime) -> LoadResult:
     con.execute("BEGIN TRANSACTION")
     try:
@@ -716,13 +716,14 @@ def _commit_batch(con, summary: dict, pipeline_version: str, run_id: str | None,
             con.execute("INSERT INTO files (source_path, document_id, byte_size, modified_at, seen_at) "
                         "SELECT source_path, document_id, byte_size, modified_at, seen_at FROM temp.b_files_changed")
         for table in ("documents", "pages", "ocr_words", "articles", "article_places", "article_people"):
-            columns = _columns(BATCH_TABLES[table])
-            con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM temp.b_{table}")
-        if documents:
+            if rows[table]:  # each statement on the lake costs a round of catalog reads: none for nothing
+                columns = _columns(BATCH_TABLES[table])
+                con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM temp.b_{table}")
+        if rows["search"]:
             con.execute("INSERT INTO search_folded SELECT article_id, document_id, folded FROM temp.b_search")
             con.execute("INSERT INTO search_exact SELECT article_id, document_id, exact FROM temp.b_search")
         search.insert_staged(con)
-        if con.execute("SELECT count(*) FROM temp.b_run_documents").fetchone()[0]:
+        if rows["run_documents"]:
             con.execute("DELETE FROM run_documents WHERE (run_id, document_id) IN "
                         "(SELECT (run_id, document_id) FROM temp.b_run_documents)")
             columns = _columns(RUN_COLUMNS)
