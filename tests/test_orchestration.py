@@ -291,3 +291,26 @@ def test_a_loader_waits_for_another_writer_instead_of_failing(raw, tmp_path):
     assert result.success  # it waited its turn: no DuckDB lock error
     with open_warehouse(warehouse.location) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+
+
+def test_a_staged_file_the_loader_cannot_read_is_set_aside_with_its_reason_and_the_rest_loaded(tmp_path):
+    from pipelines.core.models import Extraction, Page
+    from pipelines.core.store import staging
+    from pipelines.core.store import warehouse as wh
+    from pipelines.defs.checks import staging_drained
+    from pipelines.defs.load import load_staged
+
+    resource = WarehouseResource(path=str(tmp_path / "wh"))
+    row = wh.FileRow("/raw/good.txt", "good", 4, None)
+    staging.write_staged(resource.staging_dir, Extraction("good", "text/plain", "ok", pages=[Page(1, "text", "Tốt")]),
+                         source_path="/raw/good.txt", byte_size=4, file_rows=[row])
+    (resource.staging_dir / "broken.json").write_text('{"files": [', encoding="utf-8")  # cut short
+    outcome = load_staged(resource)
+    assert outcome.result.documents == 1 and [name for name, _ in outcome.rejected] == ["broken.json"]
+    assert staging.staged_files(resource.staging_dir) == []
+    ((kept, reason),) = staging.rejected_files(resource.staging_dir)
+    assert kept.read_text(encoding="utf-8") == '{"files": [' and "cannot read the staged result" in reason
+    check = staging_drained(warehouse=resource)
+    assert not check.passed and check.metadata["rejected"].value[0]["file"] == "broken.json"
+    with open_warehouse(resource.location) as con:
+        assert con.execute("SELECT source_path FROM files").fetchall() == [("/raw/good.txt",)]

@@ -38,14 +38,16 @@ def failures_explained(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     asset="documents",
-    description="Every staged document was loaded (none waits in warehouse/staging/).",
+    description="Every staged document was loaded (none waits in warehouse/staging/, none was set aside as unreadable).",
 )
 def staging_drained(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     waiting = staging.staged_files(warehouse.staging_dir)
+    rejected = staging.rejected_files(warehouse.staging_dir)
     return dg.AssetCheckResult(
-        passed=not waiting,
+        passed=not waiting and not rejected,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"waiting": dg.MetadataValue.json([p.name for p in waiting[:50]])},
+        metadata={"waiting": dg.MetadataValue.json([p.name for p in waiting[:50]]),
+                  "rejected": dg.MetadataValue.json([{"file": p.name, "reason": r} for p, r in rejected[:50]])},
     )
 
 

@@ -101,6 +101,18 @@ def reject(path: Path, reason: str) -> Path:
     return target
 
 
+def rejected_files(staging_dir: Path) -> list[tuple[Path, str]]:
+    """Staged files the loader set aside, with why."""
+    folder = staging_dir / REJECTED_DIR
+    if not folder.exists():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        reason = folder / f"{path.name}.reason.txt"
+        out.append((path, reason.read_text(encoding="utf-8").strip() if reason.exists() else "(no reason recorded)"))
+    return out
+
+
 def staged_files(staging_dir: Path) -> list[Path]:
     """Staged documents waiting to be loaded, oldest first (temporary files are not included)."""
     if not staging_dir.exists():
