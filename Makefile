@@ -25,8 +25,9 @@ samples: setup
 ui: setup
 	$(BIN)/archive ui
 
-# Everything the warehouse folder holds (data, staging, its Dagster history), and the run
-# history of earlier versions in .dagster/; raw files are never touched.
+# Everything in warehouse/ (catalog, data files, staging, search cache, locks; and the DuckDB
+# files of schema 5 and before) and the run history that recorded its loads: the next ingestion
+# starts from nothing and reads every file again.
 clean-warehouse:
 	find warehouse -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
 	rm -rf .dagster

@@ -64,7 +64,7 @@ def measure(count: int, work: Path, batched: bool) -> dict:
             os.environ.pop(name, None)
     try:
         instance = dg.DagsterInstance.from_config(str(home))
-        warehouse = WarehouseResource(path=str(work / "wh" / "archive.duckdb"))
+        warehouse = WarehouseResource(path=str(work / "wh"))
         before = _size(home)
         started = time.perf_counter()
         _scanned, _problems, keys = plan_partitions(instance, [raw], warehouse)

@@ -3,7 +3,15 @@
     archive ingest [PATH ...]     read files and folders into the warehouse (default: raw/)
     archive status                counts by status and the latest failures, with reasons
     archive sql "SELECT ..."      query the warehouse (table, csv or json)
+    archive search "words"        ranked articles, with or without diacritics
+    archive shell                 the DuckDB command line on the warehouse (read-only)
+    archive export DIR            every table and view as files (or --duckdb FILE: one database)
+    archive maintain              merge small files, expire old snapshots (also a Dagster job)
+    archive migrate OLD.duckdb    move a warehouse of schema 4 or 5 into the DuckLake warehouse
     archive ui                    the Dagster UI on the same definitions and run history
+
+Readers (sql, search, status, verify, export, shell) read the warehouse's last committed
+snapshot: never blocked by an ingestion, never showing half of one.
 
 Exit codes: 0 success; 1 some files failed (each recorded with its reason) or the run failed;
 2 usage errors (bad option, missing path, bad SQL).
@@ -25,6 +33,7 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from pipelines.config import Settings, load_settings
 from pipelines.core.models import PAGE_METHODS
@@ -32,7 +41,7 @@ from pipelines.core.models import PAGE_METHODS
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="Digitize bulletin files into a DuckDB warehouse and query it.",
+    help="Digitize bulletin files into a DuckLake warehouse and query it.",
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_show_locals=False,
 )
@@ -40,8 +49,13 @@ out = Console()
 err = Console(stderr=True)
 
 WarehouseOption = Annotated[
-    Optional[Path],
-    typer.Option("--warehouse", "-w", help="Warehouse file (default: warehouse/archive.duckdb or $ARCHIVE_WAREHOUSE).", show_default=False),
+    Optional[str],
+    typer.Option("--warehouse", "-w", help="Warehouse folder, catalog.sqlite, or ducklake:postgres:… "
+                 "(default: warehouse/ or $ARCHIVE_WAREHOUSE).", show_default=False),
+]
+SnapshotOption = Annotated[
+    Optional[int],
+    typer.Option("--snapshot", help="Read the warehouse as of this snapshot (a load's snapshot_id in `loads`).", min=0),
 ]
 
 
@@ -51,31 +65,81 @@ class Format(str, Enum):
     json = "json"
 
 
-def _settings(warehouse: Path | None) -> Settings:
+def _settings(warehouse: str | None) -> Settings:
     return load_settings().with_warehouse(warehouse)
 
 
-def _reader(warehouse: Path | None):
-    """A read-only session on the published copy of the warehouse: never blocked by, and never
-    showing half of, an ingestion that is running."""
+def _location(warehouse: str | None):
+    from pipelines.core.store.location import LocationError, from_settings
+
+    try:
+        return from_settings(_settings(warehouse))
+    except LocationError as exc:
+        raise _usage_error(str(exc))
+
+
+def _reader(warehouse: str | None, snapshot: int | None = None, quiet: bool = False):
+    """A read-only session at the warehouse's last committed snapshot (or ``snapshot``): never
+    blocked by, and never showing half of, an ingestion that is running. A file made by
+    `archive export --duckdb` is read as it is."""
     import duckdb
 
-    from pipelines.core.store.publish import connect_published
+    from pipelines.core.store import warehouse as wh
 
-    settings = _settings(warehouse)
-    _say_where(settings)
+    export = _export_file(warehouse)
+    if export is not None:
+        err.print(f"[dim]warehouse {warehouse} (an export)[/dim]", highlight=False, soft_wrap=True)
+        return export
+    location = _location(warehouse)
+    if not quiet:
+        _say_location(location)
     try:
-        return connect_published(settings.warehouse_path)
+        return wh.connect(location, read_only=True, snapshot=snapshot)
     except FileNotFoundError as exc:
         raise _usage_error(str(exc))
-    except duckdb.Error as exc:
-        err.print(f"[red]error:[/red] cannot open the published warehouse: {exc}")
-        raise typer.Exit(code=1)
+    except (wh.WarehouseError, duckdb.Error) as exc:
+        message = str(exc).strip()
+        if snapshot is not None and "snapshot" in message.lower():
+            raise _usage_error(f"no snapshot {snapshot} in this warehouse (expired, or not yet made): {message}")
+        raise _fail(f"cannot open the warehouse: {message}")
+
+
+def _say_location(location) -> None:
+    err.print(f"[dim]warehouse {location.describe()}[/dim]", highlight=False, soft_wrap=True)
+
+
+def _export_file(warehouse: str | None):
+    """A self-contained export (`archive export --duckdb`), opened read-only; None otherwise."""
+    if not warehouse or not str(warehouse).endswith(".duckdb") or not Path(warehouse).is_file():
+        return None
+    import duckdb
+
+    from pipelines.core.store import migrations
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        version = con.execute("SELECT value FROM schema_info WHERE key = 'schema_version'").fetchone()
+    except duckdb.Error:
+        version = None
+    if version and int(version[0]) >= migrations.LATEST:
+        return con
+    con.close()
+    return None
+
+
+def _say_error(message: str, label: str = "error:") -> None:
+    """An error on one line however long (paths are never cut), never read as markup."""
+    err.print(Text.assemble((label, "red"), " ", message), soft_wrap=True)
 
 
 def _usage_error(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
+    _say_error(message)
     return typer.Exit(code=2)
+
+
+def _fail(message: str) -> typer.Exit:
+    _say_error(message)
+    return typer.Exit(code=1)
 
 
 @app.command()
@@ -115,9 +179,18 @@ def _exit_code(report, fail_on_any: bool = False) -> int:
     return 0
 
 
+def _describe(settings: Settings) -> str:
+    from pipelines.core.store.location import LocationError, from_settings
+
+    try:
+        return from_settings(settings).describe()
+    except LocationError:
+        return settings.warehouse
+
+
 def _say_where(settings: Settings, roots: list[Path] | None = None) -> None:
     """Which warehouse (and files) a command uses: run from another folder, nothing is implicit."""
-    where = f"warehouse {settings.warehouse_path}"
+    where = f"warehouse {_describe(settings)}"
     if roots is not None:
         where += " · files " + ", ".join(str(r) for r in roots)
     err.print(f"[dim]{where}[/dim]", highlight=False, soft_wrap=True)
@@ -190,7 +263,7 @@ def _progress():
 
 def _print_ingest_report(report) -> None:
     if not report.success:
-        err.print(f"[red]ingestion failed:[/red] {report.run_error}")
+        _say_error(report.run_error or "the run failed", "ingestion failed:")
         err.print(f"Run {report.run_id}: see its logs with `archive ui`.")
         return
     table = Table(title="Ingestion summary", show_header=False, title_justify="left")
@@ -213,11 +286,12 @@ def sql(
     query: Annotated[str, typer.Argument(help="A SQL query (DuckDB dialect).")],
     warehouse: WarehouseOption = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    snapshot: SnapshotOption = None,
 ) -> None:
-    """Run a SQL query against the published warehouse (read-only) and print the result."""
+    """Run a SQL query against the warehouse (read-only, its last snapshot) and print the result."""
     import duckdb
 
-    con = _reader(warehouse)
+    con = _reader(warehouse, snapshot)
     try:
         cursor = con.execute(query)
     except duckdb.Error as exc:
@@ -281,10 +355,17 @@ def search(
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
     """Find articles, ranked (BM25); diacritics, 'đ' and tone placement are folded."""
+    from pipelines.core.store import search_cache
     from pipelines.core.store.search import search as find
 
-    con = _reader(warehouse)
-    hits = find(con, query, limit)
+    export = _export_file(warehouse)
+    if export is not None:
+        hits = find(export, query, limit)
+    else:
+        location = _location(warehouse)
+        _say_location(location)
+        with search_cache.Searcher(location, lambda: _reader(warehouse, quiet=True)) as searcher:
+            hits = searcher.search(query, limit)
     if format is not Format.table:
         columns = ["score", "title", "published_date", "location", "source_path", "snippet", "article_id"]
         _print_rows(columns, [(round(h.score, 3), h.title, h.published_date, h.location, h.source_path, h.snippet, h.article_id) for h in hits], format)
@@ -314,7 +395,7 @@ def verify(
     roots = [p.expanduser().absolute() for p in (paths or [settings.raw_dir])]
     con = _reader(warehouse)
     result = check(con, roots)
-    out.print(f"{result.checked} file(s) checked against {settings.warehouse_path}.")
+    out.print(f"{result.checked} file(s) checked against {_location(warehouse).describe()}.")
     for label, items in (("not ingested", result.not_ingested), ("changed since ingestion", result.changed),
                          ("recorded but gone", result.missing)):
         if items:
@@ -328,6 +409,9 @@ def verify(
     raise typer.Exit(code=0 if result.ok else 1)
 
 
+MANY_FILES = 500  # past this many data files, reads slow down noticeably: `archive status` says so
+
+
 class ExportFormat(str, Enum):
     parquet = "parquet"
     csv = "csv"
@@ -335,15 +419,29 @@ class ExportFormat(str, Enum):
 
 @app.command()
 def export(
-    directory: Annotated[Path, typer.Argument(help="Folder to write into (created if missing).")],
+    directory: Annotated[Optional[Path], typer.Argument(help="Folder to write into (created if missing).", show_default=False)] = None,
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="File format.")] = ExportFormat.parquet,
+    duckdb_file: Annotated[Optional[Path], typer.Option("--duckdb", help="Write one self-contained DuckDB file instead: "
+                                                       "every table, view and the search index.", show_default=False)] = None,
     warehouse: WarehouseOption = None,
+    snapshot: SnapshotOption = None,
 ) -> None:
-    """Write every table and view of the published warehouse to DIR, one file each.
-    Parquet keeps the types (dates, lists); CSV writes lists as text."""
-    from pipelines.core.store.export import export_all
+    """Write every table and view of the warehouse to DIR, one file each (Parquet keeps the
+    types, dates and lists; CSV writes lists as text), or with --duckdb one DuckDB file that
+    `duckdb FILE`, `archive sql -w FILE` and `archive search -w FILE` read as they are."""
+    from pipelines.core.store.export import export_all, export_duckdb
 
-    con = _reader(warehouse)
+    if (directory is None) == (duckdb_file is None):
+        raise _usage_error("give a folder, or --duckdb FILE (one of the two)")
+    con = _reader(warehouse, snapshot)
+    if duckdb_file is not None:
+        if duckdb_file.exists():
+            raise _usage_error(f"{duckdb_file} exists: give a new file name")
+        written = export_duckdb(con, duckdb_file)
+        out.print(f"{len(written)} tables and views → {duckdb_file}", highlight=False)
+        for name, rows in written:
+            out.print(f"  {name}: {rows} rows", highlight=False)
+        return
     written = export_all(con, directory, format.value)
     for name, path, rows in written:
         out.print(f"{name}: {rows} rows → {path}", highlight=False)
@@ -354,12 +452,19 @@ def status(warehouse: WarehouseOption = None, limit: Annotated[int, typer.Option
     """Counts by status and method, and the latest failures with their reasons."""
     from pipelines.core.store import warehouse as wh
 
-    settings = _settings(warehouse)
     con = _reader(warehouse)
     counts = wh.counts(con)
-    out.print(f"Warehouse: {con.execute('SELECT path FROM duckdb_databases() WHERE database_name = current_database()').fetchone()[0]}",
+    last = con.execute("SELECT load_id, snapshot_id, committed_at FROM loads ORDER BY load_id DESC LIMIT 1").fetchone()
+    where = str(warehouse) if _export_file(warehouse) is not None else _location(warehouse).describe()
+    out.print(f"Warehouse: {where}" + (f" (snapshot {last[1]}, load {last[0]} at {str(last[2])[:19]} UTC)" if last else ""),
               highlight=False, soft_wrap=True)
     out.print("  " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+    if _export_file(warehouse) is None:
+        location = _location(warehouse)
+        files = len(wh.data_files(con, location))
+        snapshots = con.execute(f"SELECT count(*) FROM {wh.ALIAS}.snapshots()").fetchone()[0]
+        out.print(f"  {files} data files, {snapshots} snapshots kept"
+                  + ("; `archive maintain` merges the small files" if files > MANY_FILES else ""), highlight=False)
     by_status = Table(title="Documents by status", title_justify="left")
     for column in ("status", "documents", "pages", "last ingested (UTC)"):
         by_status.add_column(column)
@@ -391,6 +496,89 @@ def status(warehouse: WarehouseOption = None, limit: Annotated[int, typer.Option
         out.print("No failures.")
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def shell(ctx: typer.Context, warehouse: WarehouseOption = None, snapshot: SnapshotOption = None) -> None:
+    """The DuckDB command line (the pinned duckdb-cli) on the warehouse, read-only, with its
+    extensions loaded from the installed packages: `SELECT * FROM v_articles` at its prompt.
+    Arguments after the options go to duckdb, e.g. `archive shell -c "SELECT count(*) FROM articles"`."""
+    from pipelines.core.store import extensions
+    from pipelines.core.store import warehouse as wh
+
+    location = _location(warehouse)
+    if not location.exists():
+        raise _usage_error(f"no warehouse at {location.describe()}: run `archive ingest` first")
+    binary = _duckdb_cli()
+    startup = "; ".join([
+        f"SET extension_directory = {wh.sql_literal(str(extensions.extension_directory()))}",
+        "SET autoinstall_known_extensions = false",
+        "SET autoload_known_extensions = true",
+        wh.attach_statement(location, read_only=True, snapshot=snapshot),
+        f"USE {wh.ALIAS}",
+    ]) + ";"
+    os.execv(binary, [binary, "-cmd", startup, *ctx.args])
+
+
+def _duckdb_cli() -> str:
+    try:
+        import duckdb_cli
+    except ImportError:
+        raise _fail("the DuckDB command line is not installed (package duckdb-cli): run `make setup`")
+    binary = Path(duckdb_cli.__file__).with_name("duckdb")
+    if not binary.exists():
+        raise _fail(f"the DuckDB command line is missing from its package ({binary}): run `make setup`")
+    return str(binary)
+
+
+@app.command()
+def maintain(
+    retention_days: Annotated[Optional[float], typer.Option("--retention-days", help="Days of snapshots kept for time travel "
+                                                            "(default: $ARCHIVE_SNAPSHOT_RETENTION_DAYS or 30).", min=0)] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Merge the warehouse's small files, expire snapshots older than the retention, delete
+    files nobody needs, rebuild the search cache: what the `maintain_warehouse` job does.
+    Loads wait for it; readers do not."""
+    from pipelines.core.store import warehouse as wh
+    from pipelines.defs.maintenance import run_maintenance
+    from pipelines.defs.resources import WarehouseResource
+
+    location = _location(warehouse)
+    if not location.exists():
+        raise _usage_error(f"no warehouse at {location.describe()}: run `archive ingest` first")
+    try:
+        report = run_maintenance(WarehouseResource(path=_settings(warehouse).warehouse), retention_days)
+    except wh.WarehouseError as exc:
+        raise _fail(str(exc))
+    out.print(f"Maintained {location.describe()}: {report.summary()}.", highlight=False)
+
+
+@app.command()
+def migrate(
+    old: Annotated[Path, typer.Argument(help="A DuckDB warehouse file of schema version 4 or 5 (archive.duckdb).")],
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Move an earlier DuckDB warehouse into the DuckLake warehouse (which must be empty), in
+    one transaction, then check every table row for row. The old file is only read."""
+    from pipelines.core.runtime.locks import writer_lock
+    from pipelines.core.store import migrate as migration
+    from pipelines.core.store import warehouse as wh
+
+    if not old.is_file():
+        raise _usage_error(f"no such file: {old}")
+    location = _location(warehouse)
+    location.home.mkdir(parents=True, exist_ok=True)
+    try:
+        with writer_lock(location.home, _say_waiting):
+            report = migration.migrate(old, location)
+    except (wh.WarehouseError, migration.MigrationError) as exc:
+        raise _fail(str(exc))
+    for table, rows in report.tables.items():
+        out.print(f"  {table}: {rows} rows, identical", highlight=False)
+    out.print(f"Migrated {old} (schema {report.old_version}) into {location.describe()} as snapshot "
+              f"{report.snapshot_id}: {report.articles} articles indexed for search; search cache {report.cache}.",
+              highlight=False)
+
+
 @app.command()
 def ui(
     port: Annotated[int, typer.Option(help="Port for the web UI.")] = 3000,
@@ -409,7 +597,7 @@ def ui(
     bin_dir = Path(sys.executable).parent
     webserver = shutil.which("dagster-webserver", path=str(bin_dir)) or "dagster-webserver"
     daemon = shutil.which("dagster-daemon", path=str(bin_dir)) or "dagster-daemon"
-    out.print(f"Dagster UI on http://{host}:{port} for {settings.warehouse_path} "
+    out.print(f"Dagster UI on http://{host}:{port} for {_describe(settings)} "
               f"(run history in {settings.dagster_home}); Ctrl-C stops it.")
     code = supervise([
         [webserver, "-w", workspace, "-h", host, "-p", str(port)],
@@ -448,7 +636,7 @@ def _dagster_env(settings: Settings) -> dict[str, str]:
     project_instance(settings).dispose()  # creates its dagster.yaml on first use
     env = dict(os.environ)
     env["DAGSTER_HOME"] = str(settings.dagster_home.resolve())
-    env["ARCHIVE_WAREHOUSE"] = str(settings.warehouse_path)
+    env["ARCHIVE_WAREHOUSE"] = settings.warehouse
     set_dagster_env(env)
     return env
 

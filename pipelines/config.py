@@ -58,39 +58,65 @@ class ReadOptions:
 class Settings:
     project_dir: Path
     raw_dir: Path
-    warehouse_path: Path
-    # The Dagster instance (run history). None: beside the warehouse, so that each warehouse has
-    # its own history (``--warehouse`` never mixes two archives' partitions and runs).
+    # The warehouse: a folder (catalog.sqlite and data/ inside), a catalog.sqlite file, or
+    # 'ducklake:postgres:<connection string>' (pipelines/core/store/location.py).
+    warehouse: str
+    # The Dagster instance (run history). None: in the warehouse's local folder, so that each
+    # warehouse has its own history (``--warehouse`` never mixes two archives' partitions and runs).
     dagster_home_override: Path | None = None
     read: ReadOptions = field(default_factory=ReadOptions)
     workers: int = 2
     document_timeout_s: int = 1800
     memory_limit_mb: int = 4096
+    # With a PostgreSQL catalog: where the data files are (shared by every machine), and the
+    # local folder for staging, the search cache and locks.
+    data_path: str | None = None
+    state_dir: Path | None = None
+    # Days of warehouse snapshots kept for time travel by the maintenance job.
+    snapshot_retention_days: float = 30
 
     @property
     def dagster_home(self) -> Path:
         """``$DAGSTER_HOME`` when set (a deployment's shared instance), else ``dagster/`` in the
-        warehouse's folder."""
-        return self.dagster_home_override or self.warehouse_path.parent / "dagster"
+        warehouse's local folder (beside its catalog, or ``$ARCHIVE_STATE_DIR``)."""
+        if self.dagster_home_override:
+            return self.dagster_home_override
+        from pipelines.core.store.location import from_settings
 
-    @property
-    def staging_dir(self) -> Path:
-        """Per-document results wait here between extraction and loading."""
-        return self.warehouse_path.parent / "staging"
+        return from_settings(self).home / "dagster"
 
     def with_warehouse(self, path: str | os.PathLike | None) -> Settings:
         if not path:
             return self
-        return replace(self, warehouse_path=Path(path).expanduser().resolve())
+        return replace(self, warehouse=_warehouse_setting(path))
+
+
+def _warehouse_setting(value: str | os.PathLike) -> str:
+    """A path made absolute (the data path is stored absolute); a ducklake: URI as it is."""
+    text = str(value)
+    return text if text.startswith("ducklake:") else str(Path(text).expanduser().resolve())
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ValueError(f"${name} must be a number, not {value!r}") from exc
 
 
 def load_settings() -> Settings:
     project = _project_dir()
-    warehouse = os.environ.get("ARCHIVE_WAREHOUSE") or project / "warehouse" / "archive.duckdb"
+    warehouse = os.environ.get("ARCHIVE_WAREHOUSE") or project / "warehouse"
     return Settings(
         project_dir=project,
         raw_dir=Path(os.environ.get("ARCHIVE_RAW") or project / "raw").expanduser().resolve(),
-        warehouse_path=Path(warehouse).expanduser().resolve(),
+        warehouse=_warehouse_setting(warehouse),
+        data_path=os.environ.get("ARCHIVE_DATA_PATH") or None,
+        state_dir=Path(os.environ.get("ARCHIVE_STATE_DIR") or project / "warehouse").expanduser().resolve(),
+        snapshot_retention_days=_env_float("ARCHIVE_SNAPSHOT_RETENTION_DAYS", 30),
         dagster_home_override=Path(os.environ["DAGSTER_HOME"]).expanduser().resolve() if os.environ.get("DAGSTER_HOME") else None,
         read=ReadOptions(
             ocr_languages=os.environ.get("ARCHIVE_OCR_LANG", "vie"),

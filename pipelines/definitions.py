@@ -11,7 +11,12 @@ from pipelines.defs.checks import failures_explained, metadata_completeness, no_
 from pipelines.defs.documents import document, file_read, load_job, read_files_job
 from pipelines.defs.history import set_dagster_env
 from pipelines.defs.load import warehouse_tables
-from pipelines.defs.maintenance import prune_run_history, prune_run_history_schedule
+from pipelines.defs.maintenance import (
+    maintain_warehouse,
+    maintain_warehouse_schedule,
+    prune_run_history,
+    prune_run_history_schedule,
+)
 from pipelines.defs.resources import Progress, WarehouseResource
 
 # Dagster's settings for large partitioned runs (pipelines/defs/history.py), also in the
@@ -21,8 +26,8 @@ set_dagster_env()
 defs = dg.Definitions(
     assets=[document, warehouse_tables],
     asset_checks=[file_read, failures_explained, staging_drained, no_duplicate_articles, metadata_completeness],
-    jobs=[read_files_job, load_job, prune_run_history],
+    jobs=[read_files_job, load_job, prune_run_history, maintain_warehouse],
     sensors=[raw_files_sensor, staged_documents_sensor],
-    schedules=[nightly_batch, prune_run_history_schedule],
+    schedules=[nightly_batch, prune_run_history_schedule, maintain_warehouse_schedule],
     resources={"warehouse": WarehouseResource(), "progress": Progress()},
 )

@@ -53,5 +53,10 @@ PYTHONWARNINGS=ignore "$VENV/bin/python" -m pip install -q --disable-pip-version
   | grep -v "^WARNING: Location 'file://" || true
 "$VENV/bin/python" -c 'import pipelines, dagster, duckdb, pdfplumber, pytesseract' \
   || { echo "setup: the package did not install; see the pip output above" >&2; exit 1; }
+# DuckDB's extensions (DuckLake, its SQLite and PostgreSQL catalogs, full-text search) come as
+# packages; lay them out where DuckDB and the duckdb command look, so that nothing is ever
+# downloaded at run time, and check that DuckLake loads.
+"$VENV/bin/python" -m pipelines.core.store.extensions \
+  || { echo "setup: DuckDB's extensions could not be prepared; see above" >&2; exit 1; }
 touch "$VENV/.installed"
 echo "setup: done"

@@ -27,7 +27,7 @@ def _isolated_environment(tmp_path_factory, monkeypatch):
     """No test writes the project's own warehouse or Dagster history."""
     base = tmp_path_factory.mktemp("env")
     monkeypatch.setenv("DAGSTER_HOME", str(base / "dagster"))
-    monkeypatch.setenv("ARCHIVE_WAREHOUSE", str(base / "warehouse" / "archive.duckdb"))
+    monkeypatch.setenv("ARCHIVE_WAREHOUSE", str(base / "warehouse"))
     monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
 
 
@@ -44,8 +44,16 @@ def _no_current_dagster_instance():
 
 
 @pytest.fixture
-def warehouse_file(tmp_path) -> Path:
-    return tmp_path / "wh" / "archive.duckdb"
+def warehouse_dir(tmp_path) -> Path:
+    """A warehouse folder (its catalog and data files are made by the first writer)."""
+    return tmp_path / "wh"
+
+
+def open_warehouse(warehouse: Path | str):
+    """A read-only session on a warehouse (its last snapshot), as analysts open it."""
+    from pipelines.core.store import warehouse as wh
+
+    return wh.connect(warehouse, read_only=True)
 
 
 needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract is not installed (run make setup)")

@@ -1,10 +1,12 @@
 import json
 import shutil
 
+import duckdb
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from tests.conftest import SAMPLES
+from pipelines.core.store import warehouse as wh
+from tests.conftest import SAMPLES, open_warehouse
 
 runner = CliRunner()
 
@@ -14,7 +16,7 @@ def make_warehouse(tmp_path):
     folder.mkdir()
     shutil.copy(SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt", folder)
     (folder / "broken.pdf").write_bytes(b"%PDF-1.4\n garbage")
-    warehouse = tmp_path / "wh.duckdb"
+    warehouse = tmp_path / "wh"
     result = runner.invoke(app, ["ingest", str(folder), "-w", str(warehouse)])
     assert result.exit_code == 1, result.output  # one file failed
     return warehouse
@@ -51,26 +53,25 @@ def test_status_lists_failures_with_reasons(tmp_path):
 
 
 def test_commands_on_a_missing_warehouse_say_so(tmp_path):
-    result = runner.invoke(app, ["status", "-w", str(tmp_path / "none.duckdb")])
+    result = runner.invoke(app, ["status", "-w", str(tmp_path / "none")])
     assert result.exit_code == 2 and "archive ingest" in result.output
+    # a DuckDB file of the earlier layout is not read as a warehouse: the command that moves it is named
+    old = tmp_path / "archive.duckdb"
+    duckdb.connect(str(old)).close()
+    result = runner.invoke(app, ["sql", "SELECT 1", "-w", str(old)])
+    assert result.exit_code == 2 and "archive migrate" in result.output
 
 
 def test_reprocess_reads_selected_documents_again(tmp_path):
-    import duckdb
-
     warehouse = make_warehouse(tmp_path)
-    with duckdb.connect(str(warehouse)) as con:  # as if an older extractor had read everything
+    with wh.connect(warehouse) as con:  # as if an older extractor had read everything
         con.execute("UPDATE documents SET pipeline_version = '0.0.1'")
         before = con.execute("SELECT max(ingested_at) FROM documents").fetchone()[0]
-    from pipelines.core.store.publish import publish
-
-    with duckdb.connect(str(warehouse)) as con:
-        publish(con, warehouse)
     nothing = runner.invoke(app, ["reprocess", "--method", "ocr", "-w", str(warehouse)])
     assert nothing.exit_code == 0 and "Nothing to reprocess" in nothing.output
     result = runner.invoke(app, ["reprocess", "-w", str(warehouse)])  # default: the stale ones
     assert "Reprocessing 2 file(s)" in result.output
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse) as con:
         versions = con.execute("SELECT DISTINCT pipeline_version FROM documents").fetchall()
         after = con.execute("SELECT min(ingested_at) FROM documents").fetchone()[0]
     from pipelines.config import PIPELINE_VERSION
@@ -111,7 +112,7 @@ def test_status_names_the_file_it_read(tmp_path):
     (line,) = [ln for ln in result.stdout.splitlines() if ln.startswith("Warehouse: ")]
     from pathlib import Path
 
-    assert Path(line.removeprefix("Warehouse: ")).is_file()
+    assert Path(line.removeprefix("Warehouse: ").split(" (snapshot")[0]) == Path(warehouse)
 
 
 def test_a_table_too_wide_for_the_terminal_becomes_records(tmp_path):
@@ -122,3 +123,95 @@ def test_a_table_too_wide_for_the_terminal_becomes_records(tmp_path):
     assert "Viện Thông tin Khoa học Xã hội" in result.stdout  # whole, not folded mid-word
     narrow = runner.invoke(app, ["sql", "SELECT 1 AS one", "-w", str(warehouse)])
     assert "── row" not in narrow.stdout and "┃ one ┃" in narrow.stdout
+
+
+def test_status_says_which_snapshot_it_read(tmp_path):
+    warehouse = make_warehouse(tmp_path)
+    result = runner.invoke(app, ["status", "-w", str(warehouse)])
+    assert result.exit_code == 0
+    assert "(snapshot 2, load 1 at" in result.output and "data files" in result.output
+
+
+def test_export_to_one_duckdb_file_that_sql_and_search_read_as_it_is(tmp_path):
+    warehouse = make_warehouse(tmp_path)
+    target = tmp_path / "carry" / "archive.duckdb"
+    result = runner.invoke(app, ["export", "--duckdb", str(target), "-w", str(warehouse)])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(target), read_only=True) as con, open_warehouse(warehouse) as lake:
+        for table in ("files", "documents", "pages", "articles", "loads", "search_postings", "search_df"):
+            assert sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr) == \
+                sorted(lake.execute(f"SELECT * FROM {table}").fetchall(), key=repr), table
+        assert con.execute("SELECT count(*) FROM v_articles").fetchone() == (1,)  # the views came along
+    assert runner.invoke(app, ["export", "--duckdb", str(target), "-w", str(warehouse)]).exit_code == 2  # never overwritten
+    sql = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM v_articles", "-w", str(target), "-f", "csv"])
+    assert sql.exit_code == 0 and sql.stdout.split() == ["n", "1"]
+    found = runner.invoke(app, ["search", "hội nghị ban chấp hành", "-w", str(target), "-f", "json"])
+    assert found.exit_code == 0 and json.loads(found.stdout)[0]["title"].startswith("HỘI NGHỊ")
+
+
+def test_search_reads_the_cache_and_finds_what_the_warehouse_holds(tmp_path):
+    from pipelines.core.models import Article, Extraction, Page
+    from pipelines.core.store import search, search_cache
+
+    warehouse = make_warehouse(tmp_path)
+    location = wh.location_of(warehouse)
+    with search_cache.Searcher(location) as searcher, open_warehouse(warehouse) as con:
+        cached = searcher.search("hoi nghi")
+        assert searcher.last_used == "cache"
+        assert [(h.article_id, h.score, h.snippet) for h in cached] == \
+            [(h.article_id, h.score, h.snippet) for h in search.search(con, "hoi nghi")]
+    with wh.connect(location) as con:  # a commit the cache has not followed: never a stale answer
+        wh.load_document(con, Extraction("later", "text/plain", "ok", pages=[Page(1, "text", "x")],
+                                         articles=[Article(1, "Hội nghị mới", "Hội nghị thư viện mới.", 1, 1)]),
+                         source_path="/raw/later.txt", byte_size=1, pipeline_version="t")
+    with search_cache.Searcher(location) as searcher:
+        assert "later-1" in [h.article_id for h in searcher.search("hoi nghi")]
+        assert searcher.last_used == "warehouse"
+        with wh.connect(location) as con:
+            assert search_cache.refresh(con, location).state == "updated"
+        assert "later-1" in [h.article_id for h in searcher.search("hoi nghi")]
+        assert searcher.last_used == "cache"
+    search_cache.remove(location)  # no cache at all: the same answer, from the warehouse
+    with search_cache.Searcher(location) as searcher:
+        assert "later-1" in [h.article_id for h in searcher.search("hoi nghi")]
+        assert searcher.last_used == "warehouse"
+
+
+def test_sql_reads_an_earlier_snapshot(tmp_path):
+    warehouse = make_warehouse(tmp_path)
+    with wh.connect(warehouse) as con:
+        con.execute("DELETE FROM articles")
+    now = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM articles", "-w", str(warehouse), "-f", "csv"])
+    then = runner.invoke(app, ["sql", "SELECT count(*) AS n FROM articles", "-w", str(warehouse), "-f", "csv", "--snapshot", "2"])
+    assert now.stdout.split() == ["n", "0"] and then.stdout.split() == ["n", "1"]
+    gone = runner.invoke(app, ["sql", "SELECT 1", "-w", str(warehouse), "--snapshot", "999"])
+    assert gone.exit_code == 2 and "no snapshot 999" in gone.output
+
+
+def test_shell_opens_the_duckdb_cli_on_the_warehouse(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    warehouse = make_warehouse(tmp_path)
+    archive = Path(sys.executable).with_name("archive")
+    done = subprocess.run([str(archive), "shell", "-w", str(warehouse), "-csv", "-c", "SELECT title FROM v_articles"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path, env=dict(os.environ, HOME=str(tmp_path)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1].strip('"').startswith("HỘI NGHỊ")
+    refused = subprocess.run([str(archive), "shell", "-w", str(warehouse), "-c", "DELETE FROM articles"],
+                             capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert refused.returncode != 0 and "read-only" in (refused.stdout + refused.stderr).lower()
+
+
+def test_maintain_merges_and_keeps_what_analysts_read(tmp_path):
+    warehouse = make_warehouse(tmp_path)
+    with open_warehouse(warehouse) as con:
+        before = con.execute("SELECT * FROM v_articles").fetchall()
+    result = runner.invoke(app, ["maintain", "-w", str(warehouse), "--retention-days", "0"])
+    assert result.exit_code == 0, result.output
+    assert "data files" in result.output and "snapshots" in result.output
+    with open_warehouse(warehouse) as con:
+        assert con.execute("SELECT * FROM v_articles").fetchall() == before
+    assert runner.invoke(app, ["maintain", "-w", str(tmp_path / "none")]).exit_code == 2

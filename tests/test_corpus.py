@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from tests.conftest import needs_tesseract, shared_path
+from tests.conftest import needs_tesseract, open_warehouse, shared_path
 
 pytestmark = [pytest.mark.corpus, needs_tesseract]
 
@@ -20,7 +20,7 @@ def corpus_run(tmp_path_factory):
     real_pdfs = shared_path("corpus", "real-pdfs")
     vietnamese = shared_path("corpus", "vietnamese")
     base = tmp_path_factory.mktemp("corpus")
-    warehouse = base / "archive.duckdb"
+    warehouse = base / "wh"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DAGSTER_HOME", str(base / "dagster"))
         result = CliRunner().invoke(app, ["ingest", str(real_pdfs), str(vietnamese), "-w", str(warehouse)])
@@ -29,7 +29,7 @@ def corpus_run(tmp_path_factory):
 
 
 def rows(warehouse, sql):
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse) as con:
         return con.execute(sql).fetchall()
 
 

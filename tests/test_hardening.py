@@ -12,7 +12,6 @@ import time
 import unicodedata
 from pathlib import Path
 
-import duckdb
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
@@ -20,9 +19,8 @@ from typer.testing import CliRunner
 from pipelines.cli import app
 from pipelines.config import ReadOptions
 from pipelines.core.runtime.document import process_document
-from pipelines.core.store.publish import connect_published
 from pipelines.samples import Block, write_scanned_tiff
-from tests.conftest import SAMPLES, needs_tesseract
+from tests.conftest import SAMPLES, needs_tesseract, open_warehouse
 
 runner = CliRunner()
 TEXT = (SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt").read_text(encoding="utf-8")
@@ -36,7 +34,7 @@ def content(warehouse: Path, folder: Path) -> dict[str, list[tuple]]:
     def relative(value):
         return value.replace(str(folder), "<raw>") if isinstance(value, str) else value
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse) as con:
         out = {}
         for table in TABLES:
             columns = [f'"{c[0]}"' for c in con.execute(f"DESCRIBE {table}").fetchall() if c[0] != TIMESTAMPS.get(table)]
@@ -70,7 +68,7 @@ def reference(tmp_path_factory):
     """The batch ingested once, cleanly: what every other way of ingesting must equal."""
     base = tmp_path_factory.mktemp("reference")
     folder = make_batch(base / "raw")
-    warehouse = base / "wh.duckdb"
+    warehouse = base / "wh"
     process = ingest_process(folder, warehouse, base / "dagster")
     output = process.communicate(timeout=600)[0]
     assert process.returncode == 1, output  # broken.pdf failed, with its reason
@@ -82,15 +80,16 @@ def test_killed_at_any_moment_the_next_run_completes_the_batch(reference, tmp_pa
     source, expected = reference
     folder = tmp_path / "raw"
     shutil.copytree(source, folder)
-    warehouse = tmp_path / "wh.duckdb"
+    warehouse = tmp_path / "wh"
     for delay in (0.5, 2.0, 3.5, 5.0):
         process = ingest_process(folder, warehouse, tmp_path / "dagster")
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        if (warehouse.parent / "published" / warehouse.name).exists():
-            with connect_published(warehouse) as con:  # the analysts' copy is always whole
-                con.execute("SELECT count(*) FROM articles").fetchall()
+        if (warehouse / "catalog.sqlite").exists():
+            with open_warehouse(warehouse) as con:  # what analysts read is always whole
+                content(warehouse, folder)
+                assert con.execute("SELECT count(*) FROM files").fetchone()[0] <= len(expected["files"])
     process = ingest_process(folder, warehouse, tmp_path / "dagster")
     output = process.communicate(timeout=600)[0]
     assert process.returncode in (0, 1), output  # 1 if broken.pdf was first read by this run
@@ -102,7 +101,7 @@ def test_two_runs_started_together_end_as_one(reference, tmp_path):
     source, expected = reference
     folder = tmp_path / "raw"
     shutil.copytree(source, folder)
-    warehouse = tmp_path / "wh.duckdb"
+    warehouse = tmp_path / "wh"
     first = ingest_process(folder, warehouse, tmp_path / "dagster")
     second = ingest_process(folder, warehouse, tmp_path / "dagster")  # overlapping: the same folder
     outputs = [p.communicate(timeout=600)[0] for p in (first, second)]
@@ -117,7 +116,7 @@ def test_order_and_repetition_do_not_change_the_tables(reference, tmp_path):
     source, expected = reference
     folder = tmp_path / "raw"
     shutil.copytree(source, folder)
-    warehouse = tmp_path / "wh.duckdb"
+    warehouse = tmp_path / "wh"
     files = sorted(folder.iterdir(), reverse=True)
     for chunk in (files[:3], files[3:], files):  # another order, in pieces, then all again
         runner.invoke(app, ["ingest", *map(str, chunk), "-w", str(warehouse)])
@@ -132,10 +131,10 @@ def test_raw_files_are_never_modified_and_verify_says_so(tmp_path):
         (folder / name).write_text(TEXT, encoding="utf-8")
     (folder / "empty.pdf").write_bytes(b"")
     before = checksums(folder)
-    warehouse = tmp_path / "wh.duckdb"
+    warehouse = tmp_path / "wh"
     runner.invoke(app, ["ingest", str(folder), "-w", str(warehouse)])
     assert checksums(folder) == before  # not modified, moved or deleted
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse) as con:
         paths = {Path(r[0]).name for r in con.execute("SELECT source_path FROM files").fetchall()}
     assert paths == set(os.listdir(folder))  # spaces, NFC and NFD names all recorded as they are
 
@@ -177,10 +176,10 @@ def test_a_folder_that_disappears_mid_scan_is_reported(tmp_path, monkeypatch):
                 shutil.rmtree(folder / "later")  # gone after the top folder was listed
 
     monkeypatch.setattr(os, "walk", walk_then_vanish)
-    result = runner.invoke(app, ["ingest", str(folder), "-w", str(tmp_path / "wh.duckdb")])
+    result = runner.invoke(app, ["ingest", str(folder), "-w", str(tmp_path / "wh")])
     assert result.exit_code == 1
     assert "later" in result.output and "cannot list folder" in result.output
-    with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as con:
+    with open_warehouse(tmp_path / "wh") as con:
         assert con.execute("SELECT count(*) FROM files").fetchone() == (1,)  # what was there is in
 
 
@@ -198,9 +197,9 @@ def test_an_unreadable_file_gets_a_row_and_a_reason(tmp_path, monkeypatch):
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(files, "sha256_file", denied)  # root reads everything: simulate a chmod 000
-    result = runner.invoke(app, ["ingest", str(folder), "-w", str(tmp_path / "wh.duckdb")])
+    result = runner.invoke(app, ["ingest", str(folder), "-w", str(tmp_path / "wh")])
     assert result.exit_code == 1
-    with duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True) as con:
+    with open_warehouse(tmp_path / "wh") as con:
         row = con.execute("SELECT d.document_id, d.status, d.error FROM files f JOIN documents d USING (document_id)").fetchone()
     assert row[0].startswith("unreadable:") and row[1:] == ("failed", "permission denied: the file cannot be read")
 

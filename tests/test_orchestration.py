@@ -22,7 +22,7 @@ from pipelines.defs.documents import (
 )
 from pipelines.defs.load import warehouse_tables
 from pipelines.defs.resources import Progress, WarehouseResource
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, open_warehouse
 
 TEXT = (SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt").read_text(encoding="utf-8")
 
@@ -76,7 +76,7 @@ def _load(instance, warehouse, keys):
 
 def test_the_sensor_follows_new_unchanged_changed_and_deleted_files(raw, tmp_path):
     instance = dg.DagsterInstance.ephemeral()
-    warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
+    warehouse = WarehouseResource(path=str(tmp_path / "wh"))
     (raw / "a.txt").write_text(TEXT, encoding="utf-8")
     (raw / "b.txt").write_text(TEXT + "\nThêm.", encoding="utf-8")
 
@@ -87,7 +87,7 @@ def test_the_sensor_follows_new_unchanged_changed_and_deleted_files(raw, tmp_pat
     _load(instance, warehouse, _covered(instance, request))
 
     unchanged = evaluate(instance, warehouse, first.cursor)
-    assert isinstance(unchanged, dg.SkipReason)  # loaded: nothing new, nothing even hashed
+    assert unchanged.run_requests == [] and unchanged.skip_reason  # loaded: nothing new, nothing even hashed
 
     (raw / "a.txt").write_text(TEXT.replace("22/ 5/ 2014", "23/ 5/ 2014"), encoding="utf-8")
     os.utime(raw / "a.txt", (1_700_000_000, 1_700_000_000))
@@ -111,13 +111,13 @@ def test_turning_the_sensor_on_reads_only_what_the_warehouse_lacks_in_few_runs(r
 
     for i in range(12):
         (raw / f"old-{i:02d}.txt").write_text(TEXT.replace("lần thứ 4", f"lần thứ {i + 10}"), encoding="utf-8")
-    settings = load_settings().with_warehouse(tmp_path / "wh" / "archive.duckdb")
+    settings = load_settings().with_warehouse(tmp_path / "wh")
     assert run_ingest(settings, [raw]).success
     for i in range(7):
         (raw / f"new-{i}.txt").write_text(TEXT.replace("lần thứ 4", f"lần thứ {i + 40}"), encoding="utf-8")
     monkeypatch.setenv("ARCHIVE_SENSOR_BATCH", "3")
     instance = project_instance(settings)
-    warehouse = WarehouseResource(path=str(settings.warehouse_path))
+    warehouse = WarehouseResource(path=settings.warehouse)
 
     result = evaluate(instance, warehouse)
     assert len(result.run_requests) == 3  # 7 new files, at most 3 a run
@@ -135,12 +135,41 @@ def test_turning_the_sensor_on_reads_only_what_the_warehouse_lacks_in_few_runs(r
     instance.dispose()
 
 
+def test_the_sensor_asks_the_warehouse_what_is_loaded_not_dagster(raw, tmp_path):
+    """Partitions materialized and the sensor's own cursor never stand for the warehouse: once
+    the warehouse loses its rows, every file it no longer holds is requested again."""
+    import shutil
+
+    instance = dg.DagsterInstance.ephemeral()
+    warehouse = WarehouseResource(path=str(tmp_path / "wh"))
+    resources = {"warehouse": warehouse, "progress": Progress()}
+    for name in ("a.txt", "b.txt"):
+        (raw / name).write_text(TEXT.replace("lần thứ 4", name), encoding="utf-8")
+    first = evaluate(instance, warehouse)
+    (request,) = first.run_requests
+    keys = sorted(_covered(instance, request))
+    _load(instance, warehouse, keys)
+    loaded = evaluate(instance, warehouse, first.cursor)
+    assert loaded.run_requests == [] and loaded.skip_reason  # the warehouse holds both
+
+    shutil.rmtree(tmp_path / "wh")  # the warehouse deleted; Dagster still shows both partitions materialized
+    assert instance.get_materialized_partitions(dg.AssetKey("document")) == set(keys)
+    again = evaluate(instance, warehouse, loaded.cursor)
+    (retry,) = again.run_requests
+    assert sorted(_covered(instance, retry)) == keys
+    assert retry.run_key != request.run_key  # a new run key: Dagster runs it
+    assert evaluate(instance, warehouse, again.cursor).run_requests[0].run_key == retry.run_key  # once, not at every tick
+
+    _load(instance, warehouse, keys)  # and the second warehouse holds them again
+    assert evaluate(instance, warehouse, again.cursor).run_requests == []
+
+
 def test_a_partition_materializes_and_the_loader_writes_it(raw, tmp_path):
     instance = dg.DagsterInstance.ephemeral()
     (raw / "tin.txt").write_text(TEXT, encoding="utf-8")
     key = path_to_key(raw / "tin.txt")
     instance.add_dynamic_partitions("source_files", [key])
-    warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
+    warehouse = WarehouseResource(path=str(tmp_path / "wh"))
 
     result = dg.materialize([document], partition_key=key, instance=instance, resources={"warehouse": warehouse, "progress": Progress()})
     assert result.success
@@ -153,7 +182,7 @@ def test_a_partition_materializes_and_the_loader_writes_it(raw, tmp_path):
     context = dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse, "progress": Progress()})
     assert isinstance(staged_documents_sensor(context), dg.RunRequest)  # something waits to be loaded
     assert dg.materialize([warehouse_tables], instance=instance, resources={"warehouse": warehouse, "progress": Progress()}).success
-    with duckdb.connect(str(warehouse.file), read_only=True) as con:
+    with open_warehouse(warehouse.location) as con:
         assert con.execute("SELECT published_date::VARCHAR, authors FROM articles").fetchall() == [("2014-05-22", ["Hồng Vân"])]
         assert con.execute("SELECT source_path FROM files").fetchall() == [(str(raw / "tin.txt"),)]
     assert isinstance(staged_documents_sensor(dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse, "progress": Progress()})), dg.SkipReason)
@@ -162,7 +191,7 @@ def test_a_partition_materializes_and_the_loader_writes_it(raw, tmp_path):
 def test_two_partitions_run_in_parallel_processes_without_a_lock_error(raw, tmp_path):
     home = tmp_path / "dagster"
     home.mkdir()
-    env = dict(os.environ, DAGSTER_HOME=str(home), ARCHIVE_WAREHOUSE=str(tmp_path / "wh" / "archive.duckdb"))
+    env = dict(os.environ, DAGSTER_HOME=str(home), ARCHIVE_WAREHOUSE=str(tmp_path / "wh"))
     names = ["one.txt", "two.txt"]
     for n, name in enumerate(names):
         (raw / name).write_text(TEXT.replace("lần thứ 4", f"lần thứ {n + 5}"), encoding="utf-8")
@@ -180,7 +209,7 @@ def test_two_partitions_run_in_parallel_processes_without_a_lock_error(raw, tmp_
     load = subprocess.run([dagster, "job", "execute", "-m", "pipelines.definitions", "-j", "load_warehouse"],
                           env=env, capture_output=True, text=True, timeout=300)
     assert load.returncode == 0, load.stdout + load.stderr
-    with duckdb.connect(env["ARCHIVE_WAREHOUSE"], read_only=True) as con:
+    with open_warehouse(env["ARCHIVE_WAREHOUSE"]) as con:
         assert con.execute("SELECT count(*) FROM documents").fetchone() == (2,)
 
 
@@ -189,7 +218,7 @@ def test_the_nightly_batch_requests_one_run_over_the_new_files(raw, tmp_path):
 
     for name in ("a.txt", "b.txt"):
         (raw / name).write_text(TEXT, encoding="utf-8")
-    warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
+    warehouse = WarehouseResource(path=str(tmp_path / "wh"))
     (tmp_path / "dagster").mkdir()
     instance = dg.DagsterInstance.from_config(str(tmp_path / "dagster"))
     context = dg.build_schedule_context(instance=instance, resources={"warehouse": warehouse})
@@ -218,9 +247,8 @@ def test_the_nightly_schedule_and_sensors_are_defined_and_off_until_switched_on(
 
 
 def test_batch_checks_pass_and_fail(tmp_path):
-    from pipelines.core.store import warehouse as wh
     from pipelines.core.models import Article, Extraction, Page
-    from pipelines.core.store.publish import publish
+    from pipelines.core.store import warehouse as wh
     from pipelines.defs.checks import (
         failures_explained,
         metadata_completeness,
@@ -228,8 +256,8 @@ def test_batch_checks_pass_and_fail(tmp_path):
         staging_drained,
     )
 
-    resource = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
-    con = wh.connect(resource.file)
+    resource = WarehouseResource(path=str(tmp_path / "wh"))
+    con = wh.connect(resource.location)
     body = "Ngày 5/3/2015, tại Hà Nội, hội thảo về thư viện số đã diễn ra với nhiều đại biểu. " * 4
     for doc in ("d1", "d2"):
         wh.load_document(con, Extraction(doc, "text/plain", "ok", pages=[Page(1, "text", body)],
@@ -237,7 +265,6 @@ def test_batch_checks_pass_and_fail(tmp_path):
                          source_path=f"/raw/{doc}.txt", byte_size=1, pipeline_version="t")
     wh.load_document(con, Extraction("d3", "application/pdf", "failed", error=""), source_path="/raw/x.pdf",
                      byte_size=1, pipeline_version="t")
-    publish(con, resource.file)
     con.close()
     (resource.staging_dir).mkdir(parents=True, exist_ok=True)
     (resource.staging_dir / "waiting.json").write_text("{}")
@@ -250,14 +277,13 @@ def test_batch_checks_pass_and_fail(tmp_path):
     assert not run(failures_explained).passed  # a failed document without a reason
     assert not run(staging_drained).passed
 
-    con = wh.connect(resource.file)
+    con = wh.connect(resource.location)
     wh.load_document(con, Extraction("d2", "text/plain", "ok", pages=[Page(1, "text", "x")],
                                      articles=[Article(1, "KHÁC", "Nội dung khác. Tin: Minh Hà", 1, 1, location="Hà Nội",
                                                        authors=["Minh Hà"])]),
                      source_path="/raw/d2.txt", byte_size=1, pipeline_version="t")
     con.execute("UPDATE documents SET error = 'damaged PDF' WHERE document_id = 'd3'")
     con.execute("UPDATE articles SET published_date = DATE '2015-03-05', location = 'Hà Nội', authors = ['Lan']")
-    publish(con, resource.file)
     con.close()
     (resource.staging_dir / "waiting.json").unlink()
     assert run(no_duplicate_articles).passed
@@ -277,7 +303,7 @@ def test_a_new_extractor_version_makes_partitions_stale_until_reprocessed(raw, t
     (raw / "tin.txt").write_text(TEXT, encoding="utf-8")
     key = path_to_key(raw / "tin.txt")
     instance.add_dynamic_partitions("source_files", [key])
-    resources = {"warehouse": WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb")), "progress": Progress()}
+    resources = {"warehouse": WarehouseResource(path=str(tmp_path / "wh")), "progress": Progress()}
 
     def status(asset):
         graph = dg.Definitions(assets=[asset], resources=resources).resolve_asset_graph()
@@ -300,21 +326,47 @@ def test_a_loader_waits_for_another_writer_instead_of_failing(raw, tmp_path):
     (raw / "tin.txt").write_text(TEXT, encoding="utf-8")
     key = path_to_key(raw / "tin.txt")
     instance.add_dynamic_partitions("source_files", [key])
-    warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
-    warehouse.file.parent.mkdir(parents=True)
+    warehouse = WarehouseResource(path=str(tmp_path / "wh"))
     assert dg.materialize([document], partition_key=key, instance=instance, resources={"warehouse": warehouse, "progress": Progress()}).success
 
     # Another process writing the warehouse (a command-line ingestion's loader, say) for a while.
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time, duckdb\n"
-        "from pathlib import Path\n"
+        "import sys, time\n"
         "from pipelines.core.runtime.locks import writer_lock\n"
-        "with writer_lock(Path(sys.argv[1])), duckdb.connect(sys.argv[1]):\n"
+        "from pipelines.core.store import warehouse as wh\n"
+        "location = wh.location_of(sys.argv[1])\n"
+        "with writer_lock(location.home), wh.connect(location) as con:\n"
+        "    con.execute('BEGIN TRANSACTION')\n"
+        "    con.execute(\"UPDATE schema_info SET value = value WHERE key = 'created_at'\")\n"
         "    print('holding', flush=True)\n"
-        "    time.sleep(2)\n"), str(warehouse.file)], stdout=subprocess.PIPE, text=True)
+        "    time.sleep(2)\n"
+        "    con.execute('COMMIT')\n"), str(warehouse.location.home)], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "holding"
     result = dg.materialize([warehouse_tables], instance=instance, resources={"warehouse": warehouse, "progress": Progress()})
     holder.wait()
     assert result.success  # it waited its turn: no DuckDB lock error
-    with duckdb.connect(str(warehouse.file), read_only=True) as con:
+    with open_warehouse(warehouse.location) as con:
         assert con.execute("SELECT count(*) FROM articles").fetchone() == (1,)
+
+
+def test_a_staged_file_the_loader_cannot_read_is_set_aside_with_its_reason_and_the_rest_loaded(tmp_path):
+    from pipelines.core.models import Extraction, Page
+    from pipelines.core.store import staging
+    from pipelines.core.store import warehouse as wh
+    from pipelines.defs.checks import staging_drained
+    from pipelines.defs.load import load_staged
+
+    resource = WarehouseResource(path=str(tmp_path / "wh"))
+    row = wh.FileRow("/raw/good.txt", "good", 4, None)
+    staging.write_staged(resource.staging_dir, Extraction("good", "text/plain", "ok", pages=[Page(1, "text", "Tốt")]),
+                         source_path="/raw/good.txt", byte_size=4, file_rows=[row])
+    (resource.staging_dir / "broken.json").write_text('{"files": [', encoding="utf-8")  # cut short
+    outcome = load_staged(resource)
+    assert outcome.result.documents == 1 and [name for name, _ in outcome.rejected] == ["broken.json"]
+    assert staging.staged_files(resource.staging_dir) == []
+    ((kept, reason),) = staging.rejected_files(resource.staging_dir)
+    assert kept.read_text(encoding="utf-8") == '{"files": [' and "cannot read the staged result" in reason
+    check = staging_drained(warehouse=resource)
+    assert not check.passed and check.metadata["rejected"].value[0]["file"] == "broken.json"
+    with open_warehouse(resource.location) as con:
+        assert con.execute("SELECT source_path FROM files").fetchall() == [("/raw/good.txt",)]

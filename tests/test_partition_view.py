@@ -32,7 +32,7 @@ def test_a_failed_file_shows_as_failed_in_its_partition_and_recovers(tmp_path):
     raw.mkdir()
     (raw / "good.txt").write_text(TEXT, encoding="utf-8")
     (raw / "empty.pdf").write_bytes(b"")
-    settings = load_settings().with_warehouse(tmp_path / "wh" / "archive.duckdb")
+    settings = load_settings().with_warehouse(tmp_path / "wh")
 
     first = run_ingest(settings, [raw])
     assert first.success and [f[0] for f in first.failures] == [str(raw / "empty.pdf")]
@@ -65,7 +65,7 @@ def test_each_warehouse_has_its_own_run_history(tmp_path, monkeypatch):
         raw = tmp_path / f"raw-{name}"
         raw.mkdir()
         (raw / f"{name}.txt").write_text(TEXT.replace("lần thứ 4", f"lần thứ {ord(name)}"), encoding="utf-8")
-        settings = load_settings().with_warehouse(tmp_path / f"wh-{name}" / "archive.duckdb")
+        settings = load_settings().with_warehouse(tmp_path / f"wh-{name}")
         assert settings.dagster_home == tmp_path / f"wh-{name}" / "dagster"
         report = run_ingest(settings, [raw])
         assert report.success

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from tests.conftest import SAMPLES, needs_tesseract
+from tests.conftest import SAMPLES, needs_tesseract, open_warehouse
 
 SEED_TITLE = "HỘI NGHỊ LẦN THỨ 4 BAN CHẤP HÀNH HỘI THƯ VIỆN KHÓA II"
 runner = CliRunner()
@@ -24,7 +24,7 @@ def ingest(*args: str) -> tuple[int, str]:
 
 
 def query(warehouse: Path, sql: str, params=()) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with open_warehouse(warehouse) as con:
         return con.execute(sql, list(params)).fetchall()
 
 
@@ -44,7 +44,7 @@ def samples_run(tmp_path_factory):
     base = tmp_path_factory.mktemp("samples")
     folder = base / "raw"
     shutil.copytree(SAMPLES, folder)
-    warehouse = base / "archive.duckdb"
+    warehouse = base / "wh"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DAGSTER_HOME", str(base / "dagster"))
         code, output = ingest(str(folder), "--warehouse", str(warehouse))
@@ -130,7 +130,7 @@ def test_a_changed_file_replaces_its_rows(tmp_path):
     folder = tmp_path / "raw"
     folder.mkdir()
     target = folder / "tin.txt"
-    warehouse = tmp_path / "wh.duckdb"
+    warehouse = tmp_path / "wh"
     text = (SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt").read_text(encoding="utf-8")
     target.write_text(text, encoding="utf-8")
     assert ingest(str(folder), "-w", str(warehouse))[0] == 0
@@ -151,7 +151,7 @@ def test_same_bytes_at_two_paths_are_one_document(tmp_path):
     (folder / "copy").mkdir(parents=True)
     for path in (folder / "a.txt", folder / "copy" / "a (1).txt"):
         shutil.copy(SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt", path)
-    warehouse = tmp_path / "wh.duckdb"
+    warehouse = tmp_path / "wh"
     assert ingest(str(folder), "-w", str(warehouse))[0] == 0
     assert query(warehouse, "SELECT count(*), count(DISTINCT document_id) FROM files") == [(2, 1)]
     assert query(warehouse, "SELECT count(*) FROM documents") == [(1,)]
@@ -170,7 +170,7 @@ def test_bad_files_each_get_a_row_and_a_reason(tmp_path):
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02\x03" * 100)
     fixtures.write_image(folder / "photo-named.pdf.png", [fixtures.Block("", "body")])
     shutil.copy(folder / "photo-named.pdf.png", folder / "photo.pdf")
-    warehouse = tmp_path / "wh.duckdb"
+    warehouse = tmp_path / "wh"
 
     code, output = ingest(str(folder), "-w", str(warehouse))
     assert code == 1, output
@@ -190,7 +190,7 @@ def test_bad_files_each_get_a_row_and_a_reason(tmp_path):
 
 
 def test_usage_errors_exit_2(tmp_path):
-    code, output = ingest(str(tmp_path / "nowhere"), "-w", str(tmp_path / "wh.duckdb"))
+    code, output = ingest(str(tmp_path / "nowhere"), "-w", str(tmp_path / "wh"))
     assert code == 2 and "no such file or folder" in output
 
 
@@ -202,7 +202,7 @@ def test_cli_runs_are_in_the_dagster_instance_history(tmp_path, monkeypatch):
     folder = tmp_path / "raw"
     folder.mkdir()
     shutil.copy(SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt", folder)
-    assert ingest(str(folder), "-w", str(tmp_path / "wh.duckdb"))[0] == 0
+    assert ingest(str(folder), "-w", str(tmp_path / "wh"))[0] == 0
     instance = dg.DagsterInstance.from_config(str(home))  # not `with`: it would stay Dagster's current instance
     runs = instance.get_runs()
     assert sorted(r.job_name for r in runs) == ["load_warehouse", "read_files"]

@@ -70,7 +70,7 @@ def test_a_batch_of_2000_files_grows_the_run_history_by_a_few_kb_a_file(tmp_path
     (raw / "empty.pdf").write_bytes(b"")
     settings = load_settings()
     instance = project_instance(settings)
-    warehouse = WarehouseResource(path=str(tmp_path / "wh" / "archive.duckdb"))
+    warehouse = WarehouseResource(path=str(tmp_path / "wh"))
     home = settings.dagster_home
     before = _folder_size(home)
 
@@ -155,7 +155,7 @@ def test_the_batched_event_log_records_what_dagsters_own_records(tmp_path, monke
             monkeypatch.setenv("DAGSTER_EVENT_BATCH_SIZE", "0")
         instance = dg.DagsterInstance.from_config(str(home))
         assert isinstance(instance.event_log_storage, history.BatchedSqliteEventLogStorage) == batched
-        warehouse = WarehouseResource(path=str(tmp_path / f"wh-{name}" / "archive.duckdb"))
+        warehouse = WarehouseResource(path=str(tmp_path / f"wh-{name}"))
         assert _read_batch(instance, [raw], warehouse).success
         outcomes.append(_history_of(instance, keys))
         instance.dispose()
@@ -178,7 +178,7 @@ def test_an_existing_project_instance_is_moved_to_the_batched_event_log(tmp_path
 def test_old_runs_are_pruned_but_every_files_latest_materialization_is_kept(tmp_path, via):
     raw = tmp_path / "raw"
     _tiny_files(raw, 3)
-    settings = load_settings().with_warehouse(tmp_path / "wh" / "archive.duckdb")
+    settings = load_settings().with_warehouse(tmp_path / "wh")
     first = run_ingest(settings, [raw])
     (raw / "tin-00001.txt").write_text("TIN MỚI\n\nNgày 5/6/2016, một buổi khác.\n", encoding="utf-8")
     second = run_ingest(settings, [raw])
@@ -193,7 +193,7 @@ def test_old_runs_are_pruned_but_every_files_latest_materialization_is_kept(tmp_
         from pipelines.cli import app
 
         instance.dispose()
-        outcome = CliRunner().invoke(app, ["prune-runs", "--older-than", "0", "-w", str(settings.warehouse_path)])
+        outcome = CliRunner().invoke(app, ["prune-runs", "--older-than", "0", "-w", settings.warehouse])
         assert outcome.exit_code == 0, outcome.output
         assert "Deleted 1 run(s)" in outcome.output
         instance = project_instance(settings)

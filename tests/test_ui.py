@@ -64,7 +64,7 @@ def _processes_with_home(home: Path) -> list[int]:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_archive_ui_stops_with_its_children_on_a_signal(tmp_path, signum):
-    warehouse = tmp_path / "wh" / "archive.duckdb"
+    warehouse = tmp_path / "wh"
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     port = _free_port()
 
@@ -74,7 +74,7 @@ def test_archive_ui_stops_with_its_children_on_a_signal(tmp_path, signum):
     process = subprocess.Popen([ARCHIVE, "ui", "--port", str(port), "-w", str(warehouse)], env=env,
                                preexec_fn=background_job, start_new_session=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    home = warehouse.parent / "dagster"
+    home = warehouse / "dagster"
     try:
         assert _wait_for_location(port, process) == ["bulletin_archive"]
         assert _processes_with_home(home), "the webserver and daemon run with this warehouse's instance"

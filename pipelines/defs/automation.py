@@ -1,5 +1,6 @@
 """Sensors and the schedule: files dropped into raw/ flow in; staged results get loaded; a
-nightly batch reads whatever is pending. All can be switched on or off in the UI."""
+nightly batch reads whatever is pending. All can be switched on or off in the UI. Each asks the
+warehouse what it holds; none takes Dagster's history as the record of it."""
 
 import hashlib
 import json
@@ -10,6 +11,7 @@ import dagster as dg
 
 from pipelines.config import load_settings
 from pipelines.core.store import staging
+from pipelines.core.store import warehouse as wh
 from pipelines.defs.documents import (
     key_to_path,
     load_job,
@@ -67,22 +69,40 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
     digest_of = {path_to_key(s.source_path): s.document_id for s in scanned}
     size = sensor_batch_size()
     requests = []
+    previous = json.loads(context.cursor).get("warehouse") if context.cursor else None
+    state = _warehouse_state(warehouse, previous)
     for start in range(0, len(keys), size):
         batch = keys[start:start + size]
-        run_key = hashlib.sha256("\n".join(f"{k}@{digest_of[k]}" for k in batch).encode("utf-8", "surrogateescape")).hexdigest()
+        lines = [state, *(f"{k}@{digest_of[k]}" for k in batch)]
+        run_key = hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
         requests.append(dg.RunRequest(run_key=run_key, tags={"archive/command": "sensor", **range_tags(batch)}))
-    cursor = json.dumps({"files": len(scanned), "new_or_changed": len(keys), "runs_requested": len(requests)})
+    cursor = json.dumps({"files": len(scanned), "new_or_changed": len(keys), "runs_requested": len(requests),
+                         "warehouse": state})
     partition_requests = [source_file_partitions.build_delete_request(gone)] if gone else []
     if not requests and not partition_requests:
-        return dg.SkipReason(f"nothing new among {len(scanned)} file(s)")
+        return dg.SensorResult(skip_reason=f"nothing new among {len(scanned)} file(s)", cursor=cursor)
     return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=partition_requests, cursor=cursor)
+
+
+def _warehouse_state(warehouse: WarehouseResource, previous: str | None) -> str:
+    """The warehouse as it stands: its identity and last snapshot. Part of each run key, so
+    that a batch is requested again once the warehouse has changed without it: rows lost (the
+    warehouse deleted, replaced or restored from an older backup) or a run that died before
+    staging. The same batch at the same state is never requested twice. A warehouse that is
+    gone is "none" — after the one seen last, if any, so that its files run again."""
+    con = warehouse.read()
+    if con is None:
+        return previous if previous and previous.startswith("none") else f"none after {previous}" if previous else "none"
+    with con:
+        latest = wh.latest_snapshot(warehouse.location, con)
+        return f"{wh.warehouse_id(con)}@{latest[0] if latest else 0}"
 
 
 @dg.sensor(
     job=load_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="Loads staged documents into DuckDB (one writer at a time) when any are waiting.",
+    description="Loads staged documents into the warehouse (one writer at a time) when any are waiting.",
 )
 def staged_documents_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     waiting = staging.staged_files(warehouse.staging_dir)

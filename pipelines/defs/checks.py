@@ -1,13 +1,23 @@
 """Asset checks shown in the UI, per batch: failures are explained, nothing staged was left,
 no article is loaded twice, and how complete the metadata is. A failing check is a warning
-(except an unexplained failure): it never loses a document. Checks read the published copy,
-which no writer ever locks."""
+(except an unexplained failure): it never loses a document. Checks read the warehouse's last
+snapshot, as any reader: never blocked by a load."""
+
+import contextlib
 
 import dagster as dg
 
 from pipelines.core.store import staging
-from pipelines.core.store.publish import connect_published
 from pipelines.defs.resources import WarehouseResource
+
+
+@contextlib.contextmanager
+def _reading(warehouse: WarehouseResource):
+    con = warehouse.read()
+    if con is None:
+        raise dg.Failure(f"no warehouse at {warehouse.location.describe()} yet: nothing has been loaded")
+    with con:
+        yield con
 
 # Below these shares of articles with a date / place / author, completeness warns.
 MIN_SHARES = {"date": 0.5, "place": 0.3, "author": 0.3}
@@ -15,7 +25,7 @@ MIN_SHARES = {"date": 0.5, "place": 0.3, "author": 0.3}
 
 @dg.asset_check(asset="documents", description="Every failed or partial document says why.")
 def failures_explained(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with connect_published(warehouse.file) as con:
+    with _reading(warehouse) as con:
         rows = con.execute(
             "SELECT source_path FROM documents WHERE status <> 'ok' AND coalesce(trim(error), '') = ''"
         ).fetchall()
@@ -28,20 +38,22 @@ def failures_explained(warehouse: WarehouseResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(
     asset="documents",
-    description="Every staged document was loaded (none waits in warehouse/staging/).",
+    description="Every staged document was loaded (none waits in warehouse/staging/, none was set aside as unreadable).",
 )
 def staging_drained(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     waiting = staging.staged_files(warehouse.staging_dir)
+    rejected = staging.rejected_files(warehouse.staging_dir)
     return dg.AssetCheckResult(
-        passed=not waiting,
+        passed=not waiting and not rejected,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"waiting": dg.MetadataValue.json([p.name for p in waiting[:50]])},
+        metadata={"waiting": dg.MetadataValue.json([p.name for p in waiting[:50]]),
+                  "rejected": dg.MetadataValue.json([{"file": p.name, "reason": r} for p, r in rejected[:50]])},
     )
 
 
 @dg.asset_check(asset="articles", description="No article is loaded twice (the same text in two documents).")
 def no_duplicate_articles(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with connect_published(warehouse.file) as con:
+    with _reading(warehouse) as con:
         duplicates = duplicate_articles(con)
     return dg.AssetCheckResult(
         passed=not duplicates,
@@ -66,7 +78,7 @@ def duplicate_articles(con) -> list[dict]:
 
 @dg.asset_check(asset="articles", description="Share of articles with a date, a place and an author.")
 def metadata_completeness(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    with connect_published(warehouse.file) as con:
+    with _reading(warehouse) as con:
         shares = completeness(con)
     low = [f"{field} {share:.0%} < {MIN_SHARES[field]:.0%}" for field, share in shares.items() if share is not None and share < MIN_SHARES[field]]
     return dg.AssetCheckResult(

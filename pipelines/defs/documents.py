@@ -1,6 +1,10 @@
 """One dynamic partition per source file: the per-file path, for the sensor, schedule and
 backfills. Each partition reads its file in an isolated worker and stages the result; the
-loader (pipelines/defs/load.py) writes staged results to DuckDB in a pool of one."""
+loader (pipelines/defs/load.py) writes staged results to the warehouse in a pool of one.
+
+What is already loaded is always asked of the warehouse itself, never of Dagster's record of
+materialized partitions: a warehouse deleted or restored from an older backup makes its missing
+files new again."""
 
 import time
 import urllib.parse
@@ -44,7 +48,8 @@ def key_to_path(key: str) -> Path:
 
 
 def _known(warehouse: WarehouseResource, paths: list[str]) -> tuple[set[str], dict[str, str]]:
-    """Documents already loaded, and the status each of these paths had when last loaded."""
+    """Documents already loaded, and the status each of these paths had when last loaded, at
+    the warehouse's last snapshot (a reader: never blocked)."""
     con = warehouse.read()
     if con is None:
         return set(), {}
@@ -326,7 +331,7 @@ read_files_job = dg.define_asset_job(
 load_job = dg.define_asset_job(
     "load_warehouse",
     selection=dg.AssetSelection.assets("files", "documents", "pages", "articles"),
-    description="Load whatever is staged into DuckDB and publish the analysts' copy.",
+    description="Load whatever is staged into the warehouse, in one transaction (one snapshot).",
 )
 
 
@@ -338,7 +343,7 @@ def plan_partitions(
     (new or changed files; all of them when reprocessing; not those ``skip`` says are in hand),
     placed last in the partitions' order so that one ranged run covers exactly them."""
     known = {}
-    con = warehouse.read()
+    con = warehouse.read(check_files=True)
     if con is not None:
         with con:
             known = known_files(con)

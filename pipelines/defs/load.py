@@ -1,12 +1,13 @@
-"""The loader: staged documents → the DuckDB tables, one transaction per document."""
+"""The loader: everything staged → the warehouse, in one DuckLake transaction."""
 
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.config import PIPELINE_VERSION
-from pipelines.core.store import staging
+from pipelines.core.store import search_cache, staging
 from pipelines.core.store import warehouse as wh
-from pipelines.core.store.publish import publish, published_path
 from pipelines.defs.resources import WarehouseResource
 
 TABLES = {
@@ -15,6 +16,56 @@ TABLES = {
     "pages": "Each page's text, the method that read it and why, and the OCR confidence.",
     "articles": "Articles with title, body, date, place and authors.",
 }
+SNAPSHOT_TAG = "archive/snapshot_id"
+LOAD_TAG = "archive/load_id"
+
+
+@dataclass
+class LoadOutcome:
+    result: wh.LoadResult
+    staged: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (staged file, why)
+    cache: str = ""
+
+
+def load_staged(warehouse: WarehouseResource, run_id: str | None = None, log=None) -> LoadOutcome:
+    """Load every staged document and path (this run's, other runs', any a crashed run left)
+    in one transaction, under the writer lock. A staged file goes only once its rows are
+    committed, and only if nobody staged it again meanwhile; one that cannot be read is set
+    aside with its reason (staging/rejected/), and its file, not in the warehouse, is read
+    again by the next ingestion. Then the search cache follows the new snapshot."""
+    with warehouse.write() as con:
+        paths = staging.staged_files(warehouse.staging_dir)
+        signatures = {p: _signature(p) for p in paths}
+        outcome = LoadOutcome(wh.LoadResult(None, None), staged=len(paths))
+
+        def items():
+            for path in reversed(paths):  # newest first: a later staging of a path wins
+                try:
+                    yield staging.read_staged(path)
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    reason = f"cannot read the staged result: {type(exc).__name__}: {exc}"
+                    staging.reject(path, reason)
+                    signatures.pop(path, None)
+                    outcome.rejected.append((path.name, reason))
+                    if log:
+                        log.warning(f"{path.name}: {reason}")
+
+        outcome.result = wh.load_batch(con, items(), pipeline_version=PIPELINE_VERSION, run_id=run_id,
+                                       work_dir=warehouse.staging_dir)
+        for path, signature in signatures.items():
+            if _signature(path) == signature:  # not staged again while this load ran
+                path.unlink(missing_ok=True)
+        outcome.cache = search_cache.refresh(con, warehouse.location).describe()
+    return outcome
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 @dg.multi_asset(
@@ -25,36 +76,29 @@ TABLES = {
     pool="duckdb_writer",
 )
 def warehouse_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Load every staged document and path (this run's, other runs', any a crashed run left),
-    one transaction each, then refresh the search index and publish the analysts' read-only
-    copy. Staging files go once loaded. Runs in a pool of one: DuckDB has a single writer."""
-    loaded = paths = 0
-    with warehouse.write() as con:
-        for path in staging.staged_files(warehouse.staging_dir):
-            doc = staging.read_staged(path)
-            if doc.extraction is None:
-                paths += wh.record_files(con, doc.file_rows)
-            else:
-                wh.load_document(
-                    con,
-                    doc.extraction,
-                    source_path=doc.source_path,
-                    byte_size=doc.byte_size,
-                    pipeline_version=PIPELINE_VERSION,
-                    file_rows=doc.file_rows,
-                    run_id=doc.run_id,
-                    read_seconds=doc.read_seconds,
-                )
-                loaded += 1
-            path.unlink()
-        if loaded or paths:
-            wh.refresh_search(con)
+    """Load every staged document and path in one DuckLake transaction (one snapshot, recorded
+    in `loads` and in this run's tags), with the search index in the same transaction.
+    Readers keep reading the previous snapshot until it commits; nothing is copied."""
+    outcome = load_staged(warehouse, run_id=context.run.run_id, log=context.log)
+    result = outcome.result
+    with warehouse.read() as con:
         totals = wh.counts(con)
-        if loaded or paths or not published_path(warehouse.file).exists():
-            publish(con, warehouse.file)
-    context.log.info(f"loaded {loaded} documents and {paths} paths")
+    if result.load_id is not None:
+        context.instance.add_run_tags(context.run.run_id, {LOAD_TAG: str(result.load_id), SNAPSHOT_TAG: str(result.snapshot_id)})
+    context.log.info(
+        f"loaded {result.documents} documents and {result.paths} paths"
+        + (f" as load {result.load_id} (snapshot {result.snapshot_id})" if result.load_id is not None else ": nothing changed")
+        + f"; search cache: {outcome.cache}"
+    )
     for name in TABLES:
         yield dg.MaterializeResult(
             asset_key=name,
-            metadata={"rows": totals[name], "documents_loaded": loaded, "paths_recorded": paths},
+            metadata={
+                "rows": totals[name],
+                "documents_loaded": result.documents,
+                "paths_recorded": result.paths,
+                "load_id": result.load_id,
+                "snapshot_id": result.snapshot_id,
+                "staged_rejected": dg.MetadataValue.json([{"file": f, "reason": r} for f, r in outcome.rejected]),
+            },
         )

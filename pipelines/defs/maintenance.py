@@ -1,11 +1,16 @@
-"""Housekeeping on a schedule: the run history is pruned so that an archive ingesting every
-night for years keeps a history in proportion to its files (see pipelines/defs/history.py)."""
+"""Housekeeping on schedules, stopped until switched on: the run history is pruned so that an
+archive ingesting every night for years keeps a history in proportion to its files (see
+pipelines/defs/history.py), and the warehouse is maintained (small files merged, snapshots past
+their retention expired, unused files deleted: pipelines/core/store/maintain.py)."""
 
 import os
 
 import dagster as dg
 
+from pipelines.config import load_settings
+from pipelines.core.store import maintain
 from pipelines.defs.history import DEFAULT_RETENTION_DAYS, prune_runs
+from pipelines.defs.resources import WarehouseResource
 
 
 def retention_days() -> float:
@@ -42,4 +47,44 @@ prune_run_history_schedule = dg.ScheduleDefinition(
     execution_timezone=os.environ.get("ARCHIVE_TIMEZONE", "Asia/Ho_Chi_Minh"),
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="Every Sunday at 03:00, prunes the run history past its retention.",
+)
+
+
+def run_maintenance(warehouse: WarehouseResource, retention: float | None = None) -> maintain.MaintenanceReport:
+    """What the job and `archive maintain` do: every step, under the writer lock."""
+    days = load_settings().snapshot_retention_days if retention is None else retention
+    with warehouse.write() as con:
+        return maintain.maintain(con, warehouse.location, days)
+
+
+@dg.op(description="Merge small data files, expire snapshots past their retention, delete unused files, "
+                   "rebuild the search cache.")
+def maintain_warehouse_op(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> dg.Output[int]:
+    report = run_maintenance(warehouse)
+    context.log.info(report.summary())
+    return dg.Output(report.files_after, metadata={
+        "files_before": report.files_before,
+        "files_after": report.files_after,
+        "snapshots_before": report.snapshots_before,
+        "snapshots_after": report.snapshots_after,
+        "retention_days": report.retention_days,
+        "freed_mb": round((report.bytes_before - report.bytes_after) / 1e6, 1),
+        "seconds_by_step": dg.MetadataValue.json(report.steps),
+        "search_cache": report.cache,
+    })
+
+
+@dg.job(description="Maintain the warehouse: merge small files, expire snapshots older than "
+                    "$ARCHIVE_SNAPSHOT_RETENTION_DAYS (default 30), delete unused files.")
+def maintain_warehouse():
+    maintain_warehouse_op()
+
+
+maintain_warehouse_schedule = dg.ScheduleDefinition(
+    name="maintain_warehouse",
+    job=maintain_warehouse,
+    cron_schedule=os.environ.get("ARCHIVE_MAINTENANCE_CRON", "30 3 * * *"),
+    execution_timezone=os.environ.get("ARCHIVE_TIMEZONE", "Asia/Ho_Chi_Minh"),
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Every night at 03:30, maintains the warehouse (merges small files, expires old snapshots).",
 )

@@ -10,35 +10,53 @@ import dagster as dg
 import duckdb
 
 from pipelines.config import load_settings
-from pipelines.core.store import warehouse
 from pipelines.core.runtime.locks import writer_lock
-from pipelines.core.store.publish import connect_published, published_path
+from pipelines.core.store import warehouse
+from pipelines.core.store.location import Location, from_settings
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse file; staging lives beside it in ``staging/``."""
+    """The DuckLake warehouse (a folder, a catalog.sqlite, or ducklake:postgres:…); staging,
+    the search cache and the locks live in its local folder."""
 
-    path: str = str(load_settings().warehouse_path)
+    path: str = load_settings().warehouse
 
     @property
-    def file(self) -> Path:
-        return Path(self.path).expanduser().resolve()
+    def location(self) -> Location:
+        settings = load_settings()
+        return from_settings(settings, settings.with_warehouse(self.path).warehouse)
 
     @property
     def staging_dir(self) -> Path:
-        return self.file.parent / "staging"
+        return self.location.staging_dir
 
     @contextlib.contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The live warehouse, for the loader: one writer at a time, across processes."""
-        with writer_lock(self.file), warehouse.connect(self.file) as con:
+        """A writer's session: one at a time, across processes (the writer lock)."""
+        location = self.location
+        location.home.mkdir(parents=True, exist_ok=True)
+        with writer_lock(location.home), warehouse.connect(location) as con:
             yield con
 
-    def read(self) -> duckdb.DuckDBPyConnection | None:
-        """The published copy (never locked by a writer), or None before the first load."""
-        if not published_path(self.file).exists():
+    def read(self, check_files: bool = False) -> duckdb.DuckDBPyConnection | None:
+        """A reader's session at the last committed snapshot (never blocked by a load, never
+        blocking one), or None when there is no warehouse yet. ``check_files``: refuse, as a
+        writer would, a catalog whose data files are missing, or data files without a catalog
+        (before anything is read for a warehouse that cannot take it)."""
+        location = self.location
+        if check_files:
+            warehouse.check_location(location)
+        try:
+            con = warehouse.connect(location, read_only=True)
+        except FileNotFoundError:
             return None
-        return connect_published(self.file)
+        if check_files:
+            try:
+                warehouse.check_data_files(con, location)
+            except BaseException:
+                con.close()
+                raise
+        return con
 
 
 class Progress:

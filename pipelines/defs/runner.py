@@ -12,14 +12,14 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import Settings
+from pipelines.core.runtime.locks import ingest_lock
 from pipelines.core.store import staging
 from pipelines.core.store import warehouse as wh
-from pipelines.core.runtime.locks import ingest_lock
-from pipelines.core.store.publish import connect_published, published_path
+from pipelines.core.store.location import from_settings
 from pipelines.defs import history
 from pipelines.defs.documents import REPROCESS_TAG, plan_partitions, range_tags
+from pipelines.defs.load import LOAD_TAG, SNAPSHOT_TAG
 from pipelines.defs.resources import Progress, WarehouseResource
-
 
 
 @dataclass
@@ -39,6 +39,8 @@ class IngestReport:
     # files under the ingested paths that failed in an earlier run and were not read again
     earlier_failures: list[tuple[str, str, str | None]] = field(default_factory=list)
     totals: dict[str, int] = field(default_factory=dict)
+    load_id: int | None = None  # the load that committed this run's rows, if anything changed
+    snapshot_id: int | None = None
 
     def summary_rows(self) -> list[tuple[str, object]]:
         return [
@@ -51,6 +53,7 @@ class IngestReport:
             ("partly read", len(self.partial)),
             ("failed earlier, not read again", len(self.earlier_failures)),
             ("warehouse", ", ".join(f"{n} {t}" for t, n in self.totals.items())),
+            ("snapshot", f"{self.snapshot_id} (load {self.load_id})" if self.load_id is not None else "unchanged"),
             ("run", self.run_id or "none needed: nothing new"),
         ]
 
@@ -70,7 +73,9 @@ def run_ingest(
     is told), then runs and finds what is left to do."""
     progress = progress or Progress()
     try:
-        with ingest_lock(settings.warehouse_path, on_wait):
+        home = from_settings(settings).home
+        home.mkdir(parents=True, exist_ok=True)
+        with ingest_lock(home, on_wait):
             return _run_ingest(settings, roots, progress, reprocess)
     finally:
         progress.finish()
@@ -82,9 +87,16 @@ def _run_ingest(settings: Settings, roots: list[Path], progress: Progress, repro
     from pipelines.definitions import defs
 
     instance = project_instance(settings)
-    resources = {"warehouse": WarehouseResource(path=str(settings.warehouse_path)), "progress": progress}
+    resource = WarehouseResource(path=settings.warehouse)
+    resources = {"warehouse": resource, "progress": progress}
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-    scanned, problems, keys = plan_partitions(instance, roots, resources["warehouse"], reprocess)
+    try:
+        # What is loaded is what the warehouse holds: nothing in Dagster's history is taken as
+        # the record of it. A warehouse that cannot say (its catalog lost beside its data files,
+        # or files its catalog lists gone) is refused here, before anything is read.
+        scanned, problems, keys = plan_partitions(instance, roots, resource, reprocess)
+    except wh.WarehouseError as exc:
+        return IngestReport(run_id="", success=False, run_error=str(exc))
     report = IngestReport(run_id="", success=True, files=len(scanned), new_or_changed=sum(not s.unchanged for s in scanned))
     read_run = None
     if keys:
@@ -99,7 +111,7 @@ def _run_ingest(settings: Settings, roots: list[Path], progress: Progress, repro
             report.success, report.run_error = False, _first_error(result)
             return report
         read_run = result.run_id
-    if keys or not published_path(settings.warehouse_path).exists() or staging.staged_files(resources["warehouse"].staging_dir):
+    if keys or not resource.location.exists() or staging.staged_files(resource.staging_dir):
         progress.status("loading into the warehouse")
         result = defs.resolve_job_def("load_warehouse").execute_in_process(
             run_config=quiet, instance=instance, resources=resources, raise_on_error=False,
@@ -109,8 +121,14 @@ def _run_ingest(settings: Settings, roots: list[Path], progress: Progress, repro
         if not result.success:
             report.success, report.run_error = False, _first_error(result)
             return report
+        tags = instance.get_run_by_id(result.run_id).tags
+        if LOAD_TAG in tags:
+            report.load_id, report.snapshot_id = int(tags[LOAD_TAG]), int(tags[SNAPSHOT_TAG])
     progress.finish()
-    with connect_published(settings.warehouse_path) as con:
+    con = resource.read()
+    if con is None:
+        return report
+    with con:
         report.totals = wh.counts(con)
         if read_run:
             report.documents_read, report.pages, report.articles = wh.run_counts(con, read_run)
@@ -142,7 +160,7 @@ def _first_error(result: dg.ExecuteInProcessResult) -> str:
             while error.cause is not None and "DagsterExecutionStepExecutionError" in error.cls_name:
                 error = error.cause
             message = error.message.strip()
-            if "Could not set lock" in message or "Conflicting lock" in message:
-                return "the warehouse is in use by another process (DuckDB allows one writer); try again when it has finished"
+            if "database is locked" in message:
+                return "the warehouse's catalog is busy with another writer; try again when it has finished"
             return message
     return "the run failed; see `archive ui` for its logs"

@@ -1,10 +1,14 @@
-"""One ingestion at a time per warehouse, across processes.
+"""One ingestion and one writer at a time per warehouse, across processes.
 
-DuckDB allows one writer per file; two `archive ingest` runs started together would otherwise
-race for it and one would fail. With this lock the second waits for the first, then finds that
-its files are already in (or reads only what the first did not), so two runs end with the same
-warehouse as one. The lock is an flock on a file beside the warehouse: the kernel releases it
-when its holder exits, even after a SIGKILL, so a crash never leaves it stuck.
+Two `archive ingest` runs started together would read the same files twice; with the ingestion
+lock the second waits for the first, then finds that its files are already in (or reads only
+what the first did not), so two runs end with the same warehouse as one. Writers (loads,
+maintenance) take turns on the writer lock: DuckLake's SQLite catalog lets one transaction
+commit at a time, and a commit that meets another fails instead of waiting. Readers take no
+lock. Each lock is an flock on a file in the warehouse's local folder: the kernel releases it
+when its holder exits, even after a SIGKILL, so a crash never leaves it stuck. (With a
+PostgreSQL catalog shared by several machines the lock is per machine; the loader also retries
+a commit that meets another.)
 """
 
 from __future__ import annotations
@@ -16,15 +20,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
-def ingest_lock(warehouse: Path, on_wait: Callable[[], None] | None = None):
-    """Held by a whole command-line ingestion."""
-    return _flock(Path(warehouse).parent / f".{Path(warehouse).name}.ingest.lock", on_wait)
+def ingest_lock(home: Path, on_wait: Callable[[], None] | None = None):
+    """Held by a whole command-line ingestion (``home``: the warehouse's local folder)."""
+    return _flock(Path(home) / ".ingest.lock", on_wait)
 
 
-def writer_lock(warehouse: Path, on_wait: Callable[[], None] | None = None):
-    """Held while writing the live warehouse file: loaders from the command line, the UI, the
-    sensor and the schedule take turns instead of failing on DuckDB's lock."""
-    return _flock(Path(warehouse).parent / f".{Path(warehouse).name}.writer.lock", on_wait)
+def writer_lock(home: Path, on_wait: Callable[[], None] | None = None):
+    """Held while writing the warehouse: loaders from the command line, the UI, the sensor and
+    the schedule, and maintenance, take turns instead of failing on a busy catalog."""
+    return _flock(Path(home) / ".writer.lock", on_wait)
 
 
 @contextlib.contextmanager

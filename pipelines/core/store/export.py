@@ -1,22 +1,30 @@
-"""Export every table and view of the warehouse, one file each, in Parquet or CSV."""
+"""Export the warehouse: every table and view as one file each (Parquet or CSV), or the whole
+warehouse as one self-contained DuckDB file."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
 
+# The search index's own tables: internals, not for analysts' files (the DuckDB export keeps them).
+INDEX_TABLES = {"search_docs", "search_postings", "search_df", "search_stats"}
 
-def exportable(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The analyst-facing tables and views (the main schema; not the search index internals)."""
-    rows = con.execute(
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return con.execute(
         """
-        SELECT table_name FROM information_schema.tables
+        SELECT table_name, table_type FROM information_schema.tables
         WHERE table_schema = 'main' AND table_catalog = current_database()
         ORDER BY table_type, table_name
         """
     ).fetchall()
-    return [r[0] for r in rows]
+
+
+def exportable(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The analyst-facing tables and views (the main schema; not the search index internals)."""
+    return [name for name, _kind in _tables(con) if name not in INDEX_TABLES]
 
 
 def export_all(con: duckdb.DuckDBPyConnection, directory: Path, fmt: str = "parquet") -> list[tuple[str, Path, int]]:
@@ -32,4 +40,29 @@ def export_all(con: duckdb.DuckDBPyConnection, directory: Path, fmt: str = "parq
         con.execute(f"COPY (SELECT * FROM \"{name}\") TO '{path}' ({options})")
         rows = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
         written.append((name, target, rows))
+    return written
+
+
+def export_duckdb(con: duckdb.DuckDBPyConnection, target: Path) -> list[tuple[str, int]]:
+    """The snapshot ``con`` reads, whole, as one DuckDB file: tables (the search index's
+    included, so `archive search -w FILE` works on it) and views. Written under a temporary
+    name and renamed: a file by that name is always complete."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    for leftover in (temporary, Path(f"{temporary}.wal")):
+        leftover.unlink(missing_ok=True)
+    source = con.execute("SELECT current_database()").fetchone()[0]
+    quoted = str(temporary).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS archive_export")
+    try:
+        con.execute(f'COPY FROM DATABASE "{source}" TO archive_export')
+        con.execute("CHECKPOINT archive_export")
+        written = [(name, con.execute(f'SELECT count(*) FROM archive_export.main."{name}"').fetchone()[0])
+                   for name, _kind in con.execute(
+                       "SELECT table_name, table_type FROM information_schema.tables WHERE table_catalog = 'archive_export' "
+                       "ORDER BY table_type, table_name").fetchall()]
+    finally:
+        con.execute("DETACH archive_export")
+    os.replace(temporary, target)
     return written

@@ -1,14 +1,18 @@
--- The warehouse contract (docs/warehouse.md). Later versions add tables and columns;
--- they never rename or drop these.
+-- The warehouse contract (docs/warehouse.md), as DuckLake tables. Later versions add tables and
+-- columns; they never rename or drop these.
+--
+-- DuckLake has no key or check constraints: the keys marked "key" below are kept unique by the
+-- loader (pipelines/core/store/warehouse.py), which replaces a document's rows as a whole in one
+-- transaction, and which checks documents.status itself.
 
 CREATE TABLE IF NOT EXISTS schema_info (
-    key   VARCHAR PRIMARY KEY,
+    key   VARCHAR NOT NULL,              -- key
     value VARCHAR NOT NULL
 );
 
 -- One row per path ever ingested, whatever became of it.
 CREATE TABLE IF NOT EXISTS files (
-    source_path  VARCHAR PRIMARY KEY,
+    source_path  VARCHAR NOT NULL,       -- key
     document_id  VARCHAR NOT NULL,      -- SHA-256 of the bytes (see documents)
     byte_size    BIGINT,
     modified_at  TIMESTAMP,             -- the file's mtime, UTC
@@ -17,13 +21,13 @@ CREATE TABLE IF NOT EXISTS files (
 
 -- One row per distinct content: the same bytes at two paths are one document.
 CREATE TABLE IF NOT EXISTS documents (
-    document_id      VARCHAR PRIMARY KEY,  -- SHA-256 of the file's bytes
+    document_id      VARCHAR NOT NULL,     -- key: SHA-256 of the file's bytes
     source_path      VARCHAR NOT NULL,
     file_name        VARCHAR NOT NULL,
     media_type       VARCHAR NOT NULL,
     byte_size        BIGINT,
     page_count       INTEGER NOT NULL,
-    status           VARCHAR NOT NULL CHECK (status IN ('ok', 'partial', 'failed')),
+    status           VARCHAR NOT NULL,     -- 'ok' | 'partial' | 'failed'
     error            VARCHAR,              -- why it failed or is partial, for a person to read
     ingested_at      TIMESTAMP NOT NULL,   -- UTC
     pipeline_version VARCHAR NOT NULL,
@@ -48,9 +52,8 @@ CREATE TABLE IF NOT EXISTS pages (
     cleanup     VARCHAR,                   -- image clean-up steps applied before OCR
     dpi         INTEGER,                   -- resolution of the image OCR read
     original_text VARCHAR,                 -- the text as extracted when a repair changed it (legacy encodings)
-    flags       VARCHAR,                   -- warnings for a reviewer
-    PRIMARY KEY (document_id, page_number)
-);
+    flags       VARCHAR                    -- warnings for a reviewer
+);                                         -- key: (document_id, page_number)
 
 -- Every OCR word with its confidence and its box on the page image (pixels at pages.dpi):
 -- any OCR'd value can be traced back to the pixels it came from.
@@ -67,7 +70,7 @@ CREATE TABLE IF NOT EXISTS ocr_words (
 );
 
 CREATE TABLE IF NOT EXISTS articles (
-    article_id     VARCHAR PRIMARY KEY,    -- '<document_id>-<seq>'
+    article_id     VARCHAR NOT NULL,       -- key: '<document_id>-<seq>'
     document_id    VARCHAR NOT NULL,
     seq            INTEGER NOT NULL,       -- 1-based order in the document
     title          VARCHAR,
@@ -119,9 +122,9 @@ CREATE TABLE IF NOT EXISTS article_people (
     confidence   DOUBLE
 );
 
--- Search rows behind `archive search` (see pipelines/core/search.py): each article's title,
--- place, authors and body, folded (no diacritics) and in Telex (diacritics as ASCII letters),
--- each with a BM25 index (schemas fts_main_search_folded, fts_main_search_exact).
+-- Search rows behind `archive search` (see pipelines/core/store/search.py): each article's title,
+-- place, authors and body, folded (no diacritics) and in Telex (diacritics as ASCII letters).
+-- The BM25 index made from them is the search_* tables below.
 CREATE TABLE IF NOT EXISTS search_folded (
     article_id  VARCHAR NOT NULL,
     document_id VARCHAR NOT NULL,
@@ -145,6 +148,50 @@ CREATE TABLE IF NOT EXISTS run_documents (
     article_count INTEGER NOT NULL,
     read_seconds  DOUBLE,                  -- time its worker took
     pipeline_version VARCHAR NOT NULL,
-    loaded_at     TIMESTAMP NOT NULL,      -- UTC
-    PRIMARY KEY (run_id, document_id)
+    loaded_at     TIMESTAMP NOT NULL       -- UTC
+);                                         -- key: (run_id, document_id)
+
+-- The BM25 index, kept up to date by each load in the same transaction as the articles: the
+-- terms are the tokens of search_folded (idx 0) and search_exact (idx 1), cut as DuckDB's
+-- full-text-search extension cuts them. A load appends its own rows and never updates shared ones.
+CREATE TABLE IF NOT EXISTS search_docs (
+    doc         BIGINT NOT NULL,           -- key: a stable 64-bit hash of article_id
+    article_id  VARCHAR NOT NULL,
+    document_id VARCHAR NOT NULL,
+    len_folded  INTEGER NOT NULL,          -- tokens in the folded text
+    len_exact   INTEGER NOT NULL           -- tokens in the Telex text
+);
+CREATE TABLE IF NOT EXISTS search_postings (
+    idx  TINYINT NOT NULL,                 -- 0 folded, 1 exact (Telex)
+    term VARCHAR NOT NULL,
+    doc  BIGINT NOT NULL,
+    tf   INTEGER NOT NULL,                 -- occurrences of the term in the article
+    len  INTEGER NOT NULL                  -- the article's length in this index (saves a join)
+);
+-- Document frequencies and collection sizes as deltas (+ for articles added, - for articles
+-- removed), summed when read; maintenance folds them into one row each.
+CREATE TABLE IF NOT EXISTS search_df (
+    idx  TINYINT NOT NULL,
+    term VARCHAR NOT NULL,
+    df   BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS search_stats (
+    idx       TINYINT NOT NULL,
+    docs      BIGINT NOT NULL,
+    total_len BIGINT NOT NULL
+);
+
+-- One row per load: the DuckLake snapshot it committed, so that "the archive as of load 42" can
+-- be read again with AT (VERSION => snapshot_id) while that snapshot is retained.
+CREATE TABLE IF NOT EXISTS loads (
+    load_id          BIGINT NOT NULL,      -- key: 1, 2, 3, … in commit order
+    snapshot_id      BIGINT NOT NULL,      -- the DuckLake snapshot of this load's commit
+    run_id           VARCHAR,              -- the Dagster run that loaded it
+    started_at       TIMESTAMP NOT NULL,   -- UTC
+    committed_at     TIMESTAMP NOT NULL,   -- UTC
+    documents        INTEGER NOT NULL,     -- documents loaded (read by a run)
+    paths            INTEGER NOT NULL,     -- files rows inserted or changed
+    articles         INTEGER NOT NULL,     -- articles loaded
+    replaced         INTEGER NOT NULL,     -- documents whose older rows were replaced or removed
+    pipeline_version VARCHAR NOT NULL
 );

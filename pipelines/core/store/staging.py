@@ -87,6 +87,32 @@ def read_staged(path: Path) -> StagedDocument:
                           payload.get("run_id"), payload.get("read_seconds"))
 
 
+REJECTED_DIR = "rejected"
+
+
+def reject(path: Path, reason: str) -> Path:
+    """Set aside a staged file the loader cannot use (kept with its reason, never deleted):
+    its file is not in the warehouse, so the next ingestion reads it again."""
+    target_dir = path.parent / REJECTED_DIR
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / path.name
+    os.replace(path, target)
+    (target_dir / f"{path.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+    return target
+
+
+def rejected_files(staging_dir: Path) -> list[tuple[Path, str]]:
+    """Staged files the loader set aside, with why."""
+    folder = staging_dir / REJECTED_DIR
+    if not folder.exists():
+        return []
+    out = []
+    for path in sorted(folder.glob("*.json")):
+        reason = folder / f"{path.name}.reason.txt"
+        out.append((path, reason.read_text(encoding="utf-8").strip() if reason.exists() else "(no reason recorded)"))
+    return out
+
+
 def staged_files(staging_dir: Path) -> list[Path]:
     """Staged documents waiting to be loaded, oldest first (temporary files are not included)."""
     if not staging_dir.exists():

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from pipelines.core.text.quality import TONE_MARKS, parse_syllable
 
@@ -71,8 +72,10 @@ def tone_position(onset: str, rhyme: str, style: str = CANONICAL_STYLE) -> int:
     return len(onset) + index
 
 
+@lru_cache(maxsize=1 << 16)
 def _place_tone(word: str, style: str) -> str:
-    """A word with its tone mark moved to the canonical vowel; unchanged if not a syllable."""
+    """A word with its tone mark moved to the canonical vowel; unchanged if not a syllable.
+    (Cached: a text repeats its words, and search indexes every article's text.)"""
     syllable = parse_syllable(word)
     if syllable is None or syllable.tone == "ngang":
         return word
@@ -125,5 +128,17 @@ def fold(text: str) -> str:
     and text typed without diacritics all match. Idempotent; never raises.
     """
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", stripped)
+    return unicodedata.normalize("NFC", decomposed.translate(_NO_COMBINING))
+
+
+class _CombiningMarks(dict):
+    """A str.translate table deleting every combining mark, filled as characters are met (one
+    C-level pass over a text instead of a Python call per character)."""
+
+    def __missing__(self, code: int):
+        value = None if unicodedata.combining(chr(code)) else code
+        self[code] = value
+        return value
+
+
+_NO_COMBINING = _CombiningMarks()

@@ -1,0 +1,133 @@
+"""DuckDB's extensions from their packages, never downloaded.
+
+The warehouse needs DuckLake and the catalog's scanner (SQLite on one machine, PostgreSQL in a
+deployment); the benchmark's baseline needs full-text search. Each comes from PyPI as a package
+holding one file, ``site-packages/duckdb_extension_<name>/extensions/v<duckdb>/<file>``, pinned
+to DuckDB's version in pyproject.toml.
+
+DuckDB finds an extension by its canonical name in an *extension directory* laid out as
+``<dir>/v<version>/<platform>/<name>.duckdb_extension``. We make that directory of symlinks to
+the packages' files (``make setup`` does it; :func:`extension_directory` again if missing) in
+``<site-packages>/.duckdb_extensions``, which is also where the ``duckdb`` command of the
+``duckdb-cli`` package looks: Python and the CLI share one set-up, and ``ATTACH
+'ducklake:sqlite:…'`` loads what it needs by itself. Loading by path would not do: the postgres
+package's file is named ``postgres`` while the extension is ``postgres_scanner``, and DuckDB
+derives the entry point from the file name.
+
+Connections are made with ``autoinstall_known_extensions`` off: a missing extension is an error
+naming the package, never a download attempt.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sysconfig
+from pathlib import Path
+
+import duckdb
+
+# canonical extension name → (package, file name inside the package)
+PACKAGES = {
+    "ducklake": ("duckdb_extension_ducklake", "ducklake"),
+    "sqlite_scanner": ("duckdb_extension_sqlite_scanner", "sqlite_scanner"),
+    "postgres_scanner": ("duckdb_extension_postgres", "postgres"),
+    "fts": ("duckdb_extension_fts", "fts"),
+}
+REQUIRED = ("ducklake", "sqlite_scanner")
+
+
+class ExtensionMissing(RuntimeError):
+    """An extension's package is not installed for this DuckDB version."""
+
+
+def extension_path(name: str) -> Path:
+    """The installed file of one extension (canonical name)."""
+    package, file = PACKAGES[name]
+    pip_name = package.replace("_", "-")
+    try:
+        module = importlib.import_module(package)
+    except ImportError as exc:
+        raise ExtensionMissing(
+            f"the DuckDB extension {name!r} is not installed (package {pip_name}=={duckdb.__version__}): run `make setup`"
+        ) from exc
+    path = Path(module.__file__).parent / "extensions" / f"v{duckdb.__version__}" / f"{file}.duckdb_extension"
+    if not path.exists():
+        raise ExtensionMissing(
+            f"the DuckDB extension {name!r} for DuckDB {duckdb.__version__} is not installed (looked for {path}): "
+            f"reinstall {pip_name}=={duckdb.__version__} with `make setup`"
+        )
+    return path
+
+
+def _platform() -> str:
+    return duckdb.execute("SELECT platform FROM pragma_platform()").fetchone()[0]
+
+
+def _candidates() -> list[Path]:
+    """Where the directory can live: beside the packages (where the duckdb CLI looks), or in
+    the user's cache when site-packages is not writable (a system-wide install)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "bulletin-archive" / "duckdb_extensions"
+    return [Path(sysconfig.get_paths()["purelib"]) / ".duckdb_extensions", cache]
+
+
+_prepared: Path | None = None
+
+
+def extension_directory() -> Path:
+    """The extension directory with a symlink per installed extension package (made if missing)."""
+    global _prepared
+    if _prepared is not None:
+        return _prepared
+    targets = {}
+    for name in PACKAGES:
+        try:
+            targets[name] = extension_path(name)
+        except ExtensionMissing:
+            if name in REQUIRED:
+                raise
+    platform = _platform()
+    problems = []
+    for root in _candidates():
+        folder = root / f"v{duckdb.__version__}" / platform
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, target in targets.items():
+                link = folder / f"{name}.duckdb_extension"
+                if link.is_symlink() and link.resolve() == target.resolve():
+                    continue
+                temporary = folder / f".{name}.{os.getpid()}.tmp"
+                temporary.unlink(missing_ok=True)
+                temporary.symlink_to(target)
+                os.replace(temporary, link)  # atomic: two processes preparing at once both succeed
+        except OSError as exc:
+            problems.append(f"{folder}: {exc.strerror or exc}")
+            continue
+        _prepared = root
+        return root
+    raise ExtensionMissing("cannot lay out DuckDB's extensions: " + "; ".join(problems))
+
+
+def connect(database: str = ":memory:", *, read_only: bool = False, **config) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection that finds the packaged extensions and never downloads one."""
+    settings = {
+        "extension_directory": str(extension_directory()),
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": True,
+        **{k: v for k, v in config.items() if v is not None},
+    }
+    return duckdb.connect(database, read_only=read_only, config=settings)
+
+
+def main() -> None:
+    """`python -m pipelines.core.store.extensions`: lay the directory out (make setup) and check
+    that DuckLake loads from it."""
+    root = extension_directory()
+    con = connect()
+    for name in REQUIRED:
+        con.execute(f"LOAD {name}")
+    print(f"DuckDB extensions ready in {root}")
+
+
+if __name__ == "__main__":
+    main()

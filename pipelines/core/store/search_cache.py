@@ -1,0 +1,393 @@
+"""A local copy of the search index in DuckDB's own storage, for fast searches.
+
+Why: the warehouse is a DuckLake, and DuckLake reads its catalog at each table scan (about
+10 ms of CPU per table here, whatever its size) and its data from Parquet; a search scans four
+tables, and misses the p95 ≤ 50 ms target at 100,000 articles (docs/scaling.md). The same
+query on DuckDB's own storage meets it. So the loader keeps a copy of the index tables — the
+postings, the document frequencies, the collection sizes, and each article's hit fields (title,
+date, venue, path, body for the snippet) — in a DuckDB file, derived from the warehouse and
+never a second truth: a search that cannot trust it asks the warehouse itself.
+
+How it never blocks nor is blocked: two files, ``search/slot-a.duckdb`` and ``slot-b.duckdb``,
+and ``search/current.json`` naming the one last brought up to date with the snapshot it
+holds. After each commit the writer (under the writer lock) brings the other slot up to the
+new snapshot from the warehouse's change feed (``table_changes``: the rows of the loads since
+that slot's snapshot, O(what changed)), then points ``current.json`` at it. A reader opens the
+current slot read-only and uses it only if it holds the warehouse's latest snapshot (its id and
+commit time, read from the catalog in a millisecond); otherwise — a slot being written, a load
+just committed and not yet copied, no cache — it runs the same query on the warehouse.
+DuckDB lets a file be written by one process and read by none meanwhile: a writer finding a
+slot open in a reader tries the other one, and leaves the cache behind (readers then use the
+warehouse) rather than wait. When the change feed cannot say what changed (snapshots expired,
+another warehouse restored in place), the slot is rebuilt from the warehouse.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.core.store import search
+from pipelines.core.store.location import Location
+from pipelines.core.store.warehouse import ALIAS, latest_snapshot, snapshot_of
+
+SLOTS = ("a", "b")
+POINTER = "current.json"
+CACHE = "search_cache"
+
+CACHE_TABLES = search.Tables(
+    postings="postings",
+    df="df",
+    stats="stats",
+    hits="""
+        SELECT h.article_id, top.score, h.title, h.published_date, h.location, h.source_path, h.body
+        FROM top JOIN hits h USING (doc)
+    """,
+)
+
+_SCHEMA = """
+CREATE TABLE {db}.cache_info (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+CREATE TABLE {db}.postings (idx TINYINT NOT NULL, term VARCHAR NOT NULL, doc BIGINT NOT NULL, tf INTEGER NOT NULL,
+                            len INTEGER NOT NULL);
+CREATE TABLE {db}.df (idx TINYINT NOT NULL, term VARCHAR NOT NULL, df BIGINT NOT NULL);
+CREATE TABLE {db}.stats (idx TINYINT NOT NULL, docs BIGINT NOT NULL, total_len BIGINT NOT NULL);
+CREATE TABLE {db}.hits (doc BIGINT NOT NULL, article_id VARCHAR NOT NULL, title VARCHAR, published_date DATE,
+                        location VARCHAR, source_path VARCHAR, body VARCHAR);
+"""
+_HITS = f"""
+    SELECT s.doc, a.article_id, a.title, a.published_date, a.location, d.source_path, a.body
+    FROM {ALIAS}.main.search_docs s JOIN {ALIAS}.main.articles a ON a.article_id = s.article_id
+    JOIN {ALIAS}.main.documents d ON d.document_id = a.document_id
+"""
+
+
+@dataclass
+class Refresh:
+    state: str  # 'up to date' | 'updated' | 'rebuilt' | 'busy' | 'failed'
+    slot: str | None = None
+    snapshot: int | None = None
+    changed_docs: int = 0
+    seconds: float = 0.0
+    detail: str = ""
+
+    def describe(self) -> str:
+        text = f"{self.state}"
+        if self.slot:
+            text += f" (slot {self.slot}, snapshot {self.snapshot}"
+            text += f", {self.changed_docs} articles changed)" if self.state == "updated" else ")"
+        return text + (f": {self.detail}" if self.detail else "")
+
+
+# --- where readers look -----------------------------------------------------------------------
+
+
+def _pointer(location: Location) -> dict:
+    try:
+        return json.loads((location.search_dir / POINTER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_pointer(location: Location, slot: str, snapshot: tuple[int, str]) -> None:
+    target = location.search_dir / POINTER
+    temporary = target.with_name(f".{POINTER}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps({"slot": slot, "snapshot": snapshot[0], "time": snapshot[1]}), encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def slot_path(location: Location, slot: str) -> Path:
+    return location.search_dir / f"slot-{slot}.duckdb"
+
+
+# --- the writer's side ------------------------------------------------------------------------
+
+
+def refresh(con: duckdb.DuckDBPyConnection, location: Location, rebuild: bool = False) -> Refresh:
+    """Bring a slot up to the warehouse's last snapshot and point readers at it (the caller
+    holds the writer lock; ``con`` is its warehouse session). Never waits for a reader."""
+    started = time.monotonic()
+    target = latest_snapshot(location, con)
+    if target is None:
+        return Refresh("failed", detail="the warehouse has no snapshot")
+    pointer = _pointer(location)
+    current = pointer.get("slot")
+    if not rebuild and current in SLOTS and (pointer.get("snapshot"), pointer.get("time")) == target:
+        return Refresh("up to date", current, target[0])
+    location.search_dir.mkdir(parents=True, exist_ok=True)
+    order = [s for s in SLOTS if s != current] + ([current] if current in SLOTS else [])
+    busy = []
+    for slot in order:
+        try:
+            con.execute(f"ATTACH '{_quote(slot_path(location, slot))}' AS {CACHE}")
+        except duckdb.Error as exc:
+            busy.append(f"slot {slot}: {str(exc).splitlines()[0]}")
+            continue
+        try:
+            state, changed = _bring_up_to_date(con, location, target, rebuild)
+        except duckdb.Error as exc:
+            return Refresh("failed", slot, target[0], detail=str(exc).splitlines()[0])
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"DETACH {CACHE}")
+        _write_pointer(location, slot, target)
+        if state == "rebuilt":
+            _copy_to_other_slots(location, slot)
+        return Refresh(state, slot, target[0], changed, time.monotonic() - started)
+    return Refresh("busy", detail="; ".join(busy) + ": readers use the warehouse until the next load")
+
+
+def _copy_to_other_slots(location: Location, slot: str) -> None:
+    """After a rebuild (O(archive) anyway), the other slot starts from the same snapshot as a
+    copy, so that the next load brings it up to date incrementally instead of rebuilding it.
+    Copied under another name and renamed: a reader holding the old file keeps reading it."""
+    source = slot_path(location, slot)
+    for other in SLOTS:
+        if other == slot:
+            continue
+        target = slot_path(location, other)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        try:
+            shutil.copyfile(source, temporary)
+            Path(f"{target}.wal").unlink(missing_ok=True)
+            os.replace(temporary, target)
+        except OSError:
+            temporary.unlink(missing_ok=True)  # the next refresh rebuilds it instead
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'cache_info'", [CACHE]
+    ).fetchone()[0]
+    if not exists:
+        return {}
+    return dict(con.execute(f"SELECT key, value FROM {CACHE}.cache_info").fetchall())
+
+
+def _bring_up_to_date(con, location: Location, target: tuple[int, str], rebuild: bool) -> tuple[str, int]:
+    info = _info(con)
+    base = (int(info["snapshot"]), info["time"]) if "snapshot" in info else None
+    warehouse_id = con.execute(f"SELECT value FROM {ALIAS}.main.schema_info WHERE key = 'warehouse_id'").fetchone()[0]
+    usable = (not rebuild and base is not None and info.get("warehouse_id") == warehouse_id
+              and base[0] <= target[0] and snapshot_of(location, con, base[0]) == base)
+    if usable and base == target:
+        return "up to date", 0
+    if usable:
+        try:
+            return "updated", _apply_changes(con, base[0], target)
+        except duckdb.InvalidInputException:
+            pass  # the change feed no longer reaches back to the slot's snapshot (expired)
+    _rebuild(con, target, warehouse_id)
+    return "rebuilt", 0
+
+
+def _apply_changes(con, since: int, target: tuple[int, str]) -> int:
+    """The articles whose rows changed between the slot's snapshot and the target take their
+    rows as of the target: for each article the last snapshot that touched it says whether it
+    is there and with which postings (a load replaces all of an article's rows at once)."""
+    first, last = since + 1, target[0]
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE cache_changed_postings AS
+        SELECT snapshot_id, change_type, idx, term, doc, tf, len
+        FROM {ALIAS}.table_changes('search_postings', {first}, {last})
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE cache_changed_docs AS
+        SELECT snapshot_id, change_type, doc, article_id FROM {ALIAS}.table_changes('search_docs', {first}, {last})
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE cache_docs AS
+        SELECT doc, max(snapshot_id) AS snapshot_id FROM (
+            SELECT doc, snapshot_id FROM temp.cache_changed_postings UNION ALL SELECT doc, snapshot_id FROM temp.cache_changed_docs
+        ) GROUP BY doc
+    """)
+    changed = con.execute("SELECT count(*) FROM temp.cache_docs").fetchone()[0]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if changed:
+            con.execute("""
+                CREATE OR REPLACE TEMP TABLE cache_new_postings AS
+                SELECT p.idx, p.term, p.doc, p.tf, p.len FROM temp.cache_changed_postings p
+                JOIN temp.cache_docs c ON c.doc = p.doc AND c.snapshot_id = p.snapshot_id
+                WHERE p.change_type = 'insert'
+                ORDER BY p.idx, p.term, p.doc
+            """)
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE cache_terms AS
+                SELECT DISTINCT idx, term FROM (
+                    SELECT idx, term FROM {CACHE}.postings WHERE doc IN (SELECT doc FROM temp.cache_docs)
+                    UNION ALL SELECT idx, term FROM temp.cache_new_postings
+                )
+            """)
+            con.execute(f"DELETE FROM {CACHE}.postings WHERE doc IN (SELECT doc FROM temp.cache_docs)")
+            con.execute(f"INSERT INTO {CACHE}.postings SELECT * FROM temp.cache_new_postings")
+            con.execute(f"DELETE FROM {CACHE}.hits WHERE doc IN (SELECT doc FROM temp.cache_docs)")
+            con.execute(f"""
+                INSERT INTO {CACHE}.hits
+                SELECT h.* FROM ({_HITS}) h
+                WHERE h.doc IN (SELECT d.doc FROM temp.cache_changed_docs d JOIN temp.cache_docs c
+                                ON c.doc = d.doc AND c.snapshot_id = d.snapshot_id WHERE d.change_type = 'insert')
+            """)
+            con.execute(f"""
+                DELETE FROM {CACHE}.df WHERE (idx, term) IN (SELECT (idx, term) FROM temp.cache_terms)
+            """)
+            con.execute(f"""
+                INSERT INTO {CACHE}.df
+                SELECT idx, term, sum(df)::BIGINT FROM {ALIAS}.main.search_df
+                WHERE idx IN (0, 1) AND (idx, term) IN (SELECT (idx, term) FROM temp.cache_terms)
+                GROUP BY idx, term HAVING sum(df) <> 0
+            """)
+            _copy_stats(con)
+        _set_info(con, target)
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in ("changed_postings", "changed_docs", "docs", "new_postings", "terms"):
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"DROP TABLE IF EXISTS temp.cache_{name}")
+    return changed
+
+
+def _copy_stats(con) -> None:
+    con.execute(f"DELETE FROM {CACHE}.stats")
+    con.execute(f"""
+        INSERT INTO {CACHE}.stats
+        SELECT idx, sum(docs)::BIGINT, sum(total_len)::BIGINT FROM {ALIAS}.main.search_stats GROUP BY idx
+    """)
+
+
+def _set_info(con, target: tuple[int, str], warehouse_id: str | None = None) -> None:
+    values = {"snapshot": str(target[0]), "time": target[1]}
+    if warehouse_id:
+        values["warehouse_id"] = warehouse_id
+    for key, value in values.items():
+        con.execute(f"INSERT OR REPLACE INTO {CACHE}.cache_info VALUES (?, ?)", [key, value])
+
+
+def _rebuild(con, target: tuple[int, str], warehouse_id: str) -> None:
+    """The slot made again from the warehouse at the target snapshot, postings sorted by term
+    (so a query reads only its terms' row groups)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in ("cache_info", "postings", "df", "stats", "hits"):
+            con.execute(f"DROP TABLE IF EXISTS {CACHE}.{table}")
+        con.execute(_SCHEMA.format(db=CACHE))
+        con.execute(f"""
+            INSERT INTO {CACHE}.postings SELECT idx, term, doc, tf, len FROM {ALIAS}.main.search_postings
+            ORDER BY idx, term, doc
+        """)
+        con.execute(f"""
+            INSERT INTO {CACHE}.df SELECT idx, term, sum(df)::BIGINT FROM {ALIAS}.main.search_df
+            GROUP BY idx, term HAVING sum(df) <> 0 ORDER BY idx, term
+        """)
+        _copy_stats(con)
+        con.execute(f"INSERT INTO {CACHE}.hits SELECT * FROM ({_HITS}) ORDER BY doc")
+        _set_info(con, target, warehouse_id)
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
+    con.execute(f"CHECKPOINT {CACHE}")
+
+
+def remove(location: Location) -> None:
+    """Delete the cache (readers use the warehouse until the next refresh rebuilds it; one
+    holding a slot open keeps reading it)."""
+    for path in [location.search_dir / POINTER, *(slot_path(location, s) for s in SLOTS)]:
+        path.unlink(missing_ok=True)
+        Path(f"{path}.wal").unlink(missing_ok=True)
+
+
+# --- the reader's side ------------------------------------------------------------------------
+
+
+class Searcher:
+    """Searches at the warehouse's last snapshot: on the cache when it holds that snapshot,
+    else on the warehouse. Keeps what it opened between queries (close() when done)."""
+
+    def __init__(self, location: Location, warehouse_session=None):
+        self.location = location
+        self._open_warehouse = warehouse_session  # () -> a read-only warehouse connection
+        self._warehouse: duckdb.DuckDBPyConnection | None = None
+        self._slot: tuple[str, tuple[int, str], duckdb.DuckDBPyConnection] | None = None
+        self.last_used = ""  # 'cache' | 'warehouse', for reports and tests
+
+    def search(self, query: str, limit: int = 10) -> list[search.Hit]:
+        latest = latest_snapshot(self.location, self._warehouse_con() if self.location.kind != "sqlite" else None)
+        cache = self._cache_at(latest) if latest else None
+        if cache is not None:
+            try:
+                hits = search.search(cache, query, limit, tables=CACHE_TABLES)
+                self.last_used = "cache"
+                return hits
+            except duckdb.Error:
+                self._close_slot()
+        self.last_used = "warehouse"
+        return search.search(self._warehouse_con(), query, limit)
+
+    def _warehouse_con(self) -> duckdb.DuckDBPyConnection:
+        if self._warehouse is None:
+            if self._open_warehouse is None:
+                from pipelines.core.store import warehouse
+
+                self._warehouse = warehouse.connect(self.location, read_only=True)
+            else:
+                self._warehouse = self._open_warehouse()
+        return self._warehouse
+
+    def _cache_at(self, latest: tuple[int, str]) -> duckdb.DuckDBPyConnection | None:
+        if self._slot is not None and self._slot[1] == latest:
+            return self._slot[2]
+        self._close_slot()
+        pointer = _pointer(self.location)
+        slots = [pointer.get("slot")] + [s for s in SLOTS if s != pointer.get("slot")]
+        for slot in slots:
+            path = slot_path(self.location, slot) if slot in SLOTS else None
+            if path is None or not path.exists():
+                continue
+            try:
+                con = duckdb.connect(str(path), read_only=True)
+            except duckdb.Error:
+                continue  # being written: the other slot, or the warehouse
+            try:
+                info = dict(con.execute("SELECT key, value FROM cache_info").fetchall())
+            except duckdb.Error:
+                con.close()
+                continue
+            if (int(info.get("snapshot", -1)), info.get("time")) == latest:
+                self._slot = (slot, latest, con)
+                return con
+            con.close()
+        return None
+
+    def _close_slot(self) -> None:
+        if self._slot is not None:
+            with contextlib.suppress(duckdb.Error):
+                self._slot[2].close()
+            self._slot = None
+
+    def close(self) -> None:
+        self._close_slot()
+        if self._warehouse is not None:
+            self._warehouse.close()
+            self._warehouse = None
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

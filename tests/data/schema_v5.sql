@@ -1,0 +1,152 @@
+-- The warehouse schema as version 5 of the pipeline created it, one DuckDB file (kept to test
+-- `archive migrate` into the DuckLake warehouse of version 6).
+-- The warehouse contract (docs/warehouse.md). Later versions add tables and columns;
+-- they never rename or drop these.
+
+CREATE TABLE IF NOT EXISTS schema_info (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+-- One row per path ever ingested, whatever became of it.
+CREATE TABLE IF NOT EXISTS files (
+    source_path  VARCHAR PRIMARY KEY,
+    document_id  VARCHAR NOT NULL,      -- SHA-256 of the bytes (see documents)
+    byte_size    BIGINT,
+    modified_at  TIMESTAMP,             -- the file's mtime, UTC
+    seen_at      TIMESTAMP NOT NULL     -- when ingestion first saw these bytes at this path (UTC)
+);
+
+-- One row per distinct content: the same bytes at two paths are one document.
+CREATE TABLE IF NOT EXISTS documents (
+    document_id      VARCHAR PRIMARY KEY,  -- SHA-256 of the file's bytes
+    source_path      VARCHAR NOT NULL,
+    file_name        VARCHAR NOT NULL,
+    media_type       VARCHAR NOT NULL,
+    byte_size        BIGINT,
+    page_count       INTEGER NOT NULL,
+    status           VARCHAR NOT NULL CHECK (status IN ('ok', 'partial', 'failed')),
+    error            VARCHAR,              -- why it failed or is partial, for a person to read
+    ingested_at      TIMESTAMP NOT NULL,   -- UTC
+    pipeline_version VARCHAR NOT NULL,
+    masthead         VARCHAR,              -- the issue's masthead as written, e.g. 'BẢN TIN HỘI THƯ VIỆN VIỆT NAM — Số 2/2014'
+    issue_number     VARCHAR,              -- '2/2014'
+    issue_date       DATE,                 -- first day of the stated period
+    issue_date_precision VARCHAR           -- 'day' | 'month' | 'quarter' | 'year'
+);
+
+CREATE TABLE IF NOT EXISTS pages (
+    document_id VARCHAR NOT NULL,
+    page_number INTEGER NOT NULL,          -- 1-based
+    method      VARCHAR NOT NULL,          -- 'text' | 'ocr' | 'empty' | 'failed'
+    text        VARCHAR NOT NULL,          -- NFC, paragraphs separated by a blank line
+    char_count  INTEGER NOT NULL,
+    confidence  DOUBLE,                    -- mean OCR word confidence 0-100; NULL for text layers
+    engine      VARCHAR,                   -- e.g. 'pdfplumber 0.11.10', 'tesseract 5.3.0 (vie)'
+    reason      VARCHAR,                   -- why this method was used
+    error       VARCHAR,                   -- why the page could not be read
+    text_layer_chars INTEGER,              -- non-blank characters in the PDF text layer (NULL: no PDF)
+    quality     DOUBLE,                    -- text-quality score 0-1 of the text layer, when scored
+    cleanup     VARCHAR,                   -- image clean-up steps applied before OCR
+    dpi         INTEGER,                   -- resolution of the image OCR read
+    original_text VARCHAR,                 -- the text as extracted when a repair changed it (legacy encodings)
+    flags       VARCHAR,                   -- warnings for a reviewer
+    PRIMARY KEY (document_id, page_number)
+);
+
+-- Every OCR word with its confidence and its box on the page image (pixels at pages.dpi):
+-- any OCR'd value can be traced back to the pixels it came from.
+CREATE TABLE IF NOT EXISTS ocr_words (
+    document_id VARCHAR NOT NULL,
+    page_number INTEGER NOT NULL,
+    word_number INTEGER NOT NULL,          -- reading order on the page, 1-based
+    text        VARCHAR NOT NULL,
+    confidence  DOUBLE,                    -- 0-100; -1 when Tesseract gives none
+    "left"      INTEGER,
+    top         INTEGER,
+    width       INTEGER,
+    height      INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS articles (
+    article_id     VARCHAR PRIMARY KEY,    -- '<document_id>-<seq>'
+    document_id    VARCHAR NOT NULL,
+    seq            INTEGER NOT NULL,       -- 1-based order in the document
+    title          VARCHAR,
+    body           VARCHAR NOT NULL,
+    published_date DATE,                   -- NULL when the text states no date
+    date_text      VARCHAR,                -- the words the date came from
+    location       VARCHAR,                -- the venue as written
+    authors        VARCHAR[],
+    page_start     INTEGER,
+    page_end       INTEGER,
+    date_end       DATE,                   -- for ranges
+    date_precision VARCHAR,                -- 'day' | 'month' | 'quarter' | 'year'
+    date_source    VARCHAR,                -- 'text' | 'text+issue_year' | 'issue'
+    date_confidence DOUBLE,
+    date_span_start INTEGER,               -- offsets in body of the words the date came from
+    date_span_end   INTEGER,
+    location_confidence DOUBLE,
+    location_span_start INTEGER,
+    location_span_end   INTEGER
+);
+
+-- Places an article names: its venue and the provinces it mentions, in both systems.
+CREATE TABLE IF NOT EXISTS article_places (
+    article_id  VARCHAR NOT NULL,
+    document_id VARCHAR NOT NULL,
+    name        VARCHAR NOT NULL,          -- as written
+    role        VARCHAR NOT NULL,          -- 'venue' | 'mentioned'
+    span_start  INTEGER,                   -- offsets in articles.body
+    span_end    INTEGER,
+    confidence  DOUBLE,
+    province_code_legacy VARCHAR,          -- the 63-province system (before July 2025)
+    province_name_legacy VARCHAR,
+    province_code_2025   VARCHAR,          -- the 34-province system
+    province_name_2025   VARCHAR
+);
+
+-- People and organizations credited by an article: authors, photographers, cited sources.
+CREATE TABLE IF NOT EXISTS article_people (
+    article_id   VARCHAR NOT NULL,
+    document_id  VARCHAR NOT NULL,
+    name         VARCHAR NOT NULL,
+    role         VARCHAR NOT NULL,         -- 'author' | 'photo' | 'source'
+    contribution VARCHAR,                  -- 'text+photo' for "Tin, ảnh:", …
+    title        VARCHAR,                  -- 'TS.', 'ThS.', …
+    kind         VARCHAR,                  -- 'person' | 'organization'
+    affiliation  VARCHAR,
+    span_start   INTEGER,
+    span_end     INTEGER,
+    confidence   DOUBLE
+);
+
+-- Search rows behind `archive search` (see pipelines/core/search.py): each article's title,
+-- place, authors and body, folded (no diacritics) and in Telex (diacritics as ASCII letters),
+-- each with a BM25 index (schemas fts_main_search_folded, fts_main_search_exact).
+CREATE TABLE IF NOT EXISTS search_folded (
+    article_id  VARCHAR NOT NULL,
+    document_id VARCHAR NOT NULL,
+    text        VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS search_exact (
+    article_id  VARCHAR NOT NULL,
+    document_id VARCHAR NOT NULL,
+    text        VARCHAR NOT NULL
+);
+
+-- What each run read: one row per document a run read and the loader loaded (the run ids are
+-- Dagster's, as shown in `archive ui`). The documents table keeps the latest reading only.
+CREATE TABLE IF NOT EXISTS run_documents (
+    run_id        VARCHAR NOT NULL,
+    document_id   VARCHAR NOT NULL,
+    source_path   VARCHAR NOT NULL,        -- the path it was read from
+    status        VARCHAR NOT NULL,        -- 'ok' | 'partial' | 'failed', as read by that run
+    error         VARCHAR,
+    page_count    INTEGER NOT NULL,
+    article_count INTEGER NOT NULL,
+    read_seconds  DOUBLE,                  -- time its worker took
+    pipeline_version VARCHAR NOT NULL,
+    loaded_at     TIMESTAMP NOT NULL,      -- UTC
+    PRIMARY KEY (run_id, document_id)
+);
