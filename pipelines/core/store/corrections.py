@@ -314,11 +314,17 @@ def article_target(con: duckdb.DuckDBPyConnection, article_id: str) -> Target:
         raise TargetGone("article_gone", f"there is no article {article_id} (any more): a re-read changed the document; "
                          "open it again", article_id=article_id)
     document_id, source_path, page, seq, title, opening, date, location, authors, provinces = row
-    extracted = {
+    return Target("article", document_id, source_path, page, article_id, seq, title, opening,
+                  extracted_article_values(title, date, location, authors, provinces))
+
+
+def extracted_article_values(title: str | None, date: dt.date | None, location: str | None, authors: list | None,
+                             provinces: list | None) -> dict[str, str | None]:
+    """An article's extracted fields in their stored form (``provinces``: legacy names)."""
+    return {
         "title": title, "published_date": date.isoformat() if date else None, "location": location,
-        "authors": _json(authors), "provinces": _json(provinces),
+        "authors": _json(authors or []), "provinces": _json(sorted(set(provinces or []))),
     }
-    return Target("article", document_id, source_path, page, article_id, seq, title, opening, extracted)
 
 
 def page_target(con: duckdb.DuckDBPyConnection, document_id: str, page_number: int) -> Target:
@@ -350,17 +356,27 @@ def field_values(con: duckdb.DuckDBPyConnection, target: Target) -> dict[str, Fi
     else:
         rows = con.execute(_THREADS.format(where="target = 'page' AND document_id = ? AND page_number = ?"),
                            [target.document_id, target.page_number]).fetchall()
-    values = {name: FieldValue(name, extracted, extracted) for name, extracted in target.extracted.items()}
+    keys = ("field", "state", "thread_id", "correction_id", "value", "extracted_value", "reviewer", "corrected_at", "note")
+    return decide(target.extracted, [dict(zip(keys, r)) for r in rows])
+
+
+def decide(extracted: dict[str, str | None], rows: list[dict]) -> dict[str, FieldValue]:
+    """The value in force of each field, from the extracted values and the v_corrections rows
+    of the target, newest first: the latest thread of a field decides it (an older thread may
+    have found the same article again)."""
+    values = {name: FieldValue(name, value, value) for name, value in extracted.items()}
     decided: set[str] = set()
-    for name, state, thread, correction, value, recorded, reviewer, when, note in rows:
+    for row in rows:
+        name = row["field"]
         if name in decided or name not in values:
-            continue  # the latest thread of a field decides it (an older one re-found the same article)
+            continue
         decided.add(name)
         current = values[name]
-        current.state, current.thread_id, current.correction_id = state, thread, correction
-        current.recorded_extracted, current.reviewer, current.corrected_at, current.note = recorded, reviewer, when, note
-        if state in ("applied", "conflict"):
-            current.value, current.corrected = value, True
+        current.state, current.thread_id, current.correction_id = row["state"], row["thread_id"], row["correction_id"]
+        current.recorded_extracted, current.reviewer = row["extracted_value"], row["reviewer"]
+        current.corrected_at, current.note = row["corrected_at"], row["note"]
+        if row["state"] in ("applied", "conflict"):
+            current.value, current.corrected = row["value"], True
     return values
 
 
@@ -444,6 +460,30 @@ def reattach(con: duckdb.DuckDBPyConnection, thread_id: str, article_id: str, re
         record = _row(target, name, "set", Canonical(value, detail), thread_id, reviewer, note, now)
         _insert(con, [record])
     return Saved(record["correction_id"], thread_id, name, value)
+
+
+def revert_thread(con: duckdb.DuckDBPyConnection, thread_id: str, reviewer: str, note: str | None = None,
+                  now: dt.datetime | None = None) -> Saved:
+    """Withdraw a correction wherever it is, an orphaned one included: a 'revert' row with the
+    keys of its latest row (the extractor's value stands again where it applied)."""
+    reviewer = _clean_text(reviewer or "")
+    if not reviewer:
+        raise CorrectionError("no_reviewer", "say who you are (a reviewer name) before saving")
+    with _transaction(con):
+        cursor = con.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM corrections WHERE thread_id = ? ORDER BY corrected_at DESC, correction_id DESC LIMIT 1",
+            [thread_id],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            raise CorrectionError("no_thread", f"no correction {thread_id}", thread_id=thread_id)
+        last = dict(zip(COLUMNS, row))
+        if last["action"] == "revert":
+            return Saved(None, thread_id, last["field"], None, "revert")
+        record = dict(last, correction_id=str(uuid.uuid4()), action="revert", value=None, value_detail=None,
+                      reviewer=reviewer, note=_clean_text(note) if note else None, corrected_at=now or _utcnow())
+        _insert(con, [record])
+    return Saved(record["correction_id"], thread_id, last["field"], None, "revert")
 
 
 def _row(target: Target, name: str, action: str, new: Canonical, thread_id: str | None, reviewer: str,
