@@ -31,7 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from pipelines.core.store import corrections as cx
-from pipelines.core.store import search_cache
+from pipelines.core.store import search
 from pipelines.review import highlight, i18n, images, queue
 from pipelines.review.data import Archive, Busy
 
@@ -183,15 +183,12 @@ class _Review:
         query = request.query_params.get("q", "").strip()
         hits, rows = [], {}
         if query:
-            def cursor():
-                con = self.archive._reader.cursor()
-                con.execute("USE wh")
-                return con
-
-            with search_cache.Searcher(self.archive.location, cursor) as searcher:
-                hits = searcher.search(query, SEARCH_LIMIT)
-            if hits:
-                with self.archive.read() as con:
+            # search.search on the warehouse itself: the search cache (search_cache.Searcher)
+            # checks the catalog with Python's sqlite3, which a process holding DuckDB sessions
+            # on it must not do (data.Archive.write says why). Same ranking, same scores.
+            with self.archive.read() as con:
+                hits = search.search(con, query, SEARCH_LIMIT)
+                if hits:
                     rows = {r[0]: r for r in con.execute(
                         "SELECT article_id, document_id, title, published_date, location, authors, page_start, corrected, "
                         "file_name FROM v_articles WHERE article_id IN (SELECT unnest(?::VARCHAR[]))",

@@ -7,6 +7,8 @@ only while holding the warehouse's writer lock, so that saves take turns with lo
 maintenance as every writer does (``runtime/locks.py``). A save that cannot have the lock
 within ``WRITE_WAIT_S`` (a long load) is refused with a message and nothing saved.
 
+The catalog is only ever reached through these DuckDB sessions in this process (see write).
+
 What a document view reads is kept in memory per snapshot: nothing in the warehouse can change
 without a new snapshot, so the same page asked again at the same snapshot costs no query.
 """
@@ -25,7 +27,6 @@ import duckdb
 
 from pipelines.core.runtime import locks
 from pipelines.core.store import corrections as cx
-from pipelines.core.store import search_cache
 from pipelines.core.store import warehouse as wh
 from pipelines.core.store.location import Location
 
@@ -150,22 +151,22 @@ class Archive:
                 time.sleep(0.2)
 
     def write(self, action: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
-        """Run ``action`` on the writer session under the writer lock; then bring the search
-        cache to the new snapshot, as every writer does, so searches stay fast."""
+        """Run ``action`` on the writer session under the writer lock.
+
+        The search cache is not refreshed here: that reads the SQLite catalog with Python's own
+        sqlite3, and a second SQLite library in a process whose DuckDB sessions hold the same
+        catalog open breaks SQLite's locking (closing one library's file releases the other's
+        locks: "database disk image is malformed"). Corrections do not change the index; the
+        next load brings the cache up to date, and searches meanwhile read the warehouse."""
         with self._write_guard, self._lock():
-            result = action(self._writer)
-            with contextlib.suppress(Exception):
-                search_cache.refresh(self._writer, self.location)
-        return result
+            return action(self._writer)
 
     # --- what is read ---------------------------------------------------------------------------
 
     def snapshot(self) -> int:
-        latest = wh.latest_snapshot(self.location)
-        if latest is None:
-            with self.read() as con:
-                return wh.current_snapshot(con)
-        return latest[0]
+        """The last committed snapshot, asked through DuckDB (never Python's sqlite3: see write)."""
+        with self.read() as con:
+            return wh.current_snapshot(con)
 
     def memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per snapshot and key."""
