@@ -61,6 +61,14 @@ def state_of(con, thread_id):
     return con.execute("SELECT state, article_id, matched_by FROM v_corrections WHERE thread_id = ?", [thread_id]).fetchone()
 
 
+def agree(con, document_id="doc1"):
+    """The reading room's resolution of a document's corrections is the view's."""
+    pages = {r[0] for r in con.execute("SELECT page_number FROM pages WHERE document_id = ?", [document_id]).fetchall()}
+    mine = cx.document_threads(con, document_id, cx.articles_now(con, document_id), pages)
+    assert mine == cx.threads(con, document_id=document_id)
+    return mine
+
+
 def v_article(con, article_id, *columns):
     return con.execute(f"SELECT {', '.join(columns)} FROM v_articles WHERE article_id = ?", [article_id]).fetchone()
 
@@ -103,6 +111,7 @@ def test_corrected_values_show_in_the_views_and_the_extracted_ones_stay(con):
     assert con.execute("SELECT published_date, authors FROM articles WHERE article_id = 'doc1-1'").fetchone() == (
         dt.date(2014, 5, 2), ["Hóng Vân"])  # the extractor's table keeps the extractor's values
     assert v_article(con, "doc1-2", "corrected", "corrected_fields") == (False, [])
+    assert len(agree(con)) == 3
     people = dict(con.execute("SELECT name, articles FROM v_people WHERE role = 'author'").fetchall())
     assert people == {"Hồng Vân": 1, "Minh Anh": 1}
     places = con.execute("SELECT province_name_legacy, first_date FROM v_places ORDER BY 1").fetchall()
@@ -114,6 +123,8 @@ def test_a_page_text_correction(con):
             expected="văn bản trang một", reviewer="Lan")
     assert con.execute("SELECT text, corrected, extracted_text FROM v_pages").fetchone() == (
         "Văn bản trang một.", True, "văn bản trang một")
+    load(con, document(three(), page_text="văn bản trang một, đọc lại"))
+    assert [(t["target"], t["state"]) for t in agree(con)] == [("page", "conflict")]
 
 
 def test_corrections_apply_again_after_the_document_is_read_again(con):
@@ -122,6 +133,7 @@ def test_corrections_apply_again_after_the_document_is_read_again(con):
     load(con, document(three()))  # reprocess: the same extraction again, every row replaced
     assert state_of(con, saved.thread_id) == ("applied", "doc1-1", "same")
     assert v_article(con, "doc1-1", "published_date") == (dt.date(2014, 5, 22),)
+    assert len(agree(con)) == 1
 
 
 def test_an_article_renumbered_at_resegmentation_keeps_its_corrections(con):
@@ -134,6 +146,7 @@ def test_an_article_renumbered_at_resegmentation_keeps_its_corrections(con):
     assert state_of(con, saved.thread_id) == ("applied", "doc1-3", "same")
     assert v_article(con, "doc1-3", "location", "title") == ("Thư viện tỉnh Bắc Ninh", "TẬP HUẤN NGHIỆP VỤ")
     assert v_article(con, "doc1-2", "location") == (None,)
+    agree(con)
 
 
 def test_an_article_found_by_its_opening_when_its_title_was_read_differently(con):
@@ -143,6 +156,7 @@ def test_an_article_found_by_its_opening_when_its_title_was_read_differently(con
     arts[2].title = "TIEP NHAN SACH CO QUY"  # a new OCR of the heading
     load(con, document(arts))
     assert state_of(con, saved.thread_id) == ("applied", "doc1-3", "opening")
+    agree(con)
 
 
 def test_a_changed_extracted_value_is_a_conflict_and_the_correction_still_applies(con):
@@ -154,6 +168,7 @@ def test_a_changed_extracted_value_is_a_conflict_and_the_correction_still_applie
     state = con.execute("SELECT state, extracted_value, current_extracted_value FROM v_corrections WHERE thread_id = ?",
                         [saved.thread_id]).fetchone()
     assert state == ("conflict", "2014-05-02", "2014-05-21")
+    assert [t["state"] for t in agree(con)] == ["conflict"]
     assert v_article(con, "doc1-1", "published_date") == (dt.date(2014, 5, 22),)
     # a reviewer confirms it: the conflict is settled, the value stays
     confirmed = cx.save(con, article_id="doc1-1", field="published_date", value="2014-05-22", expected="2014-05-22",
@@ -172,16 +187,19 @@ def test_an_article_that_disappears_leaves_its_corrections_orphaned_not_lost(con
     assert [(o["field"], o["value"], o["article_title"]) for o in orphan] == [
         ("title", "Tiếp nhận sách cổ quý hiếm", "TIẾP NHẬN SÁCH CỔ")]
     assert con.execute("SELECT count(*) FROM v_articles WHERE title = 'Tiếp nhận sách cổ quý hiếm'").fetchone() == (0,)
+    assert [t["state"] for t in agree(con)] == ["orphaned"]
     # attached by a reviewer to the article it belongs to now
     cx.reattach(con, saved.thread_id, "doc1-2", reviewer="Lan")
     assert state_of(con, saved.thread_id) == ("applied", "doc1-2", "same")
     assert v_article(con, "doc1-2", "title") == ("Tiếp nhận sách cổ quý hiếm",)
+    agree(con)
 
 
 def test_a_changed_file_at_the_same_path_takes_its_corrections_along(con):
     saved = cx.save(con, article_id="doc1-2", field="location", value="Bắc Ninh", expected=None, reviewer="Lan")
     load(con, document(three(), document_id="doc2"))  # new bytes at /raw/a.pdf
     assert state_of(con, saved.thread_id) == ("applied", "doc2-2", "same")
+    agree(con, "doc2")
 
 
 def test_the_second_of_two_reviewers_is_refused_with_the_value_in_force(con):
@@ -202,6 +220,7 @@ def test_saving_the_value_in_force_writes_nothing_and_revert_restores_the_extrac
     reverted = cx.save(con, article_id="doc1-1", field="location", value=None, expected="Hà Nội", reviewer="Lan",
                        action="revert")
     assert state_of(con, reverted.thread_id)[0] == "reverted"
+    agree(con)
     assert v_article(con, "doc1-1", "location", "corrected") == ("Viện Thông tin Khoa học Xã hội", False)
 
 

@@ -539,6 +539,177 @@ def threads(con: duckdb.DuckDBPyConnection, *, state: str | None = None, documen
     return [dict(zip(names, r)) for r in cursor.fetchall()]
 
 
+# --- one document's corrections, resolved in Python ---------------------------------------------
+#
+# v_corrections is the truth analysts query; it scans seven tables, and DuckLake pays a fixed
+# cost per table scan. The reading room resolves one document's corrections from rows it has
+# already read (the document's articles and pages) and one scan of ``corrections``, by the same
+# rules; tests/store/test_corrections.py checks that both give the same rows.
+
+_SPACE = re.compile(r"[\t\n\f\r ]+")  # what the view's regexp \s matches
+
+
+def _fold_key(text: str | None) -> str:
+    """As the view folds: lower case, no diacritics, 'đ' → 'd', runs of spaces as one."""
+    decomposed = unicodedata.normalize("NFD", (text or "").lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
+    return _SPACE.sub(" ", plain).strip(" ")
+
+
+def _opening_similarity(a: str, b: str) -> float:
+    from rapidfuzz.distance import Levenshtein
+
+    if a == "" and b == "":
+        return 1.0
+    x, y = a.encode("utf-8"), b.encode("utf-8")
+    return 1 - Levenshtein.distance(x, y) / max(len(x), len(y))
+
+
+def _title_similarity(a: str, b: str) -> float:
+    from rapidfuzz.distance import JaroWinkler
+
+    return JaroWinkler.similarity(a.encode("utf-8"), b.encode("utf-8")) if a and b else 0.0
+
+
+@dataclass
+class ArticleNow:
+    """An article as the warehouse holds it now, for :func:`document_threads`."""
+
+    article_id: str
+    seq: int
+    title: str | None
+    body: str
+    page_start: int | None
+    published_date: dt.date | None
+    location: str | None
+    authors: list[str]
+    provinces: list[str]  # legacy names
+
+
+def articles_now(con: duckdb.DuckDBPyConnection, document_id: str) -> list[ArticleNow]:
+    rows = con.execute(
+        """
+        SELECT a.article_id, a.seq, a.title, a.body, a.page_start, a.published_date, a.location, coalesce(a.authors, []),
+               coalesce((SELECT list(DISTINCT p.province_name_legacy ORDER BY p.province_name_legacy)
+                         FROM article_places p WHERE p.article_id = a.article_id AND p.province_name_legacy IS NOT NULL), [])
+        FROM articles a WHERE a.document_id = ? ORDER BY a.seq
+        """,
+        [document_id],
+    ).fetchall()
+    return [ArticleNow(*r[:7], list(r[7]), list(r[8])) for r in rows]
+
+
+def document_threads(con: duckdb.DuckDBPyConnection, document_id: str, articles: list[ArticleNow],
+                     page_numbers: set[int]) -> list[dict]:
+    """The rows v_corrections gives about ``document_id`` (newest first), from its articles and
+    page numbers as read now and one query of ``corrections``."""
+    cursor = con.execute(
+        f"""
+        SELECT {', '.join('c.' + c for c in COLUMNS)}, c.source_path IN (SELECT source_path FROM files WHERE document_id = $d)
+        FROM corrections c
+        WHERE c.thread_id IN (SELECT thread_id FROM corrections WHERE document_id = $d
+                              OR source_path IN (SELECT source_path FROM files WHERE document_id = $d))
+        """,
+        {"d": document_id},
+    )
+    latest: dict[str, dict] = {}
+    for r in sorted(cursor.fetchall(), key=lambda r: (r[COLUMN_INDEX["corrected_at"]], r[0]), reverse=True):
+        latest.setdefault(r[COLUMN_INDEX["thread_id"]], {**dict(zip(COLUMNS, r)), "at_path": bool(r[-1])})
+    if not latest:
+        return []
+    elsewhere = {r["document_id"] for r in latest.values()} - {document_id}
+    alive = {r[0] for r in con.execute(
+        "SELECT document_id FROM documents WHERE document_id IN (SELECT unnest(?::VARCHAR[]))", [sorted(elsewhere)]
+    ).fetchall()} if elsewhere else set()
+    # a thread lives where its latest row was made, or, that document gone, in the one now at its path
+    mine = [r for r in latest.values()
+            if r["document_id"] == document_id or (r["document_id"] not in alive and r["at_path"])]
+    wanted_pages = sorted({r["page_number"] for r in mine if r["target"] == "page" and r["page_number"] in page_numbers})
+    page_texts = dict(con.execute(
+        "SELECT page_number, text FROM pages WHERE document_id = ? AND page_number IN (SELECT unnest(?::INTEGER[]))",
+        [document_id, wanted_pages]).fetchall()) if wanted_pages else {}
+    resolved = sorted((_resolve(r, document_id, articles, page_numbers, page_texts) for r in mine),
+                      key=lambda t: t["thread_id"])
+    return sorted(resolved, key=lambda t: t["corrected_at"], reverse=True)  # as threads(): newest first, then id
+
+
+COLUMN_INDEX = {name: n for n, name in enumerate(COLUMNS)}
+
+
+def _match(row: dict, articles: list[ArticleNow]) -> tuple[ArticleNow | None, str | None]:
+    title, opening = _fold_key(row["article_title"]), _fold_key(row["article_opening"])
+    found = []
+    for a in articles:
+        a_title, a_opening = _fold_key(a.title), _fold_key(a.body[:OPENING_CHARS])
+        same_title = title != "" and a_title == title
+        title_similarity = _title_similarity(a_title, title) if title and a_title else 0.0
+        opening_similarity = _opening_similarity(a_opening, opening)
+        if same_title and opening_similarity >= 0.6:
+            tier, how = 1, "same"
+        elif same_title:
+            tier, how = 2, "title"
+        elif opening_similarity >= 0.8:
+            tier, how = 3, "opening"
+        elif title_similarity >= 0.93 and opening_similarity >= 0.5:
+            tier, how = 4, "similar"
+        else:
+            continue
+        distance = abs(a.seq - (row["article_seq"] if row["article_seq"] is not None else a.seq))
+        found.append(((tier, -opening_similarity, distance, a.article_id), a, how))
+    if not found:
+        return None, None
+    _key, article, how = min(found, key=lambda f: f[0])
+    return article, how
+
+
+def _resolve(row: dict, document_id: str, articles: list[ArticleNow], page_numbers: set[int],
+             page_texts: dict[int, str]) -> dict:
+    article, how, current, page = None, None, None, None
+    if row["target"] == "article":
+        article, how = _match(row, articles)
+        if article is not None:
+            page = article.page_start
+            current = extracted_article_values(article.title, article.published_date, article.location,
+                                               article.authors, article.provinces)[row["field"]]
+    elif row["page_number"] in page_numbers:
+        page = row["page_number"]
+        current = page_texts.get(page)
+    found = article is not None or (row["target"] == "page" and page is not None)
+    if row["action"] == "revert":
+        state = "reverted"
+    elif not found:
+        state = "orphaned"
+    else:
+        state = "conflict" if _changed(row["field"], row["extracted_value"], current) else "applied"
+    return {
+        "thread_id": row["thread_id"], "correction_id": row["correction_id"], "state": state, "target": row["target"],
+        "field": row["field"], "value": row["value"], "value_detail": row["value_detail"],
+        "extracted_value": row["extracted_value"], "current_extracted_value": current if found else None,
+        "document_id": document_id if found else None, "article_id": article.article_id if article else None,
+        "page_number": page if found else None, "matched_by": how, "recorded_document_id": row["document_id"],
+        "recorded_article_id": row["article_id"], "recorded_page_number": row["page_number"],
+        "article_title": row["article_title"], "article_opening": row["article_opening"],
+        "source_path": row["source_path"], "action": row["action"], "reviewer": row["reviewer"],
+        "corrected_at": row["corrected_at"], "note": row["note"],
+    }
+
+
+def _changed(name: str, recorded: str | None, current: str | None) -> bool:
+    """As the view compares: dates as dates, lists as lists, page text with NULL as ''."""
+    if name == "published_date":
+        def as_date(text):
+            try:
+                return dt.date.fromisoformat(text) if text else None
+            except ValueError:
+                return None
+        return as_date(recorded) != as_date(current)
+    if name in LIST_FIELDS:
+        return _as_list(recorded) != _as_list(current)
+    if name == "text":
+        return (recorded or "") != (current or "")
+    return recorded != current
+
+
 # --- moving a reviewer's work between machines -------------------------------------------------
 
 

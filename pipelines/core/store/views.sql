@@ -10,6 +10,8 @@
 --   reverted  withdrawn: the extractor's value stands.
 -- An article is found again by its title and the opening of its body (folded: no diacritics, case or
 -- spacing), in the same document, or in the document now at the same path if the file's bytes changed.
+-- (Distances and lengths in bytes of the folded text, as levenshtein counts. corrections.py resolves
+-- one document's corrections the same way in Python, for the reading room; a test keeps them equal.)
 CREATE OR REPLACE VIEW v_corrections AS
 WITH latest AS (
     SELECT c.*, trim(regexp_replace(replace(strip_accents(lower(coalesce(c.article_title, ''))), 'đ', 'd'), '\s+', ' ', 'g')) AS n_title, trim(regexp_replace(replace(strip_accents(lower(coalesce(c.article_opening, ''))), 'đ', 'd'), '\s+', ' ', 'g')) AS n_opening
@@ -33,7 +35,7 @@ scored AS (
            n_title <> '' AND a_title = n_title AS same_title,
            CASE WHEN n_title <> '' AND a_title <> '' THEN jaro_winkler_similarity(a_title, n_title) ELSE 0 END AS title_similarity,
            CASE WHEN n_opening = '' AND a_opening = '' THEN 1.0
-                ELSE 1 - levenshtein(a_opening, n_opening) / greatest(length(a_opening), length(n_opening))::DOUBLE END
+                ELSE 1 - levenshtein(a_opening, n_opening) / greatest(strlen(a_opening), strlen(n_opening))::DOUBLE END
                AS opening_similarity
     FROM candidates
 ),
