@@ -207,7 +207,7 @@ class _Review:
         context = {"document": document, "number": number, "page": page, "articles": [], "marks": [], "boxes": [],
                    "picture": None, "no_picture": None, "page_value": None}
         if page is not None:
-            text, words, values = self.archive.page(document.document_id, number)
+            text, words, values = self.archive.page(document.document_id, number, document)
             context["page_value"] = values["text"] if values else None
             shown_text = context["page_value"].value if context["page_value"] else text
             articles = [a for a in document.articles if a.on_page(number)]

@@ -10,16 +10,23 @@ within ``WRITE_WAIT_S`` (a long load) is refused with a message and nothing save
 The catalog is only ever reached through these DuckDB sessions in this process (see write).
 
 What a document view reads is kept in memory per snapshot: nothing in the warehouse can change
-without a new snapshot, so the same page asked again at the same snapshot costs no query.
+without a new snapshot, so the same page asked again at the same snapshot costs no query. At a
+new snapshot what was read from the extractor's tables is carried over when it cannot have
+changed: after a save here (only ``corrections`` changed), or after a load when the document's
+``ingested_at`` and paths are the same. Corrections are read once per snapshot for all documents
+and resolved per document in Python (``corrections.document_threads``), not through the view.
+bench/review.py measures it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +102,7 @@ class Document:
     pages: list[dict]
     articles: list[Article]
     threads: list[dict]  # v_corrections rows about this document, newest first
+    snapshot: int | None = None  # the warehouse snapshot it was read at
 
     def page(self, number: int) -> dict | None:
         return next((p for p in self.pages if p["page_number"] == number), None)
@@ -108,6 +116,10 @@ class Archive:
         self._write_guard = threading.Lock()
         self._memo: OrderedDict = OrderedDict()
         self._memo_guard = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="archive-read")
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._cursors_guard = threading.Lock()
 
     # --- sessions ----------------------------------------------------------------------------
 
@@ -121,21 +133,29 @@ class Archive:
         self._reader = wh.connect(self.location, read_only=True)
 
     def close(self) -> None:
-        for con in (self._reader, self._writer):
+        with self._cursors_guard:
+            cursors, self._cursors = self._cursors, []
+        for con in (*cursors, self._reader, self._writer):
             if con is not None:
                 with contextlib.suppress(duckdb.Error):
                     con.close()
         self._reader = self._writer = None
+        self._pool.shutdown(wait=False)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor of the reader session for one request (cursors may run in parallel)."""
-        cursor = self._reader.cursor()
-        try:
+        """A cursor of the reader session (cursors may run in parallel): one per thread, kept, so
+        that a request does not pay for a new one (at a new snapshot, each new cursor reads the
+        catalog again). Every query on it is a transaction of its own: it sees the last committed
+        snapshot."""
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._reader.cursor()
             cursor.execute(f"USE {wh.ALIAS}")
-            yield cursor
-        finally:
-            cursor.close()
+            self._local.cursor = cursor
+            with self._cursors_guard:
+                self._cursors.append(cursor)
+        yield cursor
 
     @contextlib.contextmanager
     def _lock(self, wait_s: float = WRITE_WAIT_S):
@@ -157,9 +177,20 @@ class Archive:
         sqlite3, and a second SQLite library in a process whose DuckDB sessions hold the same
         catalog open breaks SQLite's locking (closing one library's file releases the other's
         locks: "database disk image is malformed"). Corrections do not change the index; the
-        next load brings the cache up to date, and searches meanwhile read the warehouse."""
+        next load brings the cache up to date, and searches meanwhile read the warehouse.
+
+        When the commit is the only one since the snapshot before it (the ids follow), nothing
+        but ``corrections`` changed: what views read from the extractor's tables is carried over
+        to the new snapshot instead of being read again."""
         with self._write_guard, self._lock():
-            return action(self._writer)
+            before = wh.current_snapshot(self._writer)
+            result = action(self._writer)
+            after = wh.current_snapshot(self._writer)
+        if after == before + 1:
+            with self._memo_guard:
+                for key in [k for k in self._memo if k[0] == before and k[1] in EXTRACTED]:
+                    self._memo[(after, *key[1:])] = self._memo[key]
+        return result
 
     # --- what is read ---------------------------------------------------------------------------
 
@@ -168,9 +199,9 @@ class Archive:
         with self.read() as con:
             return wh.current_snapshot(con)
 
-    def memo(self, key: tuple, compute: Callable[[], Any]) -> Any:
+    def memo(self, key: tuple, compute: Callable[[], Any], snapshot: int | None = None) -> Any:
         """``compute()`` once per snapshot and key."""
-        full = (self.snapshot(), *key)
+        full = (self.snapshot() if snapshot is None else snapshot, *key)
         with self._memo_guard:
             if full in self._memo:
                 self._memo.move_to_end(full)
@@ -182,70 +213,145 @@ class Archive:
                 self._memo.popitem(last=False)
         return value
 
-    def document(self, document_id: str) -> Document | None:
-        return self.memo(("document", document_id), lambda: self._document(document_id))
+    def _parallel(self, *queries: Callable[[duckdb.DuckDBPyConnection], Any]) -> list:
+        """Queries on cursors of their own, at once: each DuckLake table scan pays a fixed cost
+        for reading the catalog, and the cursors run side by side. Queries are leaves: they never
+        use the pool themselves."""
+        def run(query):
+            with self.read() as con:
+                return query(con)
 
-    def _document(self, document_id: str) -> Document | None:
-        with self.read() as con:
-            row = con.execute(
-                "SELECT document_id, source_path, file_name, media_type, byte_size, page_count, status, error, "
-                "pipeline_version, masthead, issue_number, issue_date FROM documents WHERE document_id = ?",
-                [document_id],
-            ).fetchone()
-            if row is None:
-                return None
-            paths = [r[0] for r in con.execute(
-                "SELECT source_path FROM files WHERE document_id = ? ORDER BY source_path", [document_id]).fetchall()]
-            pages = _dicts(con.execute(
-                "SELECT page_number, method, confidence, quality, flags, dpi, cleanup, reason, error, engine "
-                "FROM pages WHERE document_id = ? ORDER BY page_number", [document_id]))
-            articles = [self._article(r) for r in con.execute(
-                """
-                SELECT a.article_id, a.seq, a.title, a.body, a.published_date, a.date_text, a.date_precision,
-                       a.date_source, a.date_confidence, a.date_span_start, a.date_span_end, a.location,
-                       a.location_confidence, a.location_span_start, a.location_span_end, coalesce(a.authors, []),
-                       a.page_start, a.page_end,
-                       coalesce((SELECT list({'name': p.name, 'role': p.role, 'span_start': p.span_start,
-                                              'span_end': p.span_end, 'confidence': p.confidence,
-                                              'province_name_legacy': p.province_name_legacy,
-                                              'province_name_2025': p.province_name_2025} ORDER BY p.span_start)
-                                 FROM article_places p WHERE p.article_id = a.article_id), []),
-                       coalesce((SELECT list({'name': p.name, 'role': p.role, 'span_start': p.span_start,
-                                              'span_end': p.span_end, 'confidence': p.confidence} ORDER BY p.span_start)
-                                 FROM article_people p WHERE p.article_id = a.article_id), [])
-                FROM articles a WHERE a.document_id = ? ORDER BY a.seq
-                """,
-                [document_id],
-            ).fetchall()]
-            threads = cx.threads(con, document_id=document_id)
+        return list(self._pool.map(run, queries))
+
+    def document(self, document_id: str, snapshot: int | None = None) -> Document | None:
+        snapshot = self.snapshot() if snapshot is None else snapshot
+        # every thread's latest correction on a cursor of the pool while this thread reads the
+        # document (whose own queries are leaves of the pool too: no task of the pool waits for another)
+        latest = self._pool.submit(self.memo, ("corrections",), self._latest, snapshot)
+        base = self._base(document_id, snapshot)
+        latest = latest.result()
+        if base is None:
+            return None
+        row, paths, pages, articles, _fingerprint = base
+        threads = self.memo(("doc_threads", document_id),
+                            lambda: self._threads(document_id, paths, pages, articles, latest), snapshot)
+        articles = [dataclasses.replace(a) for a in articles]
         for article in articles:
             mine = [t for t in threads if t["target"] == "article" and t["article_id"] == article.article_id]
             extracted = cx.extracted_article_values(article.title, article.published_date, article.location,
                                                     article.authors, article.provinces)
             article.values = cx.decide(extracted, mine)
-        return Document(*row, paths=paths or [row[1]], pages=pages, articles=articles, threads=threads)
+        return Document(*row, paths=paths or [row[1]], pages=pages, articles=articles, threads=threads, snapshot=snapshot)
+
+    def _latest(self) -> dict[str, dict]:
+        with self.read() as con:
+            return cx.latest_rows(con)
+
+    def _threads(self, document_id: str, paths: list[str], pages: list[dict], articles: list[Article],
+                 latest: dict[str, dict]) -> list[dict]:
+        """The v_corrections rows about a document, resolved here by the view's rules from what
+        the view has read already (cx.document_threads): no query in the common case."""
+        now = [cx.ArticleNow(a.article_id, a.seq, a.title, a.body, a.page_start, a.published_date, a.location,
+                             a.authors, a.provinces) for a in articles]
+        with self.read() as con:
+            return cx.document_threads(con, document_id, now, {p["page_number"] for p in pages}, paths=paths,
+                                       latest=latest)
+
+    def _base(self, document_id: str, snapshot: int):
+        """The document as extracted, at ``snapshot``: read once, and at a later snapshot (a load
+        of other files, by this process or another) carried over with its pages' text and words
+        when the document is the same. A load replaces every row of a document it reads again and
+        gives it a new ``ingested_at``; a file moved or copied changes its paths: one query of the
+        two tells whether anything the view shows changed."""
+        key = ("doc_base", document_id)
+        with self._memo_guard:
+            if (snapshot, *key) in self._memo:
+                self._memo.move_to_end((snapshot, *key))
+                return self._memo[(snapshot, *key)]
+            earlier = max((k[0] for k in self._memo if k[1:] == key and k[0] < snapshot), default=None)
+            previous = self._memo.get((earlier, *key)) if earlier is not None else None
+        if previous is not None and self._fingerprint(document_id) == previous[-1]:
+            with self._memo_guard:
+                for k in [k for k in self._memo if k[0] == earlier and k[1] in EXTRACTED and k[2] == document_id]:
+                    self._memo[(snapshot, *k[1:])] = self._memo[k]
+            return previous
+        return self.memo(key, lambda: self._document_base(document_id), snapshot)
+
+    def _fingerprint(self, document_id: str) -> tuple | None:
+        with self.read() as con:
+            row = con.execute(
+                "SELECT d.ingested_at, coalesce((SELECT list(f.source_path ORDER BY f.source_path) FROM files f "
+                "WHERE f.document_id = d.document_id), []) FROM documents d WHERE d.document_id = ?",
+                [document_id]).fetchone()
+        return (row[0], tuple(row[1])) if row else None
+
+    def _document_base(self, document_id: str):
+        documents, paths, pages, articles = self._parallel(
+            lambda con: con.execute(
+                "SELECT document_id, source_path, file_name, media_type, byte_size, page_count, status, error, "
+                "pipeline_version, masthead, issue_number, issue_date, ingested_at FROM documents WHERE document_id = ?",
+                [document_id]).fetchone(),
+            lambda con: [r[0] for r in con.execute(
+                "SELECT source_path FROM files WHERE document_id = ? ORDER BY source_path", [document_id]).fetchall()],
+            lambda con: _dicts(con.execute(
+                "SELECT page_number, method, confidence, quality, flags, dpi, cleanup, reason, error, engine "
+                "FROM pages WHERE document_id = ? ORDER BY page_number", [document_id])),
+            lambda con: [self._article(r) for r in con.execute(_ARTICLES, [document_id]).fetchall()],
+        )
+        if documents is None:
+            return None
+        return documents[:-1], paths, pages, articles, (documents[-1], tuple(paths))
 
     @staticmethod
     def _article(r: tuple) -> Article:
         return Article(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], _span(r[9], r[10]), r[11], r[12],
                        _span(r[13], r[14]), list(r[15]), r[16], r[17], list(r[18]), list(r[19]))
 
-    def page(self, document_id: str, number: int) -> tuple[str | None, list[dict], dict[str, cx.FieldValue] | None]:
-        """A page's text, its OCR words, and its text's value in force."""
-        return self.memo(("page", document_id, number), lambda: self._page(document_id, number))
+    def page(self, document_id: str, number: int, document: Document | None = None,
+             ) -> tuple[str | None, list[dict], dict[str, cx.FieldValue] | None]:
+        """A page's text, its OCR words, and its text's value in force (at ``document``'s snapshot
+        when it is given)."""
+        if document is None:
+            document = self.document(document_id)
+        if document is None:
+            return None, [], None
+        text, words = self.memo(("page_base", document_id, number), lambda: self._page(document_id, number),
+                                document.snapshot)
+        if text is None:
+            return None, [], None
+        rows = [t for t in document.threads
+                if t["target"] == "page" and t["page_number"] == number and t["document_id"] == document_id]
+        return text, words, cx.decide({"text": text}, rows)
 
     def _page(self, document_id: str, number: int):
-        with self.read() as con:
-            row = con.execute("SELECT text FROM pages WHERE document_id = ? AND page_number = ?",
-                              [document_id, number]).fetchone()
-            if row is None:
-                return None, [], None
-            words = _dicts(con.execute(
+        text, words = self._parallel(
+            lambda con: con.execute("SELECT text FROM pages WHERE document_id = ? AND page_number = ?",
+                                    [document_id, number]).fetchone(),
+            lambda con: _dicts(con.execute(
                 'SELECT word_number, text, confidence, "left", top, width, height FROM ocr_words '
-                "WHERE document_id = ? AND page_number = ? ORDER BY word_number", [document_id, number]))
-            rows = [t for t in cx.threads(con, document_id=document_id)
-                    if t["target"] == "page" and t["page_number"] == number and t["document_id"] == document_id]
-        return row[0], words, cx.decide({"text": row[0]}, rows)
+                "WHERE document_id = ? AND page_number = ? ORDER BY word_number", [document_id, number])),
+        )
+        return (text[0] if text else None), words
+
+
+# What a view reads from the extractor's tables (not from corrections), by memo kind.
+EXTRACTED = ("doc_base", "page_base")
+
+_ARTICLES = """
+    SELECT a.article_id, a.seq, a.title, a.body, a.published_date, a.date_text, a.date_precision,
+           a.date_source, a.date_confidence, a.date_span_start, a.date_span_end, a.location,
+           a.location_confidence, a.location_span_start, a.location_span_end, coalesce(a.authors, []),
+           a.page_start, a.page_end,
+           coalesce((SELECT list({'name': p.name, 'role': p.role, 'span_start': p.span_start,
+                                  'span_end': p.span_end, 'confidence': p.confidence,
+                                  'province_name_legacy': p.province_name_legacy,
+                                  'province_name_2025': p.province_name_2025} ORDER BY p.span_start)
+                     FROM article_places p WHERE p.article_id = a.article_id), []),
+           coalesce((SELECT list({'name': p.name, 'role': p.role, 'span_start': p.span_start,
+                                  'span_end': p.span_end, 'confidence': p.confidence} ORDER BY p.span_start)
+                     FROM article_people p WHERE p.article_id = a.article_id), [])
+    FROM articles a WHERE a.document_id = ? ORDER BY a.seq
+"""
 
 
 def _span(start, end) -> tuple[int, int] | None:

@@ -599,31 +599,41 @@ def articles_now(con: duckdb.DuckDBPyConnection, document_id: str) -> list[Artic
     return [ArticleNow(*r[:7], list(r[7]), list(r[8])) for r in rows]
 
 
-def document_threads(con: duckdb.DuckDBPyConnection, document_id: str, articles: list[ArticleNow],
-                     page_numbers: set[int]) -> list[dict]:
-    """The rows v_corrections gives about ``document_id`` (newest first), from its articles and
-    page numbers as read now and one query of ``corrections``."""
-    cursor = con.execute(
-        f"""
-        SELECT {', '.join('c.' + c for c in COLUMNS)}, c.source_path IN (SELECT source_path FROM files WHERE document_id = $d)
-        FROM corrections c
-        WHERE c.thread_id IN (SELECT thread_id FROM corrections WHERE document_id = $d
-                              OR source_path IN (SELECT source_path FROM files WHERE document_id = $d))
-        """,
-        {"d": document_id},
-    )
+COLUMN_INDEX = {name: n for n, name in enumerate(COLUMNS)}
+
+
+def latest_rows(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """The latest row of every thread, by thread id: one scan of ``corrections``, shared by
+    every document view at a snapshot."""
+    cursor = con.execute(f"SELECT {', '.join(COLUMNS)} FROM corrections")
     latest: dict[str, dict] = {}
     for r in sorted(cursor.fetchall(), key=lambda r: (r[COLUMN_INDEX["corrected_at"]], r[0]), reverse=True):
-        latest.setdefault(r[COLUMN_INDEX["thread_id"]], {**dict(zip(COLUMNS, r)), "at_path": bool(r[-1])})
-    if not latest:
+        latest.setdefault(r[COLUMN_INDEX["thread_id"]], dict(zip(COLUMNS, r)))
+    return latest
+
+
+def document_threads(con: duckdb.DuckDBPyConnection, document_id: str, articles: list[ArticleNow],
+                     page_numbers: set[int], *, paths: list[str] | None = None,
+                     latest: dict[str, dict] | None = None) -> list[dict]:
+    """The rows v_corrections gives about ``document_id`` (newest first), from its articles, page
+    numbers and file paths as read now and the latest row of each thread (:func:`latest_rows`).
+    Queries the warehouse only for what is not given, and for the rare thread made on another
+    document (is that one still there?) or on a page's text (the text now)."""
+    if paths is None:
+        paths = [r[0] for r in con.execute("SELECT source_path FROM files WHERE document_id = ?", [document_id]).fetchall()]
+    if latest is None:
+        latest = latest_rows(con)
+    at_path = set(paths)
+    candidates = [r for r in latest.values() if r["document_id"] == document_id or r["source_path"] in at_path]
+    if not candidates:
         return []
-    elsewhere = {r["document_id"] for r in latest.values()} - {document_id}
+    elsewhere = {r["document_id"] for r in candidates} - {document_id}
     alive = {r[0] for r in con.execute(
         "SELECT document_id FROM documents WHERE document_id IN (SELECT unnest(?::VARCHAR[]))", [sorted(elsewhere)]
     ).fetchall()} if elsewhere else set()
     # a thread lives where its latest row was made, or, that document gone, in the one now at its path
-    mine = [r for r in latest.values()
-            if r["document_id"] == document_id or (r["document_id"] not in alive and r["at_path"])]
+    mine = [r for r in candidates
+            if r["document_id"] == document_id or (r["document_id"] not in alive and r["source_path"] in at_path)]
     wanted_pages = sorted({r["page_number"] for r in mine if r["target"] == "page" and r["page_number"] in page_numbers})
     page_texts = dict(con.execute(
         "SELECT page_number, text FROM pages WHERE document_id = ? AND page_number IN (SELECT unnest(?::INTEGER[]))",
@@ -632,8 +642,6 @@ def document_threads(con: duckdb.DuckDBPyConnection, document_id: str, articles:
                       key=lambda t: t["thread_id"])
     return sorted(resolved, key=lambda t: t["corrected_at"], reverse=True)  # as threads(): newest first, then id
 
-
-COLUMN_INDEX = {name: n for n, name in enumerate(COLUMNS)}
 
 
 def _match(row: dict, articles: list[ArticleNow]) -> tuple[ArticleNow | None, str | None]:
