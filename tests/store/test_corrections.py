@@ -305,3 +305,26 @@ def test_a_bad_import_file_is_refused_whole(con):
     with pytest.raises(cx.CorrectionError, match="no column"):
         cx.loads("a,b\n1,2\n", "csv")
     assert good.correction_id
+
+
+def test_every_save_is_kept_with_who_when_what_it_replaced_and_why(con):
+    """The audit trail: a field's corrections are rows added one after another, never updated,
+    and a re-read of the document keeps every one of them."""
+    first = cx.save(con, article_id="doc1-1", field="authors", value="Hồng Vân", expected='["Hóng Vân"]', reviewer="Lan",
+                    note="lỗi OCR")
+    second = cx.save(con, article_id="doc1-1", field="authors", value="Hồng Vân, Minh Anh", expected='["Hồng Vân"]',
+                     reviewer="Minh", note="ảnh của Minh Anh")
+    third = cx.save(con, article_id="doc1-1", field="authors", value=None, expected='["Hồng Vân","Minh Anh"]',
+                    reviewer="Lan", action="revert")
+    assert first.thread_id == second.thread_id == third.thread_id
+    trail = "SELECT reviewer, action, extracted_value, value, note, corrected_at FROM corrections ORDER BY corrected_at"
+    rows = con.execute(trail).fetchall()
+    assert [r[:5] for r in rows] == [
+        ("Lan", "set", '["Hóng Vân"]', '["Hồng Vân"]', "lỗi OCR"),
+        ("Minh", "set", '["Hóng Vân"]', '["Hồng Vân","Minh Anh"]', "ảnh của Minh Anh"),
+        ("Lan", "revert", '["Hóng Vân"]', None, None),
+    ]
+    assert all(isinstance(r[5], dt.datetime) for r in rows) and rows[0][5] < rows[1][5] < rows[2][5]
+    load(con, document(three()))  # reprocess: the extractor's rows replaced, the trail untouched
+    assert con.execute(trail).fetchall() == rows
+    assert v_article(con, "doc1-1", "authors", "corrected") == (["Hóng Vân"], False)

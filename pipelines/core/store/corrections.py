@@ -500,7 +500,9 @@ def _row(target: Target, name: str, action: str, new: Canonical, thread_id: str 
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+    """To the microsecond: the latest row of a thread is the one in force, and two saves of one
+    field can fall in the same second (a save, then a confirm)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
