@@ -9,6 +9,8 @@
     archive maintain              merge small files, expire old snapshots (also a Dagster job)
     archive migrate OLD.duckdb    move a warehouse of schema 4 or 5 into the DuckLake warehouse
     archive ui                    the Dagster UI on the same definitions and run history
+    archive review                the reading room: review and correct extracted values in a browser
+    archive corrections export|import   move reviewers' corrections between warehouses (CSV, JSON)
 
 Readers (sql, search, status, verify, export, shell) read the warehouse's last committed
 snapshot: never blocked by an ingestion, never showing half of one.
@@ -604,6 +606,123 @@ def ui(
         [daemon, "run", "-w", workspace],
     ], env=env)
     raise typer.Exit(code=code)
+
+
+@app.command()
+def review(
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8018,
+    host: Annotated[str, typer.Option(help="Address to listen on. Any other than the loopback requires the "
+                                      "access token printed at start.")] = "127.0.0.1",
+    reviewer: Annotated[Optional[str], typer.Option(help="Your name, recorded with each correction "
+                                                    "(default: your login name; changeable in the page).")] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """The reading room: a web app to review what was extracted and correct it. Corrections are
+    kept apart from the extractor's values and applied again after every `archive reprocess`."""
+    import getpass
+
+    from pipelines.core.store import warehouse as wh
+    from pipelines.review.app import MissingAsset
+    from pipelines.review.data import Busy
+    from pipelines.review.server import prepare, serve
+
+    location = _location(warehouse)
+    try:
+        prepared = prepare(location, host, port, reviewer or getpass.getuser())
+    except FileNotFoundError as exc:
+        raise _usage_error(str(exc))
+    except (wh.WarehouseError, Busy, MissingAsset) as exc:
+        raise _fail(str(exc))
+    out.print(f"Reading room on {prepared.url}", highlight=False, soft_wrap=True)
+    if prepared.token:
+        out.print(f"Access token (needed from other machines): {prepared.token}", highlight=False)
+    out.print(f"Warehouse: {location.describe()} · Ctrl+C to stop", highlight=False)
+    serve(prepared, host, port)
+
+
+corrections_app = typer.Typer(help="Move reviewers' corrections between warehouses.", no_args_is_help=True)
+app.add_typer(corrections_app, name="corrections")
+
+
+class CorrectionsFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+
+
+def _corrections_format(path: Path, format: Optional[CorrectionsFormat]) -> str:
+    if format is not None:
+        return format.value
+    if path.suffix.lower() in (".csv", ".json"):
+        return path.suffix.lower()[1:]
+    raise _usage_error(f"say --format csv or --format json for {path} (or name it .csv or .json)")
+
+
+@corrections_app.command("export")
+def corrections_export(
+    file: Annotated[Path, typer.Argument(help="File to write (.csv or .json); '-' for standard output.")],
+    format: Annotated[Optional[CorrectionsFormat], typer.Option("--format", "-f", help="csv or json (default: from the name).")] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Write every correction (the whole history: each save is a row) to a CSV or JSON file."""
+    from pipelines.core.store import corrections
+
+    if str(file) == "-":
+        fmt = format.value if format is not None else "json"
+    else:
+        fmt = _corrections_format(file, format)
+    con = _reader(warehouse)
+    rows = corrections.export_rows(con)
+    text = corrections.dumps(rows, fmt)
+    if str(file) == "-":
+        sys.stdout.write(text)
+        return
+    if file.exists():
+        raise _usage_error(f"{file} exists: give a new file name")
+    file.parent.mkdir(parents=True, exist_ok=True)
+    temporary = file.with_name(f".{file.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, file)
+    err.print(f"{len(rows)} correction row(s) → {file}", highlight=False)
+
+
+@corrections_app.command("import")
+def corrections_import(
+    file: Annotated[Path, typer.Argument(help="A file written by `archive corrections export`.")],
+    format: Annotated[Optional[CorrectionsFormat], typer.Option("--format", "-f", help="csv or json (default: from the name).")] = None,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Add the corrections of FILE that this warehouse does not have yet (importing the same file
+    twice adds nothing the second time). A bad row refuses the whole file; nothing is written."""
+    from pipelines.core.runtime.locks import writer_lock
+    from pipelines.core.store import corrections
+    from pipelines.core.store import warehouse as wh
+
+    if not file.is_file():
+        raise _usage_error(f"no such file: {file}")
+    fmt = _corrections_format(file, format)
+    try:
+        rows = corrections.loads(file.read_text(encoding="utf-8"), fmt)
+    except UnicodeDecodeError:
+        raise _usage_error(f"{file} is not UTF-8 text")
+    except corrections.CorrectionError as exc:
+        raise _usage_error(f"{file}: {exc}")
+    location = _location(warehouse)
+    if not location.exists():
+        raise _usage_error(f"no warehouse at {location.describe()}: run `archive ingest` first")
+    try:
+        with writer_lock(location.home, _say_waiting):
+            con = wh.connect(location)
+            try:
+                result = corrections.import_rows(con, rows)
+                states = dict(con.execute("SELECT state, count(*) FROM v_corrections GROUP BY state").fetchall())
+            finally:
+                con.close()
+    except corrections.CorrectionError as exc:
+        raise _usage_error(f"{file}: {exc}")
+    except wh.WarehouseError as exc:
+        raise _fail(str(exc))
+    out.print(f"{result.added} correction row(s) added, {result.already} already there.", highlight=False)
+    out.print("Corrections now: " + (", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "none"), highlight=False)
 
 
 @app.command("prune-runs")

@@ -3,14 +3,19 @@
 #   1. system packages (Tesseract with Vietnamese + English models, poppler, a Unicode font),
 #      installed with apt-get when missing and running as root; otherwise we stop and
 #      print the exact command to run;
-#   2. a virtual environment in .venv with the package and its pinned dependencies.
+#   2. a virtual environment in .venv with the package and its pinned dependencies;
+#   3. htmx for the reading room (`archive review`), from the npm registry, pinned and checked.
+# Chromium (Debian's) is what the reading room's browser tests drive; no browser is downloaded.
 # Safe to run again: it does only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VENV="${VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils fonts-dejavu-core)
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils fonts-dejavu-core chromium npm)
+HTMX_VERSION=2.0.11
+HTMX_SHA256=d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
+HTMX_FILE=pipelines/review/static/vendor/htmx.min.js
 
 missing=()
 command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
@@ -23,6 +28,8 @@ else
 fi
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
   missing+=(python3-venv)
 fi
@@ -58,5 +65,18 @@ PYTHONWARNINGS=ignore "$VENV/bin/python" -m pip install -q --disable-pip-version
 # downloaded at run time, and check that DuckLake loads.
 "$VENV/bin/python" -m pipelines.core.store.extensions \
   || { echo "setup: DuckDB's extensions could not be prepared; see above" >&2; exit 1; }
+# htmx: the file the npm registry publishes for the pinned version, checked against its hash.
+if ! echo "$HTMX_SHA256  $HTMX_FILE" | sha256sum --check --status 2>/dev/null; then
+  echo "setup: installing htmx $HTMX_VERSION from the npm registry"
+  pack_dir="$(mktemp -d)"
+  trap 'rm -rf "$pack_dir"' EXIT
+  (cd "$pack_dir" && npm pack --silent "htmx.org@$HTMX_VERSION" >/dev/null) \
+    || { echo "setup: npm could not fetch htmx.org@$HTMX_VERSION" >&2; exit 1; }
+  tar -xzf "$pack_dir/htmx.org-$HTMX_VERSION.tgz" -C "$pack_dir" package/dist/htmx.min.js
+  echo "$HTMX_SHA256  $pack_dir/package/dist/htmx.min.js" | sha256sum --check --status \
+    || { echo "setup: htmx.org@$HTMX_VERSION from npm does not have the expected SHA-256; not installed" >&2; exit 1; }
+  mkdir -p "$(dirname "$HTMX_FILE")"
+  cp "$pack_dir/package/dist/htmx.min.js" "$HTMX_FILE"
+fi
 touch "$VENV/.installed"
 echo "setup: done"

@@ -5,7 +5,7 @@
 A stage may import the stages before it in this order (``read`` uses ``text`` to repair text
 layers, ``store`` uses ``text`` to fold search terms and ``read`` to hash raw files), never a
 later one, never ``runtime`` (except ``runtime`` itself), and never Dagster, the Dagster layer
-(``pipelines.defs``) or the command line.
+(``pipelines.defs``), the reading room (``pipelines.review``) or the command line.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import pytest
 CORE = Path(__file__).resolve().parents[1] / "pipelines" / "core"
 ORDER = ["text", "read", "metadata", "store", "runtime"]
 SHARED = {"pipelines.core.models", "pipelines.config", "pipelines.core"}
-FORBIDDEN = ("dagster", "dagster_", "pipelines.defs", "pipelines.cli", "pipelines.definitions", "pipelines.samples")
+FORBIDDEN = ("dagster", "dagster_", "pipelines.defs", "pipelines.cli", "pipelines.definitions", "pipelines.samples",
+             "pipelines.review", "starlette", "uvicorn", "jinja2")
 
 
 def imported_modules(source: str) -> set[str]:
@@ -45,7 +46,7 @@ def violations(stage: str, source: str) -> list[str]:
     problems = []
     for module in sorted(imported_modules(source)):
         if module.startswith(FORBIDDEN):
-            problems.append(f"imports {module} (the core has no Dagster, defs or CLI)")
+            problems.append(f"imports {module} (the core has no Dagster, defs, reading room or CLI)")
             continue
         if not module.startswith("pipelines") or module in SHARED:
             continue
@@ -90,6 +91,8 @@ def test_models_import_no_stage():
     ("metadata", "from pipelines.core.store import warehouse\n", "store comes after metadata"),
     ("store", "from pipelines.core.runtime.workers import run_isolated\n", "runtime comes after store"),
     ("store", "from pipelines.defs.resources import WarehouseResource\n", "imports pipelines.defs"),
+    ("store", "from pipelines.review.app import create_app\n", "imports pipelines.review"),
+    ("runtime", "def f():\n    import starlette\n", "imports starlette"),
     ("read", "from pipelines.core import runtime\n", "runtime comes after read"),
 ])
 def test_the_check_catches_a_wrong_import(stage, source, complaint):
@@ -100,3 +103,14 @@ def test_the_check_lets_allowed_imports_through():
     allowed = ("from pipelines.core.text.quality import text_quality\nfrom pipelines.core.models import Page\n"
                "from pipelines.config import ReadOptions\nimport numpy\n")
     assert violations("read", allowed) == []
+
+
+def test_the_reading_room_is_a_top_layer_that_neither_dagster_nor_the_core_imports():
+    root = CORE.parent
+    for path in [*CORE.rglob("*.py"), *(root / "defs").rglob("*.py"), root / "definitions.py"]:
+        imported = imported_modules(path.read_text(encoding="utf-8"))
+        assert not [m for m in imported if m.startswith("pipelines.review")], path
+    review = set()
+    for path in (root / "review").rglob("*.py"):
+        review |= imported_modules(path.read_text(encoding="utf-8"))
+    assert not [m for m in review if m.startswith(("dagster", "pipelines.defs", "pipelines.cli"))]

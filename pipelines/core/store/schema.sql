@@ -195,3 +195,27 @@ CREATE TABLE IF NOT EXISTS loads (
     replaced         INTEGER NOT NULL,     -- documents whose older rows were replaced or removed
     pipeline_version VARCHAR NOT NULL
 );
+
+-- Archivists' corrections (pipelines/core/store/corrections.py, docs/review.md): written by reviewers,
+-- never by a load, so a re-read cannot lose them. Each save adds a row; the latest row of a thread (one
+-- field of one article or page) is in force. v_corrections says where each applies now, and its state.
+CREATE TABLE IF NOT EXISTS corrections (
+    correction_id   VARCHAR NOT NULL,      -- key: a UUID, kept by export and import
+    thread_id       VARCHAR NOT NULL,      -- one field of one target: its rows in order, the latest in force
+    target          VARCHAR NOT NULL,      -- 'article' | 'page'
+    document_id     VARCHAR NOT NULL,      -- the document it was made on
+    source_path     VARCHAR,               -- that document's file then (followed if its bytes change)
+    page_number     INTEGER,               -- the page (target 'page'); the article's first page
+    article_id      VARCHAR,               -- the article then ('<document_id>-<seq>'; seq can change at a re-read)
+    article_seq     INTEGER,
+    article_title   VARCHAR,               -- its title and the start of its body as extracted then:
+    article_opening VARCHAR,               --   how it is found again after a re-read (v_corrections)
+    field           VARCHAR NOT NULL,      -- 'title' | 'published_date' | 'location' | 'authors' | 'provinces' | 'text'
+    action          VARCHAR NOT NULL,      -- 'set' | 'revert' (the extractor's value stands again)
+    extracted_value VARCHAR,               -- the extractor's value it replaces, as text (NULL: none)
+    value           VARCHAR,               -- the corrected value: dates YYYY-MM-DD, lists as JSON arrays; NULL: none
+    value_detail    VARCHAR,               -- JSON: what the value resolves to (provinces: codes and names, both systems)
+    reviewer        VARCHAR NOT NULL,
+    corrected_at    TIMESTAMP NOT NULL,    -- UTC
+    note            VARCHAR
+);
