@@ -37,6 +37,7 @@ __all__ = [
     "write_scanned_pdf",
     "write_image",
     "seed_blocks",
+    "paginate",
 ]
 
 FONT_DIR = Path(os.environ.get("ARCHIVE_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
@@ -313,6 +314,31 @@ def _draw_blocks(draw: ImageDraw.ImageDraw, blocks: list[Block], size: tuple[int
             rule_y = y + 2 * scale
             draw.line([(left, rule_y), (right, rule_y)], fill=0, width=max(1, round(0.6 * scale)))
         y += style.space_after * scale
+
+
+def paginate(blocks: list[Block], *, dpi: int = 300, title_size: float = 16, body_size: float = 11) -> list[list[Block]]:
+    """The blocks split into pages that :func:`render_page_image` can draw, breaking between
+    blocks (a page starts with the block that would overflow the one before)."""
+    scale = dpi / 72.0
+    width_px = round(8.27 * dpi)
+    usable_width = width_px - (MARGIN_LEFT_PT + MARGIN_RIGHT_PT) * scale
+    usable_height = round(11.69 * dpi) - (MARGIN_TOP_PT + MARGIN_BOTTOM_PT) * scale
+    styles = _styles(title_size, body_size)
+    draw = ImageDraw.Draw(Image.new("L", (1, 1), 255))
+    fonts = _Fonts()
+    pages: list[list[Block]] = [[]]
+    y = 0.0
+    for block in blocks:
+        style = styles[block.kind]
+        font = fonts.get(round(style.size * scale), style.bold, style.italic)
+        lines = len(_wrap(draw, _squash(unicodedata.normalize("NFC", block.text)), font, usable_width))
+        height = lines * style.size * LINE_SPACING * scale
+        if pages[-1] and y + height > usable_height:
+            pages.append([])
+            y = 0.0
+        pages[-1].append(block)
+        y += height + style.space_after * scale
+    return pages
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: float) -> list[list[str]]:
