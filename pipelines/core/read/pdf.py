@@ -202,11 +202,13 @@ def _region_lines(region) -> list[Line]:
 
 def _mark_paragraph_gaps(lines: list[Line], ratio: float = 1.3) -> list[Line]:
     """Insert an empty line where the vertical gap is clearly wider than the usual line spacing:
-    that is how most layouts separate paragraphs."""
+    that is how most layouts separate paragraphs. The usual spacing is the lower quartile of
+    the gaps: on a page of short paragraphs (a posting line, a caption, a one-line byline)
+    most gaps are paragraph gaps, and their median would hide them."""
     gaps = [b.top - a.top for a, b in zip(lines, lines[1:]) if a.top is not None and b.top is not None and b.top > a.top]
     if len(gaps) < 3:
         return lines
-    usual = statistics.median(gaps)
+    usual = sorted(gaps)[len(gaps) // 4]
     marked = [lines[0]]
     for previous, line in zip(lines, lines[1:]):
         if previous.top is not None and line.top is not None and line.top - previous.top > usual * ratio:
