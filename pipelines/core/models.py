@@ -110,7 +110,7 @@ class Article:
     authors: list[str] = field(default_factory=list)
     date_end: dt.date | None = None
     date_precision: str | None = None  # 'day' | 'month' | 'quarter' | 'year'
-    date_source: str | None = None  # 'text' | 'text+issue_year' | 'issue'
+    date_source: str | None = None  # 'text' | 'text+context_year' | 'text+issue_year' | 'issue'
     date_confidence: float | None = None
     date_span: tuple[int, int] | None = None
     location_confidence: float | None = None
