@@ -113,8 +113,6 @@ def load_cases(path: Path = CASES, split: str = "both") -> list[dict]:
     return [c for c in cases if split == "both" or c["split"] == split]
 
 
-def _masthead_line(case: dict) -> str | None:
-    return " — ".join(line.strip() for line in case["issue_masthead"].split("\n")) if case["issue_masthead"] else None
 
 
 def case_blocks(case: dict, masthead: bool = True) -> list:
@@ -124,8 +122,8 @@ def case_blocks(case: dict, masthead: bool = True) -> list:
 
     blocks = []
     if masthead and case["issue_masthead"]:
-        blocks.append(Block(_masthead_line(case), "masthead"))
-    blocks.append(Block(" ".join(case["title"].split()), "title"))
+        blocks.append(Block(case["issue_masthead"], "masthead"))  # its lines as printed
+    blocks.append(Block(case["title"], "title"))  # a headline set on several lines keeps its breaks
     for line in case["body"].split("\n"):
         if line.strip():
             blocks.append(Block(line.strip(), "byline" if _is_byline(line.strip()) else "body"))
