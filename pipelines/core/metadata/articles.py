@@ -205,6 +205,24 @@ def _text_heading_flags(items: list[_Item]) -> list[bool]:
             previous_blank, previous_flag, previous_byline = False, heading, bool(_BYLINE.match(text))
         else:
             previous_blank = True
+    return _bylines_in_capitals(items, flags)
+
+
+def _bylines_in_capitals(items: list[_Item], flags: list[bool]) -> list[bool]:
+    """A name in capitals closing an article ("THANH NGA") is its byline, not the next
+    article's title: a one-line capitals 'heading' that reads as a name and is followed by
+    nothing (or only by sources and page furniture), or by a blank line and another heading."""
+    flags = list(flags)
+    texts = [i.line.text.strip() for i in items]
+    for n, flag in enumerate(flags):
+        if not flag or (n > 0 and flags[n - 1]) or (n + 1 < len(items) and texts[n + 1] and flags[n + 1]):
+            continue  # part of a heading of several lines
+        rest = [m for m in range(n + 1, len(items)) if texts[m]]
+        following = next((m for m in rest if not people.is_closing_line(texts[m])), None)
+        if following is not None and not flags[following]:
+            continue  # body text follows: a title ("SÁCH MỚI")
+        if people.is_byline_name(texts[n]):
+            flags[n] = False
     return flags
 
 
