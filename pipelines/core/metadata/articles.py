@@ -314,7 +314,7 @@ def _make_article(seq: int, heading, body, issue_date, issue_precision) -> Artic
         article.location, article.location_span, article.location_confidence = venue.value, venue.span, venue.confidence
     article.places = [
         PlaceRef(p.name, p.role, p.span, p.confidence, p.code_legacy, p.name_legacy, p.code_2025, p.name_2025)
-        for p in places.article_places(text)
+        for p in places.article_places(text, title)
     ]
     credits = people.find_credits(text)
     article.people = [

@@ -52,7 +52,7 @@ from dataclasses import dataclass, replace
 
 from pipelines.core.text.quality import syllable_ok
 
-__all__ = ["Byline", "Credit", "SURNAMES", "find_byline", "find_credits", "closing_span", "authors", "is_byline_name", "is_closing_line"]
+__all__ = ["Byline", "Credit", "SURNAMES", "find_byline", "find_credits", "closing_span", "credit_spans", "authors", "is_byline_name", "is_closing_line"]
 
 
 @dataclass(frozen=True)
@@ -890,6 +890,13 @@ def _top_byline(body: str) -> list[Credit]:
             credits.append(Credit(name.name, "author", name.title, name.kind, name.span, name.confidence, None,
                                   name.affiliation))
     return credits
+
+
+def credit_spans(body: str) -> list[tuple[int, int]]:
+    """The spans of every credit: the closing credits (see :func:`closing_span`), a byline
+    above the lead, the names of photo credits in captions."""
+    spans = [span] if (span := closing_span(body)) else []
+    return spans + [c.span for c in find_credits(body) if not any(s <= c.span[0] < e for s, e in spans)]
 
 
 def closing_span(body: str) -> tuple[int, int] | None:

@@ -31,7 +31,7 @@ the closing credits (an author's affiliation, a cited newspaper) are not the art
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipelines.core.metadata import dates, gazetteer, people
 from pipelines.core.metadata.dates import sentence_spans
@@ -54,7 +54,7 @@ class PlaceMention:
 
     name: str  # as written (whitespace normalised): the venue, or the province's words
     role: str  # 'venue' | 'mentioned'
-    span: tuple[int, int]
+    span: tuple[int, int] | None  # None for a province named only in the headline
     confidence: float
     code_legacy: str | None = None  # 63-province code (None: a venue naming no province)
     name_legacy: str | None = None
@@ -378,10 +378,9 @@ def find_venue(text: str) -> str | None:
 
 
 def _credit_spans(text: str) -> list[tuple[int, int]]:
-    """The closing credits: provinces there (an affiliation, a cited newspaper) are not the
-    article's places."""
-    span = people.closing_span(text)
-    return [span] if span else []
+    """The credits: provinces there (an affiliation, a cited newspaper) are not the article's
+    places."""
+    return people.credit_spans(text)
 
 
 def _province_place(province: gazetteer.Province, role: str) -> PlaceMention:
@@ -391,18 +390,23 @@ def _province_place(province: gazetteer.Province, role: str) -> PlaceMention:
     )
 
 
-def article_places(text: str) -> list[PlaceMention]:
+def article_places(text: str, title: str | None = None) -> list[PlaceMention]:
     """The places an article names: its venue (role 'venue') first, if it states one, with
     the province the venue names (the last one: "Hội trường A (31 Tràng Thi, Hà Nội)" →
     Hà Nội); then every other province named in the text (role 'mentioned'), once each, in
-    order of appearance. Provinces in the closing credits are left out."""
+    order of appearance, other provinces the venue names included; then those named only in
+    the headline ``title`` (span None: the offsets are the body's). Provinces in the credits
+    (an affiliation, a cited newspaper) are left out."""
     places: list[PlaceMention] = []
     venue = find_venue_evidence(text)
-    venue_codes: set[str] = set()
+    seen: set[str] = set()
+    venue_province = None
     if venue is not None:
         in_venue = gazetteer.find_provinces(text[venue.span[0] : venue.span[1]])
-        venue_codes = {p.code_legacy for p in in_venue}
         resolved = in_venue[-1] if in_venue else None
+        if resolved is not None:
+            seen.add(resolved.code_legacy)
+            venue_province = (venue.span[0] + resolved.span[0], venue.span[0] + resolved.span[1])
         places.append(
             PlaceMention(
                 venue.value, "venue", venue.span, venue.confidence,
@@ -412,11 +416,14 @@ def article_places(text: str) -> list[PlaceMention]:
                 ),
             )
         )
-    skipped = _credit_spans(text) + ([venue.span] if venue else [])
-    for province in gazetteer.find_provinces(text):
-        if province.code_legacy in venue_codes:
+    skipped = _credit_spans(text) + ([venue_province] if venue_province else [])
+    for province in gazetteer.find_all_provinces(text):
+        if province.code_legacy in seen or any(s <= province.span[0] < e for s, e in skipped):
             continue
-        if any(s <= province.span[0] < e for s, e in skipped):
-            continue
+        seen.add(province.code_legacy)
         places.append(_province_place(province, "mentioned"))
+    for province in gazetteer.find_provinces(title or ""):
+        if province.code_legacy not in seen:
+            seen.add(province.code_legacy)
+            places.append(replace(_province_place(province, "mentioned"), span=None))
     return places
