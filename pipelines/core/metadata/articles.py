@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pipelines.core.metadata import dates, people, places
 from pipelines.core.models import Article, Line, Page, PersonRef, PlaceRef
 from pipelines.core.text.normalize import to_paragraphs
+from pipelines.core.text.quality import syllable_ok
 
 # A line at least this much larger than the body text is a heading.
 HEADING_SIZE_RATIO = 1.15
@@ -23,7 +24,8 @@ MAX_HEADING_CHARS = 220
 MAX_MASTHEAD_CHARS = 400
 
 _MASTHEAD = re.compile(
-    r"^\s*(BẢN TIN|TẬP SAN|THÔNG TIN|NEWSLETTER|BULLETIN)\b|\bSố\s*\d+\s*[/-]\s*\d{4}\b",
+    r"^\s*(BẢN TIN|TẬP SAN|THÔNG TIN|NEWSLETTER|BULLETIN)\b|\bSố\s*\d+\s*[/-]\s*\d{4}\b"
+    r"|^\s*(?:Số|No\.?)\s*\d{1,3}\s*(?:\(\s*tháng|[-–—,]\s*(?:tháng|năm|quý)|$)",  # "Số 2 (tháng 5/2016)"
     re.IGNORECASE,
 )
 
@@ -49,7 +51,7 @@ def build_articles(pages: list[Page], issue_date=None, issue_precision: str | No
         _Item(p.page_number, ln, p.method)
         for p in pages
         if p.method not in ("failed",)
-        for ln in p.lines
+        for ln in (_laid_out_ocr_lines(p.lines) if p.method == "ocr" else p.lines)
         if _running_key(ln.text) not in running
     ]
     if not any(i.line.text.strip() for i in items):
@@ -93,6 +95,60 @@ def running_lines(pages: list[Page], edge: int = 3) -> set[str]:
     return running
 
 
+# An OCR "line" this much shorter than the body text's lines, with a few characters, is
+# Tesseract reading the tone marks of a large heading as a line of their own ('ˆ ~ Z sgg').
+_NOISE_HEIGHT_RATIO = 0.7
+_NOISE_MAX_CHARS = 15
+# A vertical gap this much wider than the page's line spacing separates two paragraphs.
+_PARAGRAPH_GAP_RATIO = 1.3
+
+
+def _laid_out_ocr_lines(lines: list[Line]) -> list[Line]:
+    """An OCR page's lines as laid out: fragments of tone marks dropped, and a paragraph
+    break (an empty line) wherever the gap above a line is clearly wider than the page's
+    line spacing (a posting line, a caption and a byline are paragraphs of their own even
+    when Tesseract puts them in one block). Lines without boxes are kept as they are."""
+    measured = [ln for ln in lines if ln.text.strip() and ln.height]
+    body = [ln for ln in measured if len(ln.text.strip()) >= _BODY_LINE_CHARS]
+    if len(body) < 2:
+        return lines
+    body_height = statistics.median(ln.height for ln in body)
+    kept = [ln for ln in lines if not _is_tone_mark_fragment(ln, body_height)]
+    # Line tops move with tone marks stacked above capitals, bottoms with descenders: the step
+    # from one line to the next is the smaller of the two, and a paragraph gap widens both.
+    steps = [_step(a, b) for a, b in zip(body, body[1:]) if b.top > a.top]
+    if not steps:
+        return kept
+    spacing = sorted(steps)[len(steps) // 4]
+    laid_out: list[Line] = []
+    previous = None
+    for line in kept:
+        if line.text.strip() and line.height:
+            gap = previous is not None and _step(previous, line) > _PARAGRAPH_GAP_RATIO * spacing
+            if gap and laid_out and laid_out[-1].text.strip():
+                laid_out.append(Line(text=""))
+            previous = line
+        laid_out.append(line)
+    return laid_out
+
+
+def _step(a: Line, b: Line) -> float:
+    return min(b.top - a.top, (b.top + b.height) - (a.top + a.height))
+
+
+_TONE_MARK_CHARACTERS = frozenset("ˆ˜~`´¨^'’ˋˊ")
+
+
+def _is_tone_mark_fragment(line: Line, body_height: float) -> bool:
+    """A low 'line' of loose tone marks read off a large heading ('ˆ ~ Z sgg')."""
+    text = line.text.strip()
+    if not text or not line.height or line.height >= _NOISE_HEIGHT_RATIO * body_height or len(text) > _NOISE_MAX_CHARS:
+        return False
+    if any(c in _TONE_MARK_CHARACTERS for c in text):
+        return True
+    return not any(c.isdigit() for c in text) and not any(syllable_ok(w.lower()) and len(w) > 1 for w in re.findall(r"\w+", text))
+
+
 def heading_flags(items: list[_Item]) -> list[bool]:
     """Which lines are headings, each by what its page offers: the fonts of a PDF text layer,
     the geometry of an OCR page's lines, or the text alone (plain-text files, OCR without
@@ -118,7 +174,7 @@ def heading_flags(items: list[_Item]) -> list[bool]:
             plain_flags = _first_line_title(plain_items, plain_flags)
         for n, flag in zip(plain, plain_flags):
             flags[n] = flag
-    return flags
+    return _bylines_in_capitals(items, flags)
 
 
 def _size_heading_flags(items: list[_Item]) -> list[bool]:
@@ -199,13 +255,14 @@ def _text_heading_flags(items: list[_Item]) -> list[bool]:
             and (previous_blank or previous_flag or previous_byline)
             and _looks_like_title(text)
             and not _MASTHEAD.search(text)
+            and not _BYLINE.match(text)  # "ẢNH: PHAN THỊ NGỌC DIỄM" under a caption
         )
         flags.append(heading)
         if text:
             previous_blank, previous_flag, previous_byline = False, heading, bool(_BYLINE.match(text))
         else:
             previous_blank = True
-    return _bylines_in_capitals(items, flags)
+    return flags
 
 
 def _bylines_in_capitals(items: list[_Item], flags: list[bool]) -> list[bool]:

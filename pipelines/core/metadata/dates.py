@@ -422,7 +422,8 @@ _PARTIAL_CUE = (
     rf"(?:(?<!\w)(?:sáng|chiều|tối|trưa|đêm|hôm)\s+nay\s*\(\s*(?:ngày\s+)?"
     rf"|(?<!\w)(?:sáng|chiều|tối|trưa|đêm|hôm|vào)(?:\s+ngày)?(?:\s+(?:mùng|mồng))?\s+"
     rf"|(?<!\w){_WEEKDAY}\s*,?\s*(?:ngày\s+)?(?:(?:mùng|mồng)\s+)?"
-    rf"|(?<!\w)ngày\s+(?:(?:mùng|mồng)\s+)?|(?<!\w)(?:mùng|mồng)\s+|(?<!\w)thời\s+gian\s*:?\s*)"
+    rf"|(?<!\w)ngày\s+(?:(?:mùng|mồng)\s+)?|(?<!\w)(?:mùng|mồng)\s+|(?<!\w)thời\s+gian\s*:?\s*"
+    rf"|(?<!các\s)(?<!những\s)(?<!\w)ngày\s+lễ\s+)"
 )
 _DAY = r"(?<![0-9])(?P<d2>[0-9]{1,2})"
 _MONTH_NUMBER = r"(?P<m2>[0-9]{1,2})(?![0-9])"
@@ -712,6 +713,11 @@ _TIME_LABEL = _compile(r"(?:^|\n)[^\S\n]*[-–•+*]?[^\S\n]*thời\s+gian\s*:")
 _END_BEFORE = _compile(
     r"(?<!\w)(?:(?:đến|tới)(?:\s+hết)?|bế\s+mạc|bế\s+giảng|kết\s+thúc|khép\s+lại)(?:\s+(?:vào|ngày|hôm))*\s*$"
 )
+# Words right after a later date that make it the event's last day: "Ngày 6/6 là buổi thi
+# cuối", "… là ngày bế mạc".
+_LAST_DAY_AFTER = _compile(
+    r"\s*,?\s*(?:là\s+)?(?:buổi|ngày|phiên)\s+(?:(?:thi|họp|làm\s+việc|học)\s+)?(?:cuối|bế\s+mạc|kết\s+thúc|bế\s+giảng)(?!\w)"
+)
 # How long after its start the end of an event may lie (date_end from a later sentence).
 _MAX_EVENT_DAYS = 92
 # A web page's posting or crawl line: "Thứ Hai, 13/05/2024, 08:40 [GMT+7]", "18/10/2024 10:05
@@ -793,6 +799,10 @@ def _sentence_start(sentences: list[tuple[int, int]], position: int) -> int:
 _STARTS_FROM = _compile(r"(?:^|[,;:]\s*|[.!?]\s+)từ\s+$")
 
 
+# "phải đến sáng 2/11 … mới có buổi tổng kết" (not until): the event's date, not a deadline.
+_NOT_UNTIL = _compile(r"(?<!\w)(?:phải|chờ|tận|mãi)\s+(?:đợi\s+)?(?:đến|tới)\s*$")
+
+
 def _is_reported_history(text: str, mention: DateMention, sentences: list[tuple[int, int]]) -> bool:
     """Whether the words before the mention make it history/deadline rather than the event."""
     s = mention.span[0]
@@ -801,7 +811,8 @@ def _is_reported_history(text: str, mention: DateMention, sentences: list[tuple[
         mention.precision == "day" and mention.text[:4].lower() == "ngày" and not mention.year_from_context
         and not mention.year_from_issue and _STARTS_FROM.search(text, max(0, sentence_start - 2), s) is not None
     )
-    if _NOT_EVENT_BEFORE.search(text, max(sentence_start, s - 40), s) and not starts_activity:
+    not_until = _NOT_UNTIL.search(text, max(sentence_start, s - 30), s) is not None
+    if _NOT_EVENT_BEFORE.search(text, max(sentence_start, s - 40), s) and not starts_activity and not not_until:
         return True
     if _DOCUMENT_BEFORE.search(text, max(sentence_start, s - 40), s):
         return True
@@ -1184,7 +1195,7 @@ def _candidates_of(
 ) -> list[_Candidate]:
     """Every date that may be the event's, completed where its year is missing, in order."""
     full = find_dates(body)
-    excluded = [m.span for m in full if _excluded(body, m, sentences, posting)] + list(posting)
+    excluded = list(posting)  # the page's dates lend no year to the event (the issue's may)
     candidates = [
         _Candidate(m.span, m.precision, m, _is_cued(body, m.text, m.span, sentences))
         for m in full
@@ -1225,7 +1236,9 @@ def _with_later_end(body: str, mention: DateMention, candidates: list[_Candidate
             continue
         if other.end is not None and other.start == mention.start:
             return replace(mention, end=other.end)
-        if other.end is None and _END_BEFORE.search(body, max(0, other.span[0] - 30), other.span[0]):
-            if 0 < (other.start - mention.start).days <= _MAX_EVENT_DAYS:
-                return replace(mention, end=other.start)
+        closes = _END_BEFORE.search(body, max(0, other.span[0] - 30), other.span[0]) or _LAST_DAY_AFTER.match(
+            body, other.span[1]
+        )
+        if other.end is None and closes and 0 < (other.start - mention.start).days <= _MAX_EVENT_DAYS:
+            return replace(mention, end=other.start)
     return mention
