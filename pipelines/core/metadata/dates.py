@@ -746,6 +746,12 @@ _BARE_YEAR = re.compile(r"(?<![\w/.\-])(?P<y>(?:19|20)[0-9]{2})(?![\w/]|[.,\-–
 _YEAR_SPAN = re.compile(r"(?<![\w/.\-])(?P<y1>(?:19|20)[0-9]{2})\s*[-–—]\s*(?P<y2>(?:19|20)[0-9]{2})(?![\w/])")
 # Words before a bare number that make it a count, not a year: "hơn 2000 cuốn".
 _COUNT_BEFORE = _compile(r"(?<!\w)(?:hơn|gần|khoảng|trên|dưới|với|có|gồm|tổng|số|lần|thứ)\s*$")
+# A year a meeting reviews or plans is not the meeting's: "tổng kết công tác năm 2016",
+# "triển khai nhiệm vụ năm 2017" (held in January, or in December before).
+_REVIEWED_YEAR_BEFORE = _compile(
+    r"(?<!\w)(?:tổng\s+kết|kế\s+hoạch|phương\s+hướng|nhiệm\s+vụ|chương\s+trình\s+công\s+tác|báo\s+cáo)"
+    r"(?:\s+[^\s.;]+){0,6}?\s+(?:năm\s+)?$"
+)
 # A congress opens its term (the year of its start); a closing meeting ends it.
 _OPENS_TERM = _compile(r"(?<!\w)đại\s+hội(?!\w)")
 _CLOSES_TERM = _compile(r"(?<!\w)(?:tổng\s+kết|khép\s+lại|kết\s+thúc|bế\s+mạc)(?!\w)")
@@ -969,6 +975,8 @@ def _years_in(text: str, scope: tuple[int, int], sentences: list[tuple[int, int]
         low = max(sentence_start, s, ms - 40)
         if mention.lunar or _DOCUMENT_BEFORE.search(text, low, ms) or _HISTORY_BEFORE.search(text, low, ms):
             continue
+        if _REVIEWED_YEAR_BEFORE.search(text, max(sentence_start, s, ms - 60), ms):
+            continue  # "tổng kết công tác năm 2016": the year reviewed, the meeting is after it
         if mention.end is not None and mention.end.year != mention.start.year:
             year = _span_year(text, _sentence_of(sentences, ms) if sentences else scope,
                               mention.start.year, mention.end.year, text[max(s, ms - 20) : me])
@@ -992,6 +1000,8 @@ def _years_in(text: str, scope: tuple[int, int], sentences: list[tuple[int, int]
         following = text[match.end() : match.end() + 3].lstrip()
         if following[:1].islower() or _HISTORY_BEFORE.search(text, max(s, match.start() - 30), match.start()):
             continue  # "2000 cuốn sách": a count
+        if _REVIEWED_YEAR_BEFORE.search(text, max(s, match.start() - 60), match.start()):
+            continue
         years.append((match.start(), int(match["y"])))
     return sorted(years)
 

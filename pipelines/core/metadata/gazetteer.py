@@ -40,7 +40,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 __all__ = ["Province", "ProvinceRecord", "find_provinces", "find_all_provinces", "provinces", "lookup"]
 
@@ -115,6 +115,8 @@ _PREFIX = r"(?P<prefix>(?:tinh|thanh\s+pho|t\.?\s?p)\.?\s*)"
 # What may stand between the words of a name: spaces, or a dash ("Bà Rịa - Vũng Tàu").
 _WORD_JOIN = r"(?:\s*[-–]\s*|\s+)"
 _WORD = re.compile(r"[^\W_]+")
+# Đ/đ typed as the Icelandic eth Ð/ð, a common slip of old fonts and keyboards.
+_ETH_AS_DJE = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111"})
 # Vietnamese tone marks (combining): grave, acute, hook above, tilde, dot below.
 _TONE_MARKS = frozenset("\u0300\u0301\u0309\u0303\u0323")
 
@@ -367,6 +369,8 @@ def find_all_provinces(text: str) -> list[Province]:
     """Every mention of a province or centrally-run city in ``text``, repeated ones included,
     in order of appearance."""
     pattern, by_key = _index()
+    written = text
+    text = text.translate(_ETH_AS_DJE)  # "Ðồng Tháp" typed with the Icelandic eth: Đồng Tháp
     folded = fold(text)  # same offsets as text
     found: list[Province] = []
     pos = 0
@@ -378,6 +382,6 @@ def find_all_provinces(text: str) -> list[Province]:
         if province is None:
             pos = match.start() + 1  # a rejected match may hide a shorter good one
             continue
-        found.append(province)
+        found.append(replace(province, name_as_written=written[province.span[0] : province.span[1]]))
         pos = match.end()
     return found

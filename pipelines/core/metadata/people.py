@@ -94,7 +94,8 @@ _LABEL = re.compile(
     r"""
     (?<!\w)
     (?:
-        (?P<text>tin(?:\s*(?:,|và|-|–|&|/)?\s*bài)?|bài(?:\s+viết)?)   # Tin, Bài, Tin bài, Bài viết
+        (?P<text>tin(?:\s*(?:,|và|-|–|&|/)?\s*bài)?|bài(?:\s+viết)?     # Tin, Bài, Tin bài, Bài viết
+                |người\s+(?:đưa\s+tin|viết)|tác\s+giả|thực\s+hiện)       # Người đưa tin, Tác giả
         (?:\s*(?:,|-|–|&|/|\+|\bvà\b)\s*(?P<both>ảnh))?              # ... optionally "và ảnh"
       | (?P<photo>ảnh|photo)                                          # Ảnh / Photo alone
     )
@@ -104,7 +105,7 @@ _LABEL = re.compile(
 )
 # What may come before a label on its line: nothing, an opening parenthesis or a dash;
 # or the end of the last sentence of a paragraph ("… Quảng Ninh. Tin, ảnh: …").
-_BEFORE_LABEL = re.compile(r"(?:[\s(\-–—]*|.*(?:[.!?…]|\./\.)[\"”’)]*\s+\(?)", re.DOTALL)
+_BEFORE_LABEL = re.compile(r"(?:[\s(\-–—]*|.*(?:[.!?…]|\./\.)[\"”’)]*\s*\(?)", re.DOTALL)
 # "PV" / "Phóng viên" alone (or in parentheses), after the last sentence or on its own line.
 _REPORTER = re.compile(
     r"(?:^|(?<=[.!?…\"”])\s+)\(?\s*(?P<name>(?:nhóm\s+)?(?:PV|P\.V|phóng\s+viên)|BBT|ban\s+biên\s+tập)\s*\.?\s*\)?$",
