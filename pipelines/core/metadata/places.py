@@ -108,14 +108,18 @@ _LABEL_END = re.compile(r"\n|;|\.(?=\s|$)|(?<!\w)(?:thời\s+gian|thành\s+phầ
 # and the date or time that often follows the venue.
 _CLAUSE_WORD = re.compile(
     r"(?:đã|đang|sẽ|vừa|với|nhằm|do|để|cho|được|bị|là|có|và\s+(?:đã|được)|diễn\s+ra|tổ\s+chức|"
-    r"khai\s+mạc|thu\s+hút|gồm|ngày|vào|lúc|từ|sáng|chiều|tối|trong|theo|nhân(?!\s+dân)|trước|sau|"
+    r"khai\s+mạc|thu\s+hút|gồm|ngày|vào|lúc|từ|sáng|chiều|tối|trong|theo|(?<!công\s)nhân(?!\s+(?:dân|viên|sự|loại))|trước|sau|"
     r"nhưng|thì|mà|khi|mới\s+(?:có|diễn|được|tổ))(?!\w)"
 )
 # A comma that is part of a name ("Bộ Văn hóa, Thể thao và Du lịch") or that goes on to the
-# larger unit the place is in ("thành phố Hạ Long, tỉnh Quảng Ninh", "Bangkok, Thái Lan").
+# larger unit the place is in ("thành phố Hạ Long, tỉnh Quảng Ninh", "Bangkok, Thái Lan"), its
+# address ("thư viện Tổng hợp tỉnh, số 25 Lê Lợi", "Hội trường A, 144 Xuân Thủy") or the building
+# and floor ("Hội trường tầng 3, nhà A0").
 _COMMA_IN_NAME = re.compile(
     r",\s*(?:(?i:Thể\s+thao\s+và\s+Du\s+lịch)"
     r"|(?:(?i:tỉnh|thành\s+phố|quận|huyện|thị\s+xã|phường|xã)\s+|T[Pp]\.?\s*)[^\W\d_]"
+    r"|(?i:số)\s+[0-9]|[0-9]+[A-Za-z]?\s+[A-ZĐ]"  # the address: ", số 25 Lê Lợi", ", 144 Xuân Thủy"
+    r"|(?i:nhà|tòa\s+nhà|tòa|tầng|lầu|phòng|khu|dãy|cơ\s+sở)\s+[A-ZĐ0-9][\w.\-]{0,5}(?!\w)(?!\s+[a-zđà-ỹ])"  # a building, a floor: ", nhà A0"
     r"|(?:Việt\s+Nam|Thái\s+Lan|Lào|Campuchia|Trung\s+Quốc|Nhật\s+Bản|Hàn\s+Quốc|Malaysia|Singapore|"
     r"Indonesia|Philippines|Hoa\s+Kỳ|Mỹ|Pháp|Đức|Anh|Úc|Nga|Ấn\s+Độ)(?!\w))"
 )
@@ -169,7 +173,32 @@ def _continues(text: str, i: int, names: list[tuple[int, int]], limit: int) -> b
     following = i + 1
     while following < limit and text[following].isspace():
         following += 1
-    return any(s == following and _AFTER_CLOSING_PROVINCE.match(text[e:limit]) for s, e in names)
+    if any(s == following and _AFTER_CLOSING_PROVINCE.match(text[e:limit]) for s, e in names):
+        return True
+    return _province_list_follows(text, i, following, names, limit)
+
+
+_LIST_JOIN = re.compile(r"\s*,\s*|\s+(?:và|cùng)\s+")
+
+
+def _province_list_follows(text: str, i: int, following: int, names: list[tuple[int, int]], limit: int) -> bool:
+    """Whether a comma after a province goes on to more provinces, the last after "và", that
+    close the phrase: "tại TP HCM, Cần Thơ và Đà Nẵng, …" (one venue: the three cities)."""
+    if not any(e == i for _, e in names):
+        return False
+    starts = {s: e for s, e in names}
+    position, joined = following, False
+    while position in starts:
+        end = starts[position]
+        join = _LIST_JOIN.match(text, end, limit)
+        if join is None or not join.group().strip(" ,"):
+            if joined and _AFTER_CLOSING_PROVINCE.match(text[end:limit]):
+                return True
+            if join is None:
+                return False
+        joined = joined or bool(join.group().strip(" ,"))
+        position = join.end()
+    return False
 
 
 def _ends_phrase(text: str, i: int, start: int) -> bool:
@@ -211,6 +240,9 @@ def _dash_continues(text: str, i: int) -> bool:
     if match is None:
         return False
     rest = match["rest"].strip()
+    clause = next((m for m in _CLAUSE_WORD.finditer(rest) if m.start() and not rest[m.start() - 1].isalnum()), None)
+    if clause is not None:  # "Hội trường 272 - Võ Văn Tần vào ngày …": the name ends at "vào"
+        rest = rest[: clause.start()].strip()
     if not rest or _EVENT_NOUN.match(rest) or _CLAUSE_WORD.match(rest) or _SUBJECT_START.match(rest):
         return False
     words = rest.split()
