@@ -136,7 +136,7 @@ _INITIALS_NAME = re.compile(r"(?:[^\W\d_]\.\s?){1,4}[^\W\d_]{2,}")
 _ORGANISATION = re.compile(
     r"\(?\s*(?:thư\s+viện|trường|viện|trung\s+tâm|liên\s+chi\s+hội|chi\s+hội|hội|sở|phòng|ban|khoa|"
     r"đại\s+học|bộ|cục|vụ|công\s+ty|văn\s+phòng|tạp\s+chí|tòa\s+soạn|câu\s+lạc\s+bộ|CLB|TV|ĐH|TTXVN|"
-    r"báo)(?!\w)",
+    r"báo|nhóm|tổ)(?!\w)",
     re.IGNORECASE,
 )
 # An organization named by its kind and level only: "Thư viện tỉnh", "Trung tâm Văn hóa huyện".
@@ -145,9 +145,12 @@ _GENERIC_ORGANISATION = re.compile(
 )
 # Acronyms that name an organization rather than a person's initials.
 _ORGANISATION_ACRONYMS = frozenset({"BBT", "BTC", "TTXVN", "VNA", "TV", "TVQG", "VP", "CLB", "BCH", "VTV", "VOV"})
+# A web site's account name after a label: "Tác giả: thuvientinh", "Người đăng: admin_tv".
+_ACCOUNT = re.compile(r"[a-z][a-z0-9_.]{3,29}")
 # Credits that are not people: "Ảnh: Internet", "Ảnh: TL" (tư liệu, archive), "Nguồn: …".
 _NOT_A_PERSON = frozenset(
-    {"internet", "tl", "tư liệu", "sưu tầm", "st", "nguồn", "google", "minh họa", "minh hoạ", "web", "website"}
+    {"internet", "tl", "tư liệu", "sưu tầm", "st", "nguồn", "google", "minh họa", "minh hoạ", "web", "website",
+     "facebook", "youtube", "zalo", "admin", "shutterstock", "freepik", "pixabay"}
 )
 # The most common Vietnamese surnames: a bare name line must start with one.
 SURNAMES = frozenset(
@@ -265,6 +268,8 @@ def _is_name(name: str) -> bool:
         return False
     if _INITIALS.fullmatch(name) or _is_acronym(name) or _is_initials_name(name):
         return True
+    if _ACCOUNT.fullmatch(name):
+        return True  # "Tác giả: thuvientinh": a site's account name
     words = name.split()
     return 1 <= len(words) <= 6 and all(_is_capitalised(w) or _INITIALS.fullmatch(w) for w in words)
 
@@ -317,7 +322,8 @@ def _is_organisation_name(name: str) -> bool:
     if not _ORGANISATION.match(name) or any(c.isdigit() for c in name):
         return False
     words = re.findall(r"[^\W\d_]+", name)
-    capitalised = sum(1 for w in words if w[:1].isupper())
+    # the organization word counts as capitalised: "nhóm Truyền thông", "tổ Thông tin"
+    capitalised = sum(1 for index, w in enumerate(words) if w[:1].isupper() or index == 0)
     if _GENERIC_ORGANISATION.fullmatch(name):
         return True  # "Thư viện tỉnh", "Thư viện trường"
     return 0 < len(words) <= _MAX_ORGANISATION_WORDS and capitalised * 2 >= len(words)
@@ -607,6 +613,44 @@ def _bare_name(body: str, span: tuple[int, int]) -> _Closing | None:
     return _Closing(tuple(names), None, span) if names else None
 
 
+# A role that opens a writer's affiliation: "Trưởng phòng Phát triển tài liệu, Thư viện …".
+_AFFILIATION_ROLE = re.compile(
+    r"(?:trưởng|phó|giám\s+đốc|chủ\s+tịch|cán\s+bộ|giảng\s+viên|nghiên\s+cứu\s+viên|chuyên\s+viên|thủ\s+thư|"
+    r"cộng\s+tác\s+viên|phóng\s+viên)(?!\w)",
+    re.IGNORECASE,
+)
+_MAX_NAME_WORDS = 6
+
+
+def _name_with_affiliation(body: str, span: tuple[int, int]) -> _Name | None:
+    """A name and its affiliation run together on one line, as a plain-text export joins
+    them: "Ngọc Diệp Phòng Mạng lưới – Thư viện tỉnh BR-VT", "PGS.TS. Trần Thị Quý Trường Đại
+    học …". The affiliation starts at a capitalised organization or role word."""
+    s, e = span
+    if e - s > 2 * _MAX_BARE_LINE or body[s:e].rstrip().endswith((".", ":", ";")):
+        return None
+    for count, word in enumerate(re.finditer(r"\S+", body[s:e])):
+        if count > _MAX_NAME_WORDS:
+            break
+        p = s + word.start()
+        if count < 2 or not body[p].isupper() or not (_ORGANISATION.match(body, p) or _AFFILIATION_ROLE.match(body, p)):
+            continue
+        affiliation = " ".join(body[p:e].strip(" ()").split())
+        if _EVENT_WORDS.match(affiliation) or len(affiliation.split()) < 3:
+            continue  # "Quang Cảnh Hội Nghị": a caption, not a name and its organization
+        if _ORGANISATION.match(affiliation) and not _is_organisation_name(affiliation.split(",")[0]):
+            continue
+        ns, ne = _strip(body, s, p, _PART_PUNCTUATION)
+        names = _bare_names(body, ns, ne) if ns < ne else None
+        if names and len(names) == 1 and names[0].affiliation is None:
+            return replace(names[0], affiliation=affiliation)
+    return None
+
+
+# Events, not organizations, although they start like one: "Hội nghị", "Hội thảo", "Hội sách".
+_EVENT_WORDS = re.compile(r"hội\s+(?:nghị|thảo|thi|sách|diễn|chợ|trại)(?!\w)", re.IGNORECASE)
+
+
 def _is_affiliation_line(line: str) -> bool:
     """ "Thư viện tỉnh Quảng Ninh", "(Trường Đại học Văn hóa Hà Nội)" under a name."""
     return len(line) <= _MAX_BARE_LINE and not line.endswith(".") and _ORGANISATION.match(line) is not None
@@ -675,7 +719,14 @@ def _source_starts(body: str, s: int, e: int) -> list[int]:
     starts = [s]
     for match in re.finditer(r"(?:[.!?…]|\./\.)[\"”’)]*\s+(?=\(?\s*(?:theo|nguồn)\b)", body[s:e], re.IGNORECASE):
         starts.append(s + match.end())
+    named = _NAME_BEFORE_SOURCE.match(body, s, e)
+    if named is not None and _is_name(named["name"]):
+        starts.append(named.end("name") + 1)  # "Thu Hà Theo cinet.vn": the writer, then the source
     return starts
+
+
+# A short name, then "Theo"/"Nguồn:" on the same line.
+_NAME_BEFORE_SOURCE = re.compile(r"(?P<name>[^\W\d_]+(?:\s+[^\W\d_]+){1,4})\s+(?=\(?(?:Theo|Nguồn)\b)")
 
 
 def _source_parts(body: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -712,7 +763,7 @@ _FURNITURE = re.compile(
     r"(?:(?:lượt\s+xem|số\s+lần\s+đọc|lượt\s+đọc|lượt\s+thích|đánh\s+giá|thống\s+kê|bình\s+luận|ý\s+kiến|"
     r"trả\s+lời|chia\s+sẻ|in\s+bài(?:\s+này)?|gửi\s+bài|từ\s+khóa|tags?|bài\s+viết\s+liên\s+quan|"
     r"tin\s+liên\s+quan|xem\s+thêm|cỡ\s+chữ|thiết\s+kế|biên\s+tập|trình\s+bày|đồ\s+họa|kỹ\s+thuật|"
-    r"quay\s+phim|dựng\s+video)(?!\w)[^\n]{0,80}"
+    r"quay\s+phim|dựng\s+video|thời\s+tiết|truy\s+cập|views?|lượt\s+truy\s+cập|đang\s+online|trực\s+tuyến\s*:)(?!\w)[^\n]{0,80}"
     r"|email\s+của\s+bạn[^\n]{0,80}|[_\-–—=*.•·~\s]{3,})",
     re.IGNORECASE,
 )
@@ -787,6 +838,9 @@ def _byline(body: str, lines: list[tuple[int, int]]) -> _Closing | None:
     name = _bare_name(body, last)
     if name is not None:
         return name
+    joined = _name_with_affiliation(body, last)
+    if joined is not None:
+        return _Closing((joined,), None, last)
     if _is_affiliation_line(body[last[0] : last[1]]):
         affiliation = body[last[0] : last[1]]
         credit = _labelled(body, previous)
@@ -869,35 +923,61 @@ _TOP_LINES = 3
 
 def _top_byline(body: str) -> list[Credit]:
     """A byline above the lead: a personal name (with a common surname, or titled) or a unit
-    alone on one of the first lines, before the first sentence; printed twice, one credit."""
+    alone on one of the first lines, before the first sentence, or a name run together with
+    its affiliation; printed twice, one credit."""
+    return [credit for credit, _ in _top_bylines(body)]
+
+
+def _top_bylines(body: str) -> list[tuple[Credit, tuple[int, int]]]:
+    """The credits above the lead (see :func:`_top_byline`), each with its line."""
     from pipelines.core.metadata.dates import posting_lines
 
     posting = {span for span, _ in posting_lines(body)}
-    credits: list[Credit] = []
-    for s, e in _line_spans(body)[:_TOP_LINES]:
+    credits: list[tuple[Credit, tuple[int, int]]] = []
+    lines = _line_spans(body)
+    for index, (s, e) in enumerate(lines[:_TOP_LINES]):
         line = body[s:e]
-        if (s, e) in posting:
-            continue
-        if line.endswith((".", ":", ",", ";", "!", "?")) or len(line.split()) > 8:
+        if (s, e) in posting or credits and credits[-1][1][1] >= e:
+            continue  # a posting line, or the affiliation of the name above
+        joined = _name_with_affiliation(body, (s, e))
+        if joined is not None:  # "Lê Thị Minh Nguyệt Trưởng phòng …, Thư viện …" (one line)
+            name = replace(joined, confidence=_CONFIDENCE["top"])
+        elif line.endswith((".", ":", ",", ";", "!", "?")) or len(line.split()) > 8:
             break  # the lead has begun
-        if _TOP_UNIT.match(line) and _is_organisation_name(line):
+        elif _TOP_UNIT.match(line) and _is_organisation_name(line):
             name = _Name(line, (s, e), None, "organization", _CONFIDENCE["top"])
         else:
             names = _bare_names(body, s, e)
             if not names or len(names) != 1 or names[0].confidence < _CONFIDENCE["bare"]:
                 continue
             name = replace(names[0], confidence=_CONFIDENCE["top"])
-        if not any(c.name.casefold() == name.name.casefold() for c in credits):
-            credits.append(Credit(name.name, "author", name.title, name.kind, name.span, name.confidence, None,
-                                  name.affiliation))
+            following = lines[index + 1] if index + 1 < len(lines) else None
+            if following and name.kind == "person" and name.affiliation is None and _is_top_affiliation(body, following):
+                # "Trưởng phòng Phát triển tài liệu, Thư viện Trường Đại học Cần Thơ" under the name
+                name = replace(name, affiliation=" ".join(body[following[0] : following[1]].strip("() ").split()))
+                e = following[1]
+        if not any(c.name.casefold() == name.name.casefold() for c, _ in credits):
+            credit = Credit(name.name, "author", name.title, name.kind, name.span, name.confidence, None, name.affiliation)
+            credits.append((credit, (s, e)))
     return credits
+
+
+def _is_top_affiliation(body: str, span: tuple[int, int]) -> bool:
+    """A line under a top byline's name that is its affiliation: an organization or a role
+    first, not a sentence."""
+    line = body[span[0] : span[1]].strip("() ")
+    return (
+        len(line) <= 2 * _MAX_BARE_LINE and not line.endswith((".", ":", ";", "!", "?"))
+        and (_ORGANISATION.match(line) is not None or _AFFILIATION_ROLE.match(line) is not None)
+    )
 
 
 def credit_spans(body: str) -> list[tuple[int, int]]:
     """The spans of every credit: the closing credits (see :func:`closing_span`), a byline
     above the lead, the names of photo credits in captions."""
     spans = [span] if (span := closing_span(body)) else []
-    return spans + [c.span for c in find_credits(body) if not any(s <= c.span[0] < e for s, e in spans)]
+    top = {credit.span: line for credit, line in _top_bylines(body)}  # the affiliation with the name
+    return spans + [top.get(c.span, c.span) for c in find_credits(body) if not any(s <= c.span[0] < e for s, e in spans)]
 
 
 def closing_span(body: str) -> tuple[int, int] | None:
