@@ -693,6 +693,10 @@ _DOCUMENT_BEFORE = _compile(
     r"(?:[0-9]+(?:/[0-9]{2,4})?/[^\W\d_][\w\-]*|(?<!\w)(?:số|quyết\s+định|nghị\s+định|thông\s+tư|"
     r"chỉ\s+thị|công\s+văn|luật|kế\s+hoạch)\s+(?:số\s+)?[0-9][\w/\-.]*)\s*,?\s*$"
 )
+# After a date set off from a document's number by a comma, words that keep it the document's
+# ("Quyết định số 12/QĐ-UBND, ngày 2/3/2020 của UBND tỉnh"); otherwise the date opens the main
+# clause ("Thực hiện Nghị định số 93/2020/NĐ-CP, ngày 18/9/2020, tại …, Sở … tổ chức …").
+_DOCUMENT_AFTER = _compile(r"\s*(?:của|về|do|ban\s+hành|quy\s+định|hướng\s+dẫn|v/v)(?!\w)")
 # Words earlier in the same sentence that put it in the past: "Trước đây, năm 2010 …".
 _PAST_SENTENCE = _compile(r"(?<!\w)(?:trước\s+đây|cách\s+đây|hồi\s+đó|năm\s+xưa|thuở|khi\s+ấy|lúc\s+đó)(?!\w)")
 # A dateline's place before the date: "Hà Nội, ", "TP. Hồ Chí Minh, ".
@@ -701,6 +705,7 @@ _DATELINE_PLACE = re.compile(r"\s*(?:[^\W\d_][\w.]*(?:\s+[^\W\d_][\w.]*){0,4}\s*
 # date: "kể từ khi phát động vào tháng 7", "đóng cổng nhận bài ngày 30/6", "ban hành ngày …".
 _BACKGROUND_CLAUSE = _compile(
     r"(?<!\w)(?:kể\s+từ|từ\s+khi|đóng\s+cổng|hạn\s+chót|ban\s+hành|được\s+ký|ký\s+ngày|phê\s+duyệt)(?!\w)"
+    r"|(?<!\w)ký\s*$"
 )
 # Periods that are not events: a term of office or a plan's period ("nhiệm kỳ 2016 - 2021").
 _TERM = _compile(r"(?<!\w)(?:nhiệm\s+kỳ|giai\s+đoạn|niên\s+kh[óo]á?|khóa|năm\s+học)(?!\w)")
@@ -771,15 +776,32 @@ def posting_lines(text: str) -> list[tuple[tuple[int, int], dt.date]]:
     for line in text.split("\n"):
         s, e = pos, pos + len(line)
         pos = e + 1
-        if not line.strip() or len(line) > 80:
+        if not line.strip():
             continue
-        match = _POSTING_LINE.fullmatch(text, s, e)
+        match = _POSTING_LINE.fullmatch(text, s, e) if len(line) <= 80 else None
         if match is None:
+            glued = _GLUED_STAMP.match(text, s, e)  # the stamp run into the lead's first line
+            if glued is not None and re.search(_CLOCK, glued.group()):
+                date = _date(glued["y"], glued["m"], glued["d"])
+                if date is not None:
+                    found.append((_strip_span(text, s, glued.end()), date))
             continue
         date = _date(match["y"], match["m"], match["d"])
         if date is not None:
             found.append((_strip_span(text, s, e), date))
     return found
+
+
+# A posting stamp with its clock time run into the lead's first sentence, as text layers join
+# lines across a page break: "Tin tức hoạt động / 08:15 | 02/06/2025 Từ ngày 20 - 22/5/2025, …".
+_DMY_STAMP = r"(?<![0-9])(?P<d>[0-9]{1,2})(?P<s>[/.\-])(?P<m>[0-9]{1,2})(?P=s)(?P<y>[0-9]{4})(?![0-9])"
+_GLUED_STAMP = re.compile(
+    rf"""[^\S\n]*(?:[^\W\d_][^\n/|0-9]{{0,30}}[/|][^\S\n]*)?(?:{_WEEKDAY}\s*[,\-–|]?\s*)?
+    (?:{_CLOCK}\s*[,\-–|]?\s*)?{_DMY_STAMP}(?:\s*[,\-–|]?\s*{_CLOCK})?
+    (?:\s*[\[(]?\s*GMT\s*[+\-]\s*[0-9]{{1,2}}\s*[\])]?)?
+    (?=[^\S\n]+[A-ZĐÀ-Ỹ])""",
+    re.IGNORECASE | re.VERBOSE,
+)
 
 
 def _all_sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -802,7 +824,10 @@ def _sentence_start(sentences: list[tuple[int, int]], position: int) -> int:
 
 # "…, từ ngày 5/4/2021, …" opening a clause: the day an activity starts (its date), unlike
 # "từ năm 1990" or "mở từ ngày 21/4" (since).
-_STARTS_FROM = _compile(r"(?:^|[,;:]\s*|[.!?]\s+)từ\s+$")
+_STARTS_FROM = _compile(
+    r"(?:^|[,;:]\s*|[.!?]\s+|(?<!\w)(?:mở\s+(?:lại|cửa)|bắt\s+đầu|khai\s+trương|hoạt\s+động|phục\s+vụ|"
+    r"áp\s+dụng|vận\s+hành|triển\s+khai|đi\s+vào\s+hoạt\s+động)\s+)từ\s+$"
+)
 
 
 # "phải đến sáng 2/11 … mới có buổi tổng kết" (not until): the event's date, not a deadline.
@@ -820,7 +845,8 @@ def _is_reported_history(text: str, mention: DateMention, sentences: list[tuple[
     not_until = _NOT_UNTIL.search(text, max(sentence_start, s - 30), s) is not None
     if _NOT_EVENT_BEFORE.search(text, max(sentence_start, s - 40), s) and not starts_activity and not not_until:
         return True
-    if _DOCUMENT_BEFORE.search(text, max(sentence_start, s - 40), s):
+    document = _DOCUMENT_BEFORE.search(text, max(sentence_start, s - 40), s)
+    if document and ("," not in document.group() or _DOCUMENT_AFTER.match(text, mention.span[1])):
         return True
     return _PAST_SENTENCE.search(text, max(sentence_start, s - 120), s) is not None
 
@@ -895,8 +921,8 @@ def _is_noise_paragraph(text: str, span: tuple[int, int], posting: list[tuple[in
     label, a byline at the top)."""
     s, e = span
     paragraph = text[s:e]
-    if any(s <= ps < e for ps, _ in posting):
-        return True
+    if any(s <= ps < e for ps, pe in posting if not text[pe:e].strip() or "\n" in text[pe:e]):
+        return True  # (a stamp run into the lead's first sentence leaves the paragraph the lead)
     if title and " ".join(paragraph.split()).casefold() == " ".join(title.split()).casefold():
         return True
     if _CAPTION_CREDIT.search(paragraph) and len(_WORDS.findall(paragraph)) <= 30:
@@ -1056,12 +1082,14 @@ def _moved_to_year(mention: DateMention, year: int) -> DateMention | None:
     return replace(mention, start=start, end=end, year_from_issue=False, year_from_context=True)
 
 
-def _plausible(date: dt.date, issue_date: dt.date | None, issue_precision: str | None) -> bool:
-    """Whether a date may be that of an article of an issue dated ``issue_date``."""
+def _plausible(date: dt.date, issue_date: dt.date | None, issue_precision: str | None, posted: bool = False) -> bool:
+    """Whether a date may be that of an article of an issue dated ``issue_date``; a page's
+    posting date (``posted``) bounds it from above only: pages are reposted and crawled years
+    after the event ("Thứ 6, 12/09/2025" over a report of 10/4/2008)."""
     if issue_date is None:
         return True
     earliest = dt.date(max(MIN_YEAR, issue_date.year - _MAX_YEARS_BEFORE_ISSUE), 1, 1)
-    return earliest <= date and (date - _period_end(issue_date, issue_precision)).days <= _MAX_DAYS_AHEAD_OF_ISSUE
+    return (posted or earliest <= date) and (date - _period_end(issue_date, issue_precision)).days <= _MAX_DAYS_AHEAD_OF_ISSUE
 
 
 # ---------------------------------------------------------------------------
@@ -1219,7 +1247,9 @@ def _candidates_of(
         year = _context_year(body, template, sentences, title, excluded)
         if year is not None:
             completed = _moved_to_year(template, year)
-            if completed is not None and not _plausible(completed.start, reference, reference_precision):
+            if completed is not None and not _plausible(
+                completed.start, reference, reference_precision, posted=issue_date is None
+            ):
                 completed = None
         if completed is None and template.span in by_issue:
             completed = by_issue[template.span]
