@@ -24,7 +24,7 @@ MAX_HEADING_CHARS = 220
 MAX_MASTHEAD_CHARS = 400
 
 _MASTHEAD = re.compile(
-    r"^\s*(BẢN TIN|TẬP SAN|THÔNG TIN|NEWSLETTER|BULLETIN)\b|\bSố\s*\d+\s*[/-]\s*\d{4}\b"
+    r"^\s*(BẢN TIN|TẬP SAN|THÔNG TIN|BAN TIN|TAP SAN|THONG TIN|NEWSLETTER|BULLETIN)\b|\bS[ốo]\s*\d+\s*[/-]\s*\d{4}\b"
     r"|^\s*(?:Số|No\.?)\s*\d{1,3}\s*(?:\(\s*tháng|[-–—,]\s*(?:tháng|năm|quý)|$)",  # "Số 2 (tháng 5/2016)"
     re.IGNORECASE,
 )
@@ -286,7 +286,8 @@ def _bylines_in_capitals(items: list[_Item], flags: list[bool]) -> list[bool]:
 def _first_line_title(items: list[_Item], flags: list[bool]) -> list[bool]:
     """A text without layout (a plain-text export, a legacy-encoded file): its first block of
     lines (after the masthead) is the title when it reads as one: short, no final full stop,
-    followed by a blank line."""
+    followed by a blank line; or when the next block prints it again (a web page's headline
+    repeated, final full stop and all)."""
     blocks: list[list[int]] = [[]]
     for n, item in enumerate(items):
         if item.line.text.strip():
@@ -299,7 +300,8 @@ def _first_line_title(items: list[_Item], flags: list[bool]) -> list[bool]:
         if _MASTHEAD.search(" ".join(texts)) and sum(map(len, texts)) <= MAX_MASTHEAD_CHARS:
             continue  # the issue's masthead comes first
         followed = number + 1 < len(blocks)
-        if followed and _reads_as_title(texts):
+        repeated = followed and _same_words(" ".join(texts), " ".join(items[n].line.text.strip() for n in blocks[number + 1]))
+        if followed and (_reads_as_title(texts) or repeated and len(" ".join(texts)) <= MAX_HEADING_CHARS):
             flags = list(flags)
             for n in block:
                 flags[n] = True
@@ -342,7 +344,18 @@ def _split_at_headings(items: list[_Item], flags: list[bool]) -> list[tuple[list
     return sections
 
 
+def _is_posting_stamp(line: str) -> bool:
+    """A web page's posting line ("22/04/2023 07:30 GMT+7") set apart like a heading."""
+    return bool(line.strip()) and any(span == (0, len(line.strip())) for span, _ in dates.posting_lines(line.strip()))
+
+
 def _make_article(seq: int, heading, body, issue_date, issue_precision) -> Article | None:
+    if heading and any(_is_posting_stamp(i.line.text) for i in heading):
+        # the page's posting line is no part of the headline: it opens the body (the year of
+        # a day stated without one may come from it)
+        stamps = [i for i in heading if _is_posting_stamp(i.line.text)]
+        heading = [i for i in heading if not _is_posting_stamp(i.line.text)] or None
+        body = stamps + body
     paragraphs = to_paragraphs("\n".join(i.line.text for i in body))
     title = _title_of([i.line.text for i in heading]) if heading else None
     if title is None:
@@ -397,7 +410,13 @@ def _title_of(lines: list[str]) -> str | None:
     lines = [ln.strip() for ln in lines if ln.strip()]
     if len(lines) > 1 and _SECTION_LABEL.fullmatch(lines[0].rstrip(" :|»>")):
         lines = lines[1:]
+    if lines:
+        # a list page's posting date glued before the headline: "16/05/2018 Liên hiệp …"
+        lines[0] = _LIST_DATE_PREFIX.sub("", lines[0], count=1) or lines[0]
     return " ".join(lines) or None
+
+
+_LIST_DATE_PREFIX = re.compile(r"^[0-9]{1,2}[/.\-][0-9]{1,2}[/.\-][0-9]{4}(?:\s+[0-9]{1,2}:[0-9]{2})?\s*[|\-–]?\s+(?=[^\W\d_])")
 
 
 def _same_words(a: str, b: str) -> bool:
