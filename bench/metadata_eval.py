@@ -5,6 +5,7 @@ phenomenon, on the tune and the holdout half of the evaluation set.
     .venv/bin/python bench/metadata_eval.py --split holdout      # the untuned half: only at the end of a change
     .venv/bin/python bench/metadata_eval.py --split both --scan  # + every article as a 300 dpi scan, read by OCR
     .venv/bin/python bench/metadata_eval.py --errors --phenomena # every error, and the table per phenomenon
+    .venv/bin/python bench/metadata_eval.py --split both --scan --baseline main  # beside main's rules, same run
 
 **The set.** ``tests/data/metadata_cases.json``: 153 articles written in our own Vietnamese,
 each modelled on the structures counted in docs/metadata.md and tagged with the phenomena it
@@ -51,6 +52,8 @@ import argparse
 import collections
 import datetime as dt
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -58,7 +61,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# With --baseline the bench runs itself once more on a copy of the code whose metadata rules
+# are those of another revision: that copy comes first on the path.
+RULES_ROOT = os.environ.get("METADATA_EVAL_RULES_ROOT")
+sys.path.insert(0, RULES_ROOT or str(ROOT))
 
 from pipelines.core.metadata.dates import article_date  # noqa: E402
 from pipelines.core.metadata.masthead import find_masthead  # noqa: E402
@@ -505,6 +511,66 @@ def seed_line(result: dict) -> str:
             "precision/recall: " + ", ".join(parts))
 
 
+# ===========================================================================================
+# A baseline: the same cases, renderings and scoring with the rules of another revision
+# ===========================================================================================
+
+RULE_FILES = "pipelines/core/metadata"
+
+
+def baseline_tree(revision: str, folder: Path) -> Path:
+    """A copy of the working code in ``folder`` whose ``pipelines/core/metadata`` is that of
+    ``revision`` (reading, OCR and rendering stay the same: only the rules differ)."""
+    import shutil
+
+    target = folder / "code"
+    shutil.copytree(ROOT / "pipelines", target / "pipelines", ignore=shutil.ignore_patterns("__pycache__"))
+    names = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "--name-only", revision, RULE_FILES + "/"],
+                           check=True, capture_output=True, text=True).stdout.split()
+    rules = target / RULE_FILES
+    for old in rules.glob("*.py"):
+        old.unlink()
+    for name in names:
+        content = subprocess.run(["git", "-C", str(ROOT), "show", f"{revision}:{name}"], check=True,
+                                 capture_output=True).stdout
+        (target / name).write_bytes(content)
+    return target
+
+
+def run_baseline(revision: str, cases_split: str, renderings: tuple[str, ...], workers: int, only: str | None) -> dict:
+    """The bench's case results with the rules of ``revision`` (a separate process)."""
+    with tempfile.TemporaryDirectory(prefix="metadata-baseline-") as folder:
+        code = baseline_tree(revision, Path(folder))
+        output = Path(folder) / "baseline.json"
+        command = [sys.executable, __file__, "--split", cases_split, "--workers", str(workers),
+                   "--cases-json", str(output)] + [a for r in renderings for a in ("--rendering", r)]
+        if only:
+            command += ["--only", only]
+        subprocess.run(command, check=True, env={**os.environ, "METADATA_EVAL_RULES_ROOT": str(code)},
+                       stdout=subprocess.DEVNULL)
+        return json.loads(output.read_text(encoding="utf-8"))
+
+
+def summary_table(result: dict, baseline: dict | None, split: str, markdown: bool = False) -> str:
+    """Per rendering, the share of cases right on date, venue and authors (and the three
+    together) and of titles found; with a baseline, its figures beside them."""
+    header = ["rendering", "cases", "date", "venue", "authors", "fields (d+v+a)", "titles"]
+    if baseline:
+        header += ["baseline fields", "baseline titles"]
+    rows = []
+    for rendering, found in result.items():
+        if split not in found:
+            continue
+        m = found[split]
+        row = [rendering, str(m["cases"])] + [_cell(m["fields"][f]["right"]) for f in ("date", "venue", "authors")]
+        row += [_cell(m["date_venue_authors_right"]), _cell(m["fields"]["title"]["right"])]
+        if baseline:
+            b = baseline.get(rendering, {}).get(split)
+            row += [_cell(b["date_venue_authors_right"]), _cell(b["fields"]["title"]["right"])] if b else ["", ""]
+        rows.append(row)
+    return _format(header, rows, markdown)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=("tune", "holdout", "both"), default="tune",
@@ -517,6 +583,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true", help="print the tables in Markdown")
     parser.add_argument("--errors", action="store_true", help="also print every error")
     parser.add_argument("--phenomena", action="store_true", help="also print the table per phenomenon")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also score the rules (pipelines/core/metadata) of git revision REV, in the same run")
+    parser.add_argument("--cases-json", type=Path, help=argparse.SUPPRESS)  # the case results only (for --baseline)
     args = parser.parse_args(argv)
     renderings = tuple(args.rendering or ("text", "digital", "bulletin") + (("scan",) if args.scan else ()))
     cases = load_cases(CASES, args.split)
@@ -531,11 +600,22 @@ def main(argv: list[str] | None = None) -> int:
     splits = [s for s in ("tune", "holdout") if args.split in (s, "both")]
     halves = ", ".join(f"{sum(c['split'] == s for c in cases)} {s}" for s in splits)
     print(f"{len(cases)} cases ({halves}) from {CASES.relative_to(ROOT)}")
+    if args.cases_json:  # a baseline run: the case results, nothing printed
+        args.cases_json.write_text(json.dumps(evaluate_cases(cases, renderings, args.workers), ensure_ascii=False),
+                                   encoding="utf-8")
+        return 0
     result = evaluate_cases(cases, renderings, args.workers, progress)
+    baseline = None
+    if args.baseline:
+        started = time.perf_counter()
+        baseline = run_baseline(args.baseline, args.split, renderings, args.workers, args.only)
+        print(f"baseline (rules of {args.baseline}): {time.perf_counter() - started:.0f} s")
     for split in splits:
         if not any(split in result[r] for r in result):
             continue
         n = next(result[r][split]["cases"] for r in result if split in result[r])
+        print(f"\n{split} half ({n} cases): share right" + (f", beside the rules of {args.baseline}" if baseline else ""))
+        print(summary_table(result, baseline, split, args.markdown))
         print(f"\n{split} half ({n} cases): right / precision / recall per field")
         print(case_table(result, split, args.markdown))
         if args.phenomena:
@@ -551,6 +631,8 @@ def main(argv: list[str] | None = None) -> int:
     print("\n" + seed_line(seed))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     output = {"cases": result, "rules_own_set": seed}
+    if baseline:
+        output["baseline"] = {"revision": args.baseline, "cases": baseline}
     RESULTS.write_text(json.dumps(output, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"written {RESULTS.relative_to(ROOT)}")
     return 0
