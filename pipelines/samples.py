@@ -37,6 +37,7 @@ __all__ = [
     "write_scanned_pdf",
     "write_image",
     "seed_blocks",
+    "paginate",
 ]
 
 FONT_DIR = Path(os.environ.get("ARCHIVE_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
@@ -58,7 +59,8 @@ BYLINE_PREFIXES = ("Tin, ảnh:", "Tin và ảnh:", "Bài, ảnh:", "Bài và �
 
 @dataclass
 class Block:
-    """One piece of text on a page, drawn in the style of its kind."""
+    """One piece of text on a page, drawn in the style of its kind. Runs of spaces are one
+    space; a line break in ``text`` is kept as a forced break (a headline set on two lines)."""
 
     text: str
     kind: str = "body"  # 'masthead' | 'title' | 'body' | 'byline'
@@ -158,6 +160,12 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _block_lines(text: str) -> list[str]:
+    """A block's text as it is drawn: NFC, its forced line breaks kept, other spaces squashed."""
+    parts = [_squash(part) for part in unicodedata.normalize("NFC", text).split("\n")]
+    return [part for part in parts if part] or [""]
+
+
 # ---------------------------------------------------------------------- born-digital PDF
 
 
@@ -205,7 +213,7 @@ def _register_pdf_fonts(pdf) -> None:
 def _pdf_block(pdf, block: Block, style: _Style) -> None:
     """Draw one block at the cursor and move the cursor below it."""
     pdf.set_font("Body", ("B" if style.bold else "") + ("I" if style.italic else ""), style.size)
-    text = unicodedata.normalize("NFC", _squash(block.text))
+    text = "\n".join(_block_lines(block.text))
     pdf.multi_cell(0, style.size * LINE_SPACING, text, align=style.align, new_x="LMARGIN", new_y="NEXT")
     if style.rule_below:
         y = pdf.get_y() + 2
@@ -302,17 +310,42 @@ def _draw_blocks(draw: ImageDraw.ImageDraw, blocks: list[Block], size: tuple[int
         style = styles[block.kind]
         font = fonts.get(round(style.size * scale), style.bold, style.italic)
         line_height = style.size * LINE_SPACING * scale
-        lines = _wrap(draw, _squash(unicodedata.normalize("NFC", block.text)), font, right - left)
-        for number, words in enumerate(lines):
+        lines = [(words, i == len(wrapped) - 1) for part in _block_lines(block.text)
+                 for wrapped in [_wrap(draw, part, font, right - left)] for i, words in enumerate(wrapped)]
+        for words, last in lines:
             if y + line_height > bottom:
                 raise ValueError(f"the blocks do not fit on one page (overflow in a {block.kind} block)")
-            last = number == len(lines) - 1
             _draw_line(draw, words, font, left, right, y + line_height * 0.78, style.align, last)
             y += line_height
         if style.rule_below:
             rule_y = y + 2 * scale
             draw.line([(left, rule_y), (right, rule_y)], fill=0, width=max(1, round(0.6 * scale)))
         y += style.space_after * scale
+
+
+def paginate(blocks: list[Block], *, dpi: int = 300, title_size: float = 16, body_size: float = 11) -> list[list[Block]]:
+    """The blocks split into pages that :func:`render_page_image` can draw, breaking between
+    blocks (a page starts with the block that would overflow the one before)."""
+    scale = dpi / 72.0
+    width_px = round(8.27 * dpi)
+    usable_width = width_px - (MARGIN_LEFT_PT + MARGIN_RIGHT_PT) * scale
+    usable_height = round(11.69 * dpi) - (MARGIN_TOP_PT + MARGIN_BOTTOM_PT) * scale
+    styles = _styles(title_size, body_size)
+    draw = ImageDraw.Draw(Image.new("L", (1, 1), 255))
+    fonts = _Fonts()
+    pages: list[list[Block]] = [[]]
+    y = 0.0
+    for block in blocks:
+        style = styles[block.kind]
+        font = fonts.get(round(style.size * scale), style.bold, style.italic)
+        lines = sum(len(_wrap(draw, part, font, usable_width)) for part in _block_lines(block.text))
+        height = lines * style.size * LINE_SPACING * scale
+        if pages[-1] and y + height > usable_height:
+            pages.append([])
+            y = 0.0
+        pages[-1].append(block)
+        y += height + style.space_after * scale
+    return pages
 
 
 def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: float) -> list[list[str]]:

@@ -123,6 +123,9 @@ def test_seed_file():
         ),
         ("Nguyễn Văn A\nThư viện tỉnh Quảng Ninh", ["Nguyễn Văn A"], None, "Nguyễn Văn A"),
         ("Lê Văn Hùng - Trần Thị Mai", ["Lê Văn Hùng", "Trần Thị Mai"], None, "Lê Văn Hùng - Trần Thị Mai"),
+        # pen names without a common surname, as most bare bylines are (issue 13)
+        ("Hồng Vân", ["Hồng Vân"], None, "Hồng Vân"),
+        ("Minh Hà - Thu Trang", ["Minh Hà", "Thu Trang"], None, "Minh Hà - Thu Trang"),
     ],
 )
 def test_find_byline(last_lines, names, role, text):
@@ -165,9 +168,9 @@ def test_reporter_after_the_last_sentence():
         "Ảnh: TL",
         "Ảnh: Quang cảnh hội nghị",  # a photo caption
         "Nguồn: Báo Nhân dân",
-        # too vague: a two-syllable bare line without a surname or title
-        "Hồng Vân",
-        "Minh Hà - Thu Trang",
+        # a closing line that is no name
+        "Trân Trọng Kính Mời",
+        "Quang Cảnh Hội Nghị",
         # text after an affiliation: not a list of names
         "Tin: Nguyễn (Thư viện) Văn",
         # a label in the middle of a sentence is not a credit

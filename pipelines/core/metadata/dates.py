@@ -56,6 +56,8 @@ __all__ = [
     "DateMention",
     "find_dates",
     "find_partial_dates",
+    "find_dates_in_year",
+    "posting_lines",
     "article_date",
     # text layout helpers, shared with pipelines.core.metadata.places
     "paragraph_spans",
@@ -83,6 +85,7 @@ class DateMention:
     lunar: bool = False  # 'âm lịch', 'Rằm tháng Giêng' …: numbers are lunar, not converted
     confidence: float = 1.0  # 0–1: that these words are a date (find_dates) or date the article (article_date)
     year_from_issue: bool = False  # the text gives no year: it is the issue date's (find_partial_dates)
+    year_from_context: bool = False  # the date gives no year: another part of the text states it
 
 
 # How surely each kind of expression is a date (find_dates): a full day is unmistakable; a
@@ -140,6 +143,16 @@ _RANGE_DAYS = _compile(rf"{_FROM}(?P<pre>{_PREFIX})(?<![0-9])(?P<d1>[0-9]{{1,2}}
 _RANGE_DM = _compile(
     rf"{_FROM}{_PREFIX}(?<![0-9])(?P<d1>[0-9]{{1,2}}){_WS}(?P<s1>[/.]){_WS}(?P<m1>[0-9]{{1,2}})"
     rf"{_TO}{_PREFIX}{_dmy('2')}"
+)
+# A list of days: "(Trong hai) ngày 9 và 10/11/2023", "ngày 8/9, 9/9 và 10/9/2020",
+# "ngày 14 và 15 tháng 6 năm 2018": the first day to the last.
+_LIST_ITEM_JOIN = r"\s*(?:,|và|&)\s*"
+_LIST_DMY = _compile(
+    rf"(?<!\w)ngày\s+(?<![0-9])(?P<d1>[0-9]{{1,2}})(?:{_WS}[/.\-]{_WS}(?P<m1>[0-9]{{1,2}}))?"
+    rf"(?:{_LIST_ITEM_JOIN}[0-9]{{1,2}}(?:{_WS}[/.\-]{_WS}[0-9]{{1,2}})?)*{_LIST_ITEM_JOIN}{_dmy('2')}"
+)
+_LIST_WORDS = _compile(
+    rf"(?<!\w)ngày\s+(?<![0-9])(?P<d1>[0-9]{{1,2}})(?:{_LIST_ITEM_JOIN}[0-9]{{1,2}})*{_LIST_ITEM_JOIN}{_words_dmy('2')}"
 )
 # "22/ 5/ 2014", "Thứ Năm, ngày 22-5-2014"
 _SINGLE_DMY = _compile(rf"{_PREFIX}{_dmy('1')}")
@@ -252,6 +265,16 @@ def _build_range_dm(text: str, m: re.Match[str]) -> DateMention | None:
     return _mention(text, m.start(), m.end(), start, end, "day")
 
 
+def _build_list(text: str, m: re.Match[str]) -> DateMention | None:
+    end = _date(m["y2"], m["m2"], m["d2"])
+    if end is None:
+        return None
+    start = _date(end.year, m.groupdict().get("m1") or end.month, m["d1"])
+    if start is not None and start > end:
+        start = _date(end.year - 1, m.groupdict().get("m1") or end.month, m["d1"])
+    return _mention(text, m.start(), m.end(), start, end, "day")
+
+
 def _build_single_dmy(text: str, m: re.Match[str]) -> DateMention | None:
     return _mention(text, m.start(), m.end(), _date(m["y1"], m["m1"], m["d1"]), None, "day")
 
@@ -317,6 +340,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], _Builder], ...] = (
     (_RANGE_DMY, _build_range_dmy),
     (_RANGE_DAYS, _build_range_days),
     (_RANGE_DM, _build_range_dm),
+    (_LIST_DMY, _build_list),
+    (_LIST_WORDS, _build_list),
     (_SINGLE_DMY, _build_single_dmy),
     (_WORDS_RANGE, _build_words_range),
     (_WORDS_DMY, _build_words_dmy),
@@ -391,27 +416,38 @@ def find_dates(text: str) -> list[DateMention]:
 # find_partial_dates: dates without a year, completed from the issue date
 # ---------------------------------------------------------------------------
 
-# Words that make a yearless "22/5" a day: a time of day, "ngày", "mùng", a weekday.
+# Words that make a yearless "22/5" a day: a time of day, "ngày", "mùng", a weekday, a
+# relative day with its date in parentheses ("Sáng nay (19/4)"), "thời gian".
 _PARTIAL_CUE = (
-    rf"(?:(?<!\w)(?:sáng|chiều|tối|trưa|đêm|hôm|vào)(?:\s+ngày)?(?:\s+(?:mùng|mồng))?\s+"
+    rf"(?:(?<!\w)(?:sáng|chiều|tối|trưa|đêm|hôm)\s+nay\s*\(\s*(?:ngày\s+)?"
+    rf"|(?<!\w)(?:sáng|chiều|tối|trưa|đêm|hôm|vào)(?:\s+ngày)?(?:\s+(?:mùng|mồng))?\s+"
     rf"|(?<!\w){_WEEKDAY}\s*,?\s*(?:ngày\s+)?(?:(?:mùng|mồng)\s+)?"
-    rf"|(?<!\w)ngày\s+(?:(?:mùng|mồng)\s+)?|(?<!\w)(?:mùng|mồng)\s+)"
+    rf"|(?<!\w)ngày\s+(?:(?:mùng|mồng)\s+)?|(?<!\w)(?:mùng|mồng)\s+|(?<!\w)thời\s+gian\s*:?\s*"
+    rf"|(?<!các\s)(?<!những\s)(?<!\w)ngày\s+lễ\s+)"
 )
 _DAY = r"(?<![0-9])(?P<d2>[0-9]{1,2})"
 _MONTH_NUMBER = r"(?P<m2>[0-9]{1,2})(?![0-9])"
-# "từ 19/5 đến 21/5", "ngày 28/9 – 2/10"
+# "từ 19/5 đến 21/5", "ngày 28/9 – 2/10", "từ ngày 5-2 đến hết ngày 18-2"
 _PARTIAL_RANGE_DM = _compile(
-    rf"{_FROM}{_PARTIAL_CUE}(?<![0-9])(?P<d1>[0-9]{{1,2}}){_WS}/{_WS}(?P<m1>[0-9]{{1,2}})"
-    rf"{_TO}(?:ngày\s+)?{_DAY}{_WS}/{_WS}{_MONTH_NUMBER}"
+    rf"{_FROM}(?P<cue>{_PARTIAL_CUE})?(?<![0-9])(?P<d1>[0-9]{{1,2}}){_WS}(?P<s1>[/.\-]){_WS}(?P<m1>[0-9]{{1,2}})"
+    rf"{_TO}(?:ngày\s+)?{_DAY}{_WS}(?P=s1){_WS}{_MONTH_NUMBER}"
 )
-# "từ ngày 19 đến 21/5", "ngày 19-21/5"
+# "từ ngày 19 đến 21/5", "ngày 19-21/5", "từ 19 - 21/4", "thời gian 5 - 25/2"
 _PARTIAL_RANGE_D = _compile(
-    rf"{_FROM}{_PARTIAL_CUE}(?<![0-9])(?P<d1>[0-9]{{1,2}}){_TO}(?:ngày\s+)?{_DAY}{_WS}[/.]{_WS}{_MONTH_NUMBER}"
+    rf"{_FROM}(?P<cue>{_PARTIAL_CUE})?(?<![0-9])(?P<d1>[0-9]{{1,2}}){_TO}(?:ngày\s+)?{_DAY}{_WS}[/.]{_WS}{_MONTH_NUMBER}"
+)
+# A list of days: "ngày 17, 18/11", "hai ngày 9 và 10/11", "ngày 8/9, 9/9 và 10/9"
+_LIST_JOIN = r"\s*(?:,|và|&)\s*"
+_PARTIAL_LIST = _compile(
+    rf"(?P<cue>(?<!\w)ngày\s+)(?<![0-9])(?P<d1>[0-9]{{1,2}})(?:{_WS}(?P<s1>[/.\-]){_WS}(?P<m1>[0-9]{{1,2}}))?"
+    rf"(?:{_LIST_JOIN}[0-9]{{1,2}}(?:{_WS}[/.\-]{_WS}[0-9]{{1,2}})?)*{_LIST_JOIN}{_DAY}{_WS}[/.\-]{_WS}{_MONTH_NUMBER}"
 )
 # "Sáng 22/5", "ngày 22-5", "Thứ Năm, 22.5"
 _PARTIAL_DM = _compile(rf"{_PARTIAL_CUE}{_DAY}{_WS}[/.\-]{_WS}{_MONTH_NUMBER}")
-# "ngày 22 tháng 5", "ngày 19-20 tháng 5"
-_PARTIAL_WORDS = _compile(rf"{_PARTIAL_CUE}(?:(?P<d1>[0-9]{{1,2}}){_TO})?{_DAY}\s+tháng\s+{_MONTH_NUMBER}")
+# "ngày 22 tháng 5", "ngày 19-20 tháng 5", "ngày 14 và 15 tháng 6"
+_PARTIAL_WORDS = _compile(
+    rf"{_PARTIAL_CUE}(?:(?P<d1>[0-9]{{1,2}})(?:{_TO}|{_LIST_JOIN}))?{_DAY}\s+tháng\s+{_MONTH_NUMBER}"
+)
 # "tháng 5" (not "22 tháng 5", not "5 tháng": a duration)
 _PARTIAL_MONTH = _compile(rf"(?<![0-9]\s)(?<!\w)tháng\s+{_MONTH_NUMBER}")
 # After a partial date: a year after all (find_dates' business), or a number going on.
@@ -441,13 +477,26 @@ def _complete(issue_end: dt.date, month: str, day: str | int = 1, back: int = 0)
     return date
 
 
-def _partial(text: str, m: re.Match[str], issue_end: dt.date, precision: str) -> DateMention | None:
-    """The mention of a yearless match completed with the issue's year, or None."""
+# How a yearless date gets its year: (month, day, back) -> the date.
+_Completer = Callable[[str, "str | int", int], "dt.date | None"]
+
+
+def _in_year(year: int) -> _Completer:
+    """Completion with a year the text states elsewhere (its context)."""
+    return lambda month, day=1, back=0: _date(year - back, month, day)
+
+
+def _partial(
+    text: str, m: re.Match[str], precision: str, complete: _Completer, from_issue: bool = True
+) -> DateMention | None:
+    """The mention of a yearless match completed by ``complete``, or None."""
     if _YEAR_FOLLOWS.match(text, m.end()):
         return None
-    back = 1 if _LAST_YEAR_FOLLOWS.match(text, m.end()) else 0
     groups = m.groupdict()
-    end = _complete(issue_end, groups["m2"], groups.get("d2") or 1, back)
+    if "cue" in groups and groups["cue"] is None and not groups.get("lead"):
+        return None  # a bare "19-21/5" with neither "từ" nor a cue word: not surely a date
+    back = 1 if _LAST_YEAR_FOLLOWS.match(text, m.end()) else 0
+    end = complete(groups["m2"], groups.get("d2") or 1, back)
     if end is None:
         return None
     start = None
@@ -463,7 +512,7 @@ def _partial(text: str, m: re.Match[str], issue_end: dt.date, precision: str) ->
     s = m.start() if start is not None else m.start() + len(groups.get("lead") or "")
     return DateMention(
         first, end if start is not None else None, precision, text[s : m.end()], (s, m.end()),
-        confidence=_PARTIAL_CONFIDENCE[precision], year_from_issue=True,
+        confidence=_PARTIAL_CONFIDENCE[precision], year_from_issue=from_issue, year_from_context=not from_issue,
     )
 
 
@@ -471,34 +520,47 @@ def _partial(text: str, m: re.Match[str], issue_end: dt.date, precision: str) ->
 _PARTIAL_PATTERNS = (
     (_PARTIAL_RANGE_DM, "day"),
     (_PARTIAL_RANGE_D, "day"),
+    (_PARTIAL_LIST, "day"),
     (_PARTIAL_DM, "day"),
     (_PARTIAL_WORDS, "day"),
     (_PARTIAL_MONTH, "month"),
 )
 
 
-def find_partial_dates(text: str, issue_date: dt.date, issue_precision: str | None = None) -> list[DateMention]:
-    """Dates the text states without a year ("Sáng 22/5", "ngày 22 tháng 5", "tháng 5"),
-    completed with ``issue_date``'s year and flagged ``year_from_issue``; in order of
-    appearance, never overlapping a full date of :func:`find_dates` (see the module doc).
-
-    ``issue_precision`` ('day', 'month', 'quarter', 'year'; default 'day') is that of the
-    issue date: a date is "too far ahead" when it lies more than six months after the end of
-    the issue's period (an issue dated only "2013" covers the whole year).
-    """
-    issue_end = _period_end(issue_date, issue_precision)
+def _yearless(text: str, complete: _Completer, from_issue: bool) -> list[DateMention]:
+    """The yearless dates of ``text`` completed by ``complete``, never overlapping a full date."""
     full = [m.span for m in find_dates(text)]
     candidates = []
     for pattern, precision in _PARTIAL_PATTERNS:
         pos = 0
         while (match := pattern.search(text, pos)) is not None:
-            mention = _partial(text, match, issue_end, precision)
+            mention = _partial(text, match, precision, complete, from_issue)
             pos = match.start() + 1
             if mention is None or any(s < mention.span[1] and mention.span[0] < e for s, e in full):
                 continue
             candidates.append(mention)
             pos = match.end()
     return _longest_first(candidates)
+
+
+def find_partial_dates(text: str, issue_date: dt.date, issue_precision: str | None = None) -> list[DateMention]:
+    """Dates the text states without a year ("Sáng 22/5", "ngày 22 tháng 5", "tháng 5",
+    "Trong 2 ngày 17, 18/11"), completed with ``issue_date``'s year and flagged
+    ``year_from_issue``; in order of appearance, never overlapping a full date of
+    :func:`find_dates` (see the module doc).
+
+    ``issue_precision`` ('day', 'month', 'quarter', 'year'; default 'day') is that of the
+    issue date: a date is "too far ahead" when it lies more than six months after the end of
+    the issue's period (an issue dated only "2013" covers the whole year).
+    """
+    issue_end = _period_end(issue_date, issue_precision)
+    return _yearless(text, lambda month, day=1, back=0: _complete(issue_end, month, day, back), True)
+
+
+def find_dates_in_year(text: str, year: int) -> list[DateMention]:
+    """The yearless dates of ``text`` (as :func:`find_partial_dates` finds them) placed in
+    ``year``, a year the text states elsewhere; flagged ``year_from_context``."""
+    return _yearless(text, _in_year(year), False)
 
 
 # ---------------------------------------------------------------------------
@@ -631,10 +693,115 @@ _DOCUMENT_BEFORE = _compile(
     r"(?:[0-9]+(?:/[0-9]{2,4})?/[^\W\d_][\w\-]*|(?<!\w)(?:số|quyết\s+định|nghị\s+định|thông\s+tư|"
     r"chỉ\s+thị|công\s+văn|luật|kế\s+hoạch)\s+(?:số\s+)?[0-9][\w/\-.]*)\s*,?\s*$"
 )
+# After a date set off from a document's number by a comma, words that keep it the document's
+# ("Quyết định số 12/QĐ-UBND, ngày 2/3/2020 của UBND tỉnh"); otherwise the date opens the main
+# clause ("Thực hiện Nghị định số 93/2020/NĐ-CP, ngày 18/9/2020, tại …, Sở … tổ chức …").
+_DOCUMENT_AFTER = _compile(r"\s*(?:của|về|do|ban\s+hành|quy\s+định|hướng\s+dẫn|v/v)(?!\w)")
 # Words earlier in the same sentence that put it in the past: "Trước đây, năm 2010 …".
 _PAST_SENTENCE = _compile(r"(?<!\w)(?:trước\s+đây|cách\s+đây|hồi\s+đó|năm\s+xưa|thuở|khi\s+ấy|lúc\s+đó)(?!\w)")
 # A dateline's place before the date: "Hà Nội, ", "TP. Hồ Chí Minh, ".
 _DATELINE_PLACE = re.compile(r"\s*(?:[^\W\d_][\w.]*(?:\s+[^\W\d_][\w.]*){0,4}\s*,\s*)?")
+# Earlier in the clause of a date, words that make it the background of the event, not its
+# date: "kể từ khi phát động vào tháng 7", "đóng cổng nhận bài ngày 30/6", "ban hành ngày …".
+_BACKGROUND_CLAUSE = _compile(
+    r"(?<!\w)(?:kể\s+từ|từ\s+khi|đóng\s+cổng|hạn\s+chót|ban\s+hành|được\s+ký|ký\s+ngày|phê\s+duyệt)(?!\w)"
+    r"|(?<!\w)ký\s*$"
+)
+# Periods that are not events: a term of office or a plan's period ("nhiệm kỳ 2016 - 2021").
+_TERM = _compile(r"(?<!\w)(?:nhiệm\s+kỳ|giai\s+đoạn|niên\s+kh[óo]á?|khóa|năm\s+học)(?!\w)")
+# A sentence that opens with a year: "Năm 2010, …", "Trong năm 2004, …" (a year's report).
+_YEAR_OPENING = _compile(r"(?:\(?[^\W\d_][\w.]*\)?\s*[-–—]\s*)?(?:(?:trong|vào|cuối|đầu|suốt)\s+)?$")
+# A labelled announcement line: "Thời gian: 8h30, Thứ Ba, ngày 20/3/2012."
+_TIME_LABEL = _compile(r"(?:^|\n)[^\S\n]*[-–•+*]?[^\S\n]*thời\s+gian\s*:")
+# Words right before a date that make it the end of the event stated earlier: "kéo dài đến
+# hết ngày 13/12", "bế giảng vào ngày 17/8/2007".
+_END_BEFORE = _compile(
+    r"(?<!\w)(?:(?:đến|tới)(?:\s+hết)?|bế\s+mạc|bế\s+giảng|kết\s+thúc|khép\s+lại)(?:\s+(?:vào|ngày|hôm))*\s*$"
+)
+# Words right after a later date that make it the event's last day: "Ngày 6/6 là buổi thi
+# cuối", "… là ngày bế mạc".
+_LAST_DAY_AFTER = _compile(
+    r"\s*,?\s*(?:là\s+)?(?:buổi|ngày|phiên)\s+(?:(?:thi|họp|làm\s+việc|học)\s+)?(?:cuối|bế\s+mạc|kết\s+thúc|bế\s+giảng)(?!\w)"
+)
+# How long after its start the end of an event may lie (date_end from a later sentence).
+_MAX_EVENT_DAYS = 92
+# A web page's posting or crawl line: "Thứ Hai, 13/05/2024, 08:40 [GMT+7]", "18/10/2024 10:05
+# GMT+7", "09:20, 23/01/2014", "Thứ hai, Ngày: 03/02/2025", a bare "12.03.2015".
+_CLOCK = r"[0-9]{1,2}\s*[:h]\s*[0-9]{2}(?:\s*:\s*[0-9]{2})?(?:\s*(?:AM|PM|SA|CH))?"
+_POSTING_LINE = re.compile(
+    rf"""[^\S\n]*
+    (?:(?:cập\s+nhật|đăng\s+(?:ngày|lúc)|ngày\s+đăng|ngày\s+cập\s+nhật|posted|published)\s*:?\s*)?
+    (?:{_WEEKDAY}\s*[,\-–|]?\s*)?
+    (?:ngày\s*:\s*)?
+    (?:{_CLOCK}\s*[,\-–|]?\s*)?
+    (?<![0-9])(?P<d>[0-9]{{1,2}})(?P<s>[/.\-])(?P<m>[0-9]{{1,2}})(?P=s)(?P<y>[0-9]{{4}})(?![0-9])
+    (?:\s*[,\-–|]?\s*{_CLOCK})?
+    (?:\s*[\[(]?\s*GMT\s*[+\-]\s*[0-9]{{1,2}}\s*[\])]?)?
+    [^\S\n]*[|.]?[^\S\n]*""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A photo caption's credit: "… khai mạc triển lãm. Ảnh: Quốc Tuấn", "(Ảnh: TL)".
+_CAPTION_CREDIT = _compile(r"(?:^|[.!?)]\s*|\(\s*)(?:ảnh|photo)\s*:\s*[^\n.]{1,60}\)?\.?\s*$")
+_WORDS = re.compile(r"\w+")
+# How many paragraphs (noise apart) make the lead, where a later event date is looked for.
+_LEAD_PARAGRAPHS = 5
+# A bare year in the text (an event's name, a headline): "Đại sứ văn hóa đọc 2022", "Xuân 2026".
+_BARE_YEAR = re.compile(r"(?<![\w/.\-])(?P<y>(?:19|20)[0-9]{2})(?![\w/]|[.,\-–][0-9])")
+# A bare span of years: "(2016-2021)", "(1957 - 1997)".
+_YEAR_SPAN = re.compile(r"(?<![\w/.\-])(?P<y1>(?:19|20)[0-9]{2})\s*[-–—]\s*(?P<y2>(?:19|20)[0-9]{2})(?![\w/])")
+# Words before a bare number that make it a count, not a year: "hơn 2000 cuốn".
+_COUNT_BEFORE = _compile(r"(?<!\w)(?:hơn|gần|khoảng|trên|dưới|với|có|gồm|tổng|số|lần|thứ)\s*$")
+# A year a meeting reviews or plans is not the meeting's: "tổng kết công tác năm 2016",
+# "triển khai nhiệm vụ năm 2017" (held in January, or in December before).
+_REVIEWED_YEAR_BEFORE = _compile(
+    r"(?<!\w)(?:tổng\s+kết|kế\s+hoạch|phương\s+hướng|nhiệm\s+vụ|chương\s+trình\s+công\s+tác|báo\s+cáo)"
+    r"(?:\s+[^\s.;]+){0,6}?\s+(?:năm\s+)?$"
+)
+# A congress opens its term (the year of its start); a closing meeting ends it.
+_OPENS_TERM = _compile(r"(?<!\w)đại\s+hội(?!\w)")
+_CLOSES_TERM = _compile(r"(?<!\w)(?:tổng\s+kết|khép\s+lại|kết\s+thúc|bế\s+mạc)(?!\w)")
+# History words that keep a year out of an event's context: "thành lập năm 1957".
+_HISTORY_BEFORE = _compile(
+    r"(?<!\w)(?:thành\s+lập|ra\s+đời|sinh|mất|qua\s+đời|xây\s+dựng|khánh\s+thành)(?:\s+(?:vào|từ|ngày|năm|khoảng))*\s*[,:]?\s*$"
+)
+
+
+def posting_lines(text: str) -> list[tuple[tuple[int, int], dt.date]]:
+    """The web page's posting or crawl lines of ``text`` (a line holding only a date, with a
+    weekday, a clock time or a time zone: "Thứ Hai, 13/05/2024, 08:40 [GMT+7]"), with the date
+    each gives. Such a date is the page's, never the event's; it is a reference for a day and
+    month stated without a year, as an issue's masthead is."""
+    found = []
+    pos = 0
+    for line in text.split("\n"):
+        s, e = pos, pos + len(line)
+        pos = e + 1
+        if not line.strip():
+            continue
+        match = _POSTING_LINE.fullmatch(text, s, e) if len(line) <= 80 else None
+        if match is None:
+            glued = _GLUED_STAMP.match(text, s, e)  # the stamp run into the lead's first line
+            if glued is not None and re.search(_CLOCK, glued.group()):
+                date = _date(glued["y"], glued["m"], glued["d"])
+                if date is not None:
+                    found.append((_strip_span(text, s, glued.end()), date))
+            continue
+        date = _date(match["y"], match["m"], match["d"])
+        if date is not None:
+            found.append((_strip_span(text, s, e), date))
+    return found
+
+
+# A posting stamp with its clock time run into the lead's first sentence, as text layers join
+# lines across a page break: "Tin tức hoạt động / 08:15 | 02/06/2025 Từ ngày 20 - 22/5/2025, …".
+_DMY_STAMP = r"(?<![0-9])(?P<d>[0-9]{1,2})(?P<s>[/.\-])(?P<m>[0-9]{1,2})(?P=s)(?P<y>[0-9]{4})(?![0-9])"
+_GLUED_STAMP = re.compile(
+    rf"""[^\S\n]*(?:[^\W\d_][^\n/|0-9]{{0,30}}[/|][^\S\n]*)?(?:{_WEEKDAY}\s*[,\-–|]?\s*)?
+    (?:{_CLOCK}\s*[,\-–|]?\s*)?{_DMY_STAMP}(?:\s*[,\-–|]?\s*{_CLOCK})?
+    (?:\s*[\[(]?\s*GMT\s*[+\-]\s*[0-9]{{1,2}}\s*[\])]?)?
+    (?=[^\S\n]+[A-ZĐÀ-Ỹ])""",
+    re.IGNORECASE | re.VERBOSE,
+)
 
 
 def _all_sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -642,23 +809,85 @@ def _all_sentence_spans(text: str) -> list[tuple[int, int]]:
     return [span for ps, pe in paragraph_spans(text) for span in sentence_spans(text, ps, pe)]
 
 
-def _sentence_start(sentences: list[tuple[int, int]], position: int) -> int:
-    """The start of the sentence that contains ``position`` (``position`` itself if none)."""
+def _sentence_of(sentences: list[tuple[int, int]], position: int) -> tuple[int, int]:
+    """The sentence that contains ``position`` ((position, position) if none)."""
     index = bisect.bisect_right(sentences, (position, float("inf"))) - 1
     if index >= 0 and sentences[index][0] <= position < sentences[index][1]:
-        return sentences[index][0]
-    return position
+        return sentences[index]
+    return position, position
+
+
+def _sentence_start(sentences: list[tuple[int, int]], position: int) -> int:
+    """The start of the sentence that contains ``position`` (``position`` itself if none)."""
+    return _sentence_of(sentences, position)[0]
+
+
+# "…, từ ngày 5/4/2021, …" opening a clause: the day an activity starts (its date), unlike
+# "từ năm 1990" or "mở từ ngày 21/4" (since).
+_STARTS_FROM = _compile(
+    r"(?:^|[,;:]\s*|[.!?]\s+|(?<!\w)(?:mở\s+(?:lại|cửa)|bắt\s+đầu|khai\s+trương|hoạt\s+động|phục\s+vụ|"
+    r"áp\s+dụng|vận\s+hành|triển\s+khai|đi\s+vào\s+hoạt\s+động)\s+)từ\s+$"
+)
+
+
+# "phải đến sáng 2/11 … mới có buổi tổng kết" (not until): the event's date, not a deadline.
+_NOT_UNTIL = _compile(r"(?<!\w)(?:phải|chờ|tận|mãi)\s+(?:đợi\s+)?(?:đến|tới)\s*$")
 
 
 def _is_reported_history(text: str, mention: DateMention, sentences: list[tuple[int, int]]) -> bool:
     """Whether the words before the mention make it history/deadline rather than the event."""
     s = mention.span[0]
     sentence_start = _sentence_start(sentences, s)
-    if _NOT_EVENT_BEFORE.search(text, max(sentence_start, s - 40), s):
+    starts_activity = (
+        mention.precision == "day" and mention.text[:4].lower() == "ngày" and not mention.year_from_context
+        and not mention.year_from_issue and _STARTS_FROM.search(text, max(0, sentence_start - 2), s) is not None
+    )
+    not_until = _NOT_UNTIL.search(text, max(sentence_start, s - 30), s) is not None
+    if _NOT_EVENT_BEFORE.search(text, max(sentence_start, s - 40), s) and not starts_activity and not not_until:
         return True
-    if _DOCUMENT_BEFORE.search(text, max(sentence_start, s - 40), s):
+    document = _DOCUMENT_BEFORE.search(text, max(sentence_start, s - 40), s)
+    if document and ("," not in document.group() or _DOCUMENT_AFTER.match(text, mention.span[1])):
         return True
     return _PAST_SENTENCE.search(text, max(sentence_start, s - 120), s) is not None
+
+
+def _clause_start(text: str, sentence_start: int, position: int) -> int:
+    """Where the clause holding ``position`` starts: after the last , ; : of its sentence."""
+    cut = max(text.rfind(c, sentence_start, position) for c in ",;:")
+    return sentence_start if cut < 0 else cut + 1
+
+
+def _in_parentheses(text: str, span: tuple[int, int], sentence: tuple[int, int]) -> bool:
+    """Whether ``span`` lies inside parentheses (opened before it in its sentence)."""
+    before = text[sentence[0] : span[0]]
+    return before.count("(") > before.count(")")
+
+
+def _is_anniversary_span(mention: DateMention) -> bool:
+    """ "(3/2/1930 - 3/2/2025)", "năm 1945 – 2025": a span of years being commemorated."""
+    if mention.end is None or mention.end.year == mention.start.year:
+        return False
+    same_day = (mention.start.month, mention.start.day) == (mention.end.month, mention.end.day)
+    return same_day and mention.precision == "day" or mention.end.year - mention.start.year >= 10
+
+
+def _excluded(text: str, mention: DateMention, sentences: list[tuple[int, int]], posting: list[tuple[int, int]]) -> bool:
+    """Whether a date cannot be the event's: lunar, the page's posting date, history, a cited
+    document, the background of the event, an explanation in parentheses (a named day, an
+    anniversary span, a lunar equivalent), a term of office, an anniversary."""
+    s, e = mention.span
+    if mention.lunar or any(ps <= s < pe for ps, pe in posting):
+        return True
+    if _is_reported_history(text, mention, sentences):
+        return True
+    sentence = _sentence_of(sentences, s)
+    if _BACKGROUND_CLAUSE.search(text, max(_clause_start(text, sentence[0], s), s - 60), s):
+        return True
+    if _in_parentheses(text, mention.span, sentence):
+        return True
+    if mention.precision == "year" and _TERM.match(mention.text):
+        return True
+    return _is_anniversary_span(mention)
 
 
 def _near_issue(mention: DateMention, issue_date: dt.date | None) -> bool:
@@ -680,74 +909,376 @@ def _is_dateline(text: str, mention: DateMention) -> bool:
     return _DATELINE_PLACE.fullmatch(before) is not None and after.strip(" \t\u00a0.") == ""
 
 
+def _is_labelled(text: str, mention: DateMention) -> bool:
+    """A date on a "Thời gian: …" line of an announcement."""
+    line_start = text.rfind("\n", 0, mention.span[0]) + 1
+    return _TIME_LABEL.match(text, max(0, line_start - 1), mention.span[0]) is not None
+
+
+def _is_noise_paragraph(text: str, span: tuple[int, int], posting: list[tuple[int, int]], title: str | None) -> bool:
+    """A paragraph that is not the article's lead: a posting line, a photo caption, the
+    headline printed again, a short line without a full stop (site furniture, a section
+    label, a byline at the top)."""
+    s, e = span
+    paragraph = text[s:e]
+    if any(s <= ps < e for ps, pe in posting if not text[pe:e].strip() or "\n" in text[pe:e]):
+        return True  # (a stamp run into the lead's first sentence leaves the paragraph the lead)
+    if title and " ".join(paragraph.split()).casefold() == " ".join(title.split()).casefold():
+        return True
+    if _CAPTION_CREDIT.search(paragraph) and len(_WORDS.findall(paragraph)) <= 30:
+        return True
+    words = len(_WORDS.findall(paragraph))
+    return words <= 16 and not paragraph.rstrip("”\"’)").endswith((".", "!", "?", "…", ":", ";"))
+
+
+def _lead_paragraphs(text: str, posting: list[tuple[int, int]], title: str | None = None) -> list[tuple[int, int]]:
+    """The first paragraphs of the body that carry its text (headings and noise skipped)."""
+    lead = []
+    for span in paragraph_spans(text):
+        if is_heading(text[span[0] : span[1]]) or _is_noise_paragraph(text, span, posting, title):
+            continue
+        lead.append(span)
+        if len(lead) >= _LEAD_PARAGRAPHS:
+            break
+    return lead
+
+
+def opening_spans(text: str, title: str | None = None) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Spans of the opening sentence and the opening paragraph: the first paragraph of the
+    lead (headings, posting lines, captions, furniture and a repeated headline skipped).
+
+    Both are (0, 0) when the text has no body paragraph.
+    """
+    posting = [span for span, _ in posting_lines(text)]
+    lead = _lead_paragraphs(text, [(s, e) for s, e in posting], title)
+    if not lead:
+        return (0, 0), (0, 0)
+    s, e = lead[0]
+    sentences = sentence_spans(text, s, e)
+    return (sentences[0] if sentences else (s, e)), (s, e)
+
+
 def _inside(mention: DateMention, span: tuple[int, int]) -> bool:
     return span[0] <= mention.span[0] and mention.span[1] <= span[1]
 
 
+# ---------------------------------------------------------------------------
+# The year of a date stated without one, from its context
+# ---------------------------------------------------------------------------
+
+
+def _term_year(text: str, sentence: tuple[int, int], y1: int, y2: int) -> int | None:
+    """The year a term of office "y1 - y2" gives to an event of ``sentence``: a congress opens
+    the term (y1), a closing meeting ends it (y2); otherwise none."""
+    words = text[sentence[0] : sentence[1]]
+    if _OPENS_TERM.search(words):
+        return y1
+    if _CLOSES_TERM.search(words):
+        return y2
+    return None
+
+
+def _span_year(text: str, sentence: tuple[int, int], y1: int, y2: int, words: str) -> int | None:
+    """The year a span of years lends an event: a term of office or a plan's period (named so,
+    or six years at most) gives its first or last year (see _term_year); an anniversary span
+    ("(1945 – 2025)") its last."""
+    if _TERM.search(words) or y2 - y1 <= 6:
+        return _term_year(text, sentence, y1, y2)
+    return y2
+
+
+def _years_in(text: str, scope: tuple[int, int], sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """(position, year) of the years ``text[scope]`` states that may date an event of it:
+    full dates, months and years (the end of an anniversary span, a term's year for its
+    congress) and bare years ("… 2022”"); not a cited document's, not history."""
+    s, e = scope
+    years: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for mention in find_dates(text[s:e]):
+        ms, me = s + mention.span[0], s + mention.span[1]
+        taken.append((ms, me))
+        sentence_start = _sentence_start(sentences, ms) if sentences else s
+        low = max(sentence_start, s, ms - 40)
+        if mention.lunar or _DOCUMENT_BEFORE.search(text, low, ms) or _HISTORY_BEFORE.search(text, low, ms):
+            continue
+        if _REVIEWED_YEAR_BEFORE.search(text, max(sentence_start, s, ms - 60), ms):
+            continue  # "tổng kết công tác năm 2016": the year reviewed, the meeting is after it
+        if mention.end is not None and mention.end.year != mention.start.year:
+            year = _span_year(text, _sentence_of(sentences, ms) if sentences else scope,
+                              mention.start.year, mention.end.year, text[max(s, ms - 20) : me])
+        else:
+            year = mention.start.year
+        if year is not None:
+            years.append((ms, year))
+    for match in _YEAR_SPAN.finditer(text, s, e):
+        if any(a <= match.start() < b for a, b in taken):
+            continue
+        taken.append(match.span())
+        sentence = _sentence_of(sentences, match.start()) if sentences else scope
+        year = _span_year(text, sentence, int(match["y1"]), int(match["y2"]), text[max(s, match.start() - 20) : match.end()])
+        if year is not None:
+            years.append((match.start(), year))
+    for match in _BARE_YEAR.finditer(text, s, e):
+        if any(a <= match.start() < b for a, b in taken):
+            continue
+        if _COUNT_BEFORE.search(text, max(s, match.start() - 12), match.start()):
+            continue
+        following = text[match.end() : match.end() + 3].lstrip()
+        if following[:1].islower() or _HISTORY_BEFORE.search(text, max(s, match.start() - 30), match.start()):
+            continue  # "2000 cuốn sách": a count
+        if _REVIEWED_YEAR_BEFORE.search(text, max(s, match.start() - 60), match.start()):
+            continue
+        years.append((match.start(), int(match["y"])))
+    return sorted(years)
+
+
+def _nearest_year(years: list[tuple[int, int]], position: int) -> int | None:
+    if not years:
+        return None
+    return min(years, key=lambda item: (abs(item[0] - position), item[0] < position))[1]
+
+
+def _context_year(
+    body: str, mention: DateMention, sentences: list[tuple[int, int]], title: str | None, excluded: list[tuple[int, int]]
+) -> int | None:
+    """The year the text itself gives a date stated without one, nearest first: a year of the
+    same sentence (the event's name, the end of an anniversary span, a term's year for its
+    congress), a year of the headline, another full date of the same day, the one year the
+    rest of the text states (credits, posting lines and history apart)."""
+    sentence = _sentence_of(sentences, mention.span[0])
+    year = _nearest_year([y for y in _years_in(body, sentence, sentences) if not _covers(mention, y[0])], mention.span[0])
+    if year is not None:
+        return year
+    if title:
+        year = _nearest_year(_years_in(title, (0, len(title)), []), 0)
+        if year is not None:
+            return year
+    others = [m for m in find_dates(body) if not m.lunar and not any(a <= m.span[0] < b for a, b in excluded)]
+    for other in others:
+        last = other.end or other.start
+        if other.precision == "day" and (mention.start.month, mention.start.day) in (
+            (other.start.month, other.start.day), (last.month, last.day)
+        ):
+            return other.start.year if (other.start.month, other.start.day) == (mention.start.month, mention.start.day) else last.year
+    years = {y for pos, y in _years_in(body, (0, len(body)), sentences) if not any(a <= pos < b for a, b in excluded)}
+    return years.pop() if len(years) == 1 else None
+
+
+def _covers(mention: DateMention, position: int) -> bool:
+    return mention.span[0] <= position < mention.span[1]
+
+
+def _moved_to_year(mention: DateMention, year: int) -> DateMention | None:
+    """A yearless mention (completed in any year) moved to ``year`` (its end's year)."""
+    last = mention.end or mention.start
+    shift = year - last.year
+    try:
+        start = mention.start.replace(year=mention.start.year + shift)
+        end = mention.end.replace(year=mention.end.year + shift) if mention.end else None
+    except ValueError:  # 29/2 in a year that has none
+        return None
+    if not MIN_YEAR <= start.year <= MAX_YEAR:
+        return None
+    return replace(mention, start=start, end=end, year_from_issue=False, year_from_context=True)
+
+
+def _plausible(date: dt.date, issue_date: dt.date | None, issue_precision: str | None, posted: bool = False) -> bool:
+    """Whether a date may be that of an article of an issue dated ``issue_date``; a page's
+    posting date (``posted``) bounds it from above only: pages are reposted and crawled years
+    after the event ("Thứ 6, 12/09/2025" over a report of 10/4/2008)."""
+    if issue_date is None:
+        return True
+    earliest = dt.date(max(MIN_YEAR, issue_date.year - _MAX_YEARS_BEFORE_ISSUE), 1, 1)
+    return (posted or earliest <= date) and (date - _period_end(issue_date, issue_precision)).days <= _MAX_DAYS_AHEAD_OF_ISSUE
+
+
+# ---------------------------------------------------------------------------
+# article_date
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A date that may be the event's; ``mention`` is None for a yearless date nothing
+    completes (the event's date then stays unknown)."""
+
+    span: tuple[int, int]
+    precision: str
+    mention: DateMention | None
+    cued: bool  # introduced by a time of day, a weekday, "Ngày …," opening its sentence
+
+
 # How surely the chosen mention dates the article, by the rule that chose it (article_date).
 _CHOICE_CONFIDENCE = {
+    "labelled": 0.9,
     "day_in_opening_sentence": 0.95,
-    "dateline": 0.85,
     "day_in_opening_paragraph": 0.8,
+    "dateline": 0.85,
     "month_in_opening_paragraph": 0.7,
+    "cued_day_in_lead": 0.75,
+    "day_in_lead": 0.65,
+    "month_in_lead": 0.6,
     "year_in_opening_sentence": 0.5,
 }
-# A date whose year was taken from the issue date is less sure by this factor.
+# A date whose year was taken from the issue date (or from elsewhere in the text) is less sure.
 _FROM_ISSUE_FACTOR = 0.8
+_FROM_CONTEXT_FACTOR = 0.85
+# A time of day, a weekday or a relative day before a date: the event's day.
+_CUED = _compile(rf"^(?:(?:sáng|chiều|tối|trưa|đêm|hôm)(?!\w)|{_WEEKDAY}|vào\s+(?:lúc|sáng|chiều|tối))")
+
+
+def _is_cued(text: str, mention_text: str, span: tuple[int, int], sentences: list[tuple[int, int]]) -> bool:
+    if _CUED.match(mention_text):
+        return True
+    sentence_start = _sentence_start(sentences, span[0])
+    before = text[sentence_start : span[0]]
+    # "Ngày 6/2, …" opening its sentence (after an outlet tag such as "(TTXVN) -" or "BGO-").
+    return mention_text[:4].lower() == "ngày" and re.fullmatch(r"\s*(?:\([^()]{1,40}\)\s*[-–—]?|[^\W\d_]{2,12}\s*[-–—])?\s*", before) is not None
 
 
 def article_date(
-    body: str, issue_date: dt.date | None = None, issue_precision: str | None = None
+    body: str, issue_date: dt.date | None = None, issue_precision: str | None = None, title: str | None = None
 ) -> DateMention | None:
-    """The date of the article, or None when the body does not state one.
+    """The date of the event the article reports, or None when the body does not state one.
 
-    In order of preference:
+    The event's date is the one tied to the reporting of the event, found in this order:
 
-    1. a day-precision date (or day range) in the opening sentence (headings skipped);
-    2. a day-precision date elsewhere in the opening paragraph;
-    3. a dateline anywhere: a line holding only "[Place, ]ngày 22 tháng 5 năm 2014";
+    1. a date on a "Thời gian: …" line (an announcement);
+    2. a day (or a range, or a list of days) in the opening sentence, then in the opening
+       paragraph; the opening skips posting lines, captions, site furniture and the headline
+       printed again;
+    3. a dateline: a line holding only "[Place, ]ngày 22 tháng 5 năm 2014";
     4. a month or quarter in the opening paragraph;
-    5. a bare year ("năm 2014") in the opening sentence.
+    5. a day with a time of day or a weekday ("sáng 2/11", "Thứ Năm, …") or opening its
+       sentence ("Ngày 6/2, …") in the lead (the first five paragraphs), then any day there,
+       then a month there;
+    6. a year opening the opening sentence ("Năm 2010, …", a year's report).
 
-    Never considered: lunar dates (their numbers are not solar dates), dates in reported
-    history or deadlines ("thành lập năm 1961", "từ năm 1990", "trước đây …", "trước ngày
-    30/6/2014", "đến năm 2020"), and, when ``issue_date`` is given, dates more than three
-    years before it or more than a year after it.
+    Never the event's: lunar dates, a web page's posting line (see :func:`posting_lines`),
+    reported history, deadlines and "since" ("thành lập năm 1961", "từ năm 1990", "trước ngày
+    30/6/2014", "kể từ khi phát động vào tháng 7"), dates of cited documents ("Quyết định số …
+    ngày …", "ban hành ngày …"), dates in parentheses (a named day "Ngày Sách (21/4/2017)", an
+    anniversary span "(3/2/1930 - 3/2/2025)"), terms of office and plan periods ("nhiệm kỳ
+    2016 - 2021"), and with ``issue_date`` dates more than three years before it or more than
+    a year after it.
 
-    With ``issue_date``, dates stated without a year ("Sáng 22/5, …", "Trong tháng 5, …")
-    compete too, completed with the issue's year (see :func:`find_partial_dates`): precision
-    kept, ``year_from_issue=True``; ``issue_precision`` is the issue date's precision (the
-    masthead's: an issue dated "Số 4/2013" covers all of 2013). The issue date itself is never returned: when nothing in
-    the body qualifies the answer is None, and the caller decides whether to fall back to the
-    issue's date (that fallback is then visibly the issue's, not the article's).
+    A day and month stated without a year ("Sáng 22/5", "Ngày 25.11", "Chiều nay (12/5)", "Trong
+    2 ngày 17, 18/11") take their year from the text when it states it (``year_from_context``):
+    a year of the same sentence (the event's name "… năm 2014", the end of an anniversary
+    span, the first year of the term a congress opens), a year of ``title`` (the headline),
+    another full date of the same day, or the one year the rest of the text states; else from
+    ``issue_date`` (the masthead's, with its ``issue_precision``) or, without one, from the
+    page's posting line (``year_from_issue``; see :func:`find_partial_dates`). When nothing
+    states the year, the date stays unknown: None (a yearless day is never replaced by
+    another date of the text).
+
+    ``end`` is the end of a range, or an end stated in a later sentence ("kéo dài đến hết
+    ngày 13/12", "Bạn đọc có thể đến xem từ ngày 5-2 đến hết ngày 18-2").
 
     The returned mention's ``confidence`` is that of the rule that chose it (0.95 for a day in
-    the opening sentence … 0.5 for a bare year), times 0.8 when its year came from the issue.
+    the opening sentence … 0.5 for a bare year), times 0.85 when its year came from elsewhere
+    in the text and 0.8 when it came from the issue.
     """
+    posting_found = posting_lines(body)
+    posting = [span for span, _ in posting_found]
+    reference, reference_precision = issue_date, issue_precision
+    if reference is None and posting_found:
+        reference, reference_precision = posting_found[0][1], "day"
     sentences = _all_sentence_spans(body)
-    mentions = find_dates(body)
-    if issue_date is not None:
-        partial = find_partial_dates(body, issue_date, issue_precision)
-        mentions = sorted(mentions + partial, key=lambda m: m.span)
-    mentions = [
-        m
-        for m in mentions
-        if not m.lunar and _near_issue(m, issue_date) and not _is_reported_history(body, m, sentences)
-    ]
-    if not mentions:
+    candidates = _candidates_of(body, reference, reference_precision, title, sentences, posting, issue_date)
+    if not candidates:
         return None
-    sentence, paragraph = opening_spans(body)
-    days = [m for m in mentions if m.precision == "day"]
+    lead = _lead_paragraphs(body, posting, title)
+    opening_paragraph = lead[0] if lead else (0, 0)
+    opening_sentence = next(iter(sentence_spans(body, *opening_paragraph)), (0, 0)) if lead else (0, 0)
+    lead_span = (lead[0][0], lead[-1][1]) if lead else (0, 0)
+
+    def within(c: _Candidate, span: tuple[int, int]) -> bool:
+        return span[0] <= c.span[0] and c.span[1] <= span[1]
+
+    days = [c for c in candidates if c.precision == "day"]
+    months = [c for c in candidates if c.precision in ("month", "quarter")]
     choices = (
-        ("day_in_opening_sentence", (m for m in days if _inside(m, sentence))),
-        ("day_in_opening_paragraph", (m for m in days if _inside(m, paragraph))),
-        ("dateline", (m for m in days if _is_dateline(body, m))),
-        ("month_in_opening_paragraph", (m for m in mentions if m.precision in ("month", "quarter") and _inside(m, paragraph))),
-        ("year_in_opening_sentence", (m for m in mentions if m.precision == "year" and _inside(m, sentence))),
+        ("labelled", (c for c in candidates if c.mention and _is_labelled(body, c.mention))),
+        ("day_in_opening_sentence", (c for c in days if within(c, opening_sentence))),
+        ("day_in_opening_paragraph", (c for c in days if within(c, opening_paragraph))),
+        ("dateline", (c for c in days if c.mention and not c.mention.year_from_issue and not c.mention.year_from_context
+                      and _is_dateline(body, c.mention))),
+        ("month_in_opening_paragraph", (c for c in months if within(c, opening_paragraph))),
+        ("cued_day_in_lead", (c for c in days if c.cued and within(c, lead_span))),
+        ("day_in_lead", (c for c in days if within(c, lead_span))),
+        ("month_in_lead", (c for c in months if within(c, lead_span))),
+        ("year_in_opening_sentence", (
+            c for c in candidates if c.precision == "year" and within(c, opening_sentence)
+            and _YEAR_OPENING.fullmatch(body, opening_sentence[0], c.span[0])
+        )),
     )
     for rule, choice in choices:
         found = next(choice, None)
-        if found is not None:
-            confidence = _CHOICE_CONFIDENCE[rule] * (_FROM_ISSUE_FACTOR if found.year_from_issue else 1.0)
-            return replace(found, confidence=round(confidence, 3))
+        if found is None:
+            continue
+        if found.mention is None:
+            return None  # the event's day is stated, its year nowhere: unknown
+        mention = found.mention
+        if mention.end is None and mention.precision == "day":
+            mention = _with_later_end(body, mention, candidates)
+        factor = _FROM_CONTEXT_FACTOR if mention.year_from_context else _FROM_ISSUE_FACTOR if mention.year_from_issue else 1.0
+        return replace(mention, confidence=round(_CHOICE_CONFIDENCE[rule] * factor, 3))
     return None
+
+
+def _candidates_of(
+    body: str, reference: dt.date | None, reference_precision: str | None, title: str | None,
+    sentences: list[tuple[int, int]], posting: list[tuple[int, int]], issue_date: dt.date | None,
+) -> list[_Candidate]:
+    """Every date that may be the event's, completed where its year is missing, in order."""
+    full = find_dates(body)
+    excluded = list(posting)  # the page's dates lend no year to the event (the issue's may)
+    candidates = [
+        _Candidate(m.span, m.precision, m, _is_cued(body, m.text, m.span, sentences))
+        for m in full
+        if not _excluded(body, m, sentences, posting) and _near_issue(m, issue_date)
+    ]
+    by_issue = {m.span: m for m in find_partial_dates(body, reference, reference_precision)} if reference else {}
+    for template in find_dates_in_year(body, 2000):  # a leap year: 29/2 is kept until placed
+        if _excluded(body, template, sentences, posting):
+            continue
+        completed = None
+        year = _context_year(body, template, sentences, title, excluded)
+        if year is not None:
+            completed = _moved_to_year(template, year)
+            if completed is not None and not _plausible(
+                completed.start, reference, reference_precision, posted=issue_date is None
+            ):
+                completed = None
+        if completed is None and template.span in by_issue:
+            completed = by_issue[template.span]
+        if completed is not None and not _near_issue(completed, issue_date):
+            continue
+        candidates.append(_Candidate(template.span, template.precision, completed,
+                                     _is_cued(body, template.text, template.span, sentences)))
+    return sorted(candidates, key=lambda c: c.span)
+
+
+def _with_later_end(body: str, mention: DateMention, candidates: list[_Candidate]) -> DateMention:
+    """The mention with the end of its event when a later sentence states it: a range that
+    starts on the same day ("kéo dài từ ngày 6 đến 22/2/2026"), or "đến hết ngày 13/12",
+    "bế giảng vào ngày 17/8/2007" a few weeks later at most."""
+    for candidate in candidates:
+        other = candidate.mention
+        if other is None or other.span[0] < mention.span[1] or other.precision != "day":
+            continue
+        if other.end is not None and other.start == mention.start:
+            return replace(mention, end=other.end)
+    full_and_partial = find_dates(body) + find_dates_in_year(body, mention.start.year)
+    for other in sorted(full_and_partial, key=lambda m: m.span):
+        if other.span[0] < mention.span[1] or other.precision != "day" or other.lunar:
+            continue
+        if other.end is not None and other.start == mention.start:
+            return replace(mention, end=other.end)
+        closes = _END_BEFORE.search(body, max(0, other.span[0] - 30), other.span[0]) or _LAST_DAY_AFTER.match(
+            body, other.span[1]
+        )
+        if other.end is None and closes and 0 < (other.start - mention.start).days <= _MAX_EVENT_DAYS:
+            return replace(mention, end=other.start)
+    return mention

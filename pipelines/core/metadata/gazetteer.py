@@ -40,9 +40,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-__all__ = ["Province", "ProvinceRecord", "find_provinces", "provinces", "lookup"]
+__all__ = ["Province", "ProvinceRecord", "find_provinces", "find_all_provinces", "provinces", "lookup"]
 
 
 @dataclass(frozen=True)
@@ -79,12 +79,25 @@ _EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
     "66": ("Đăk Lăk", "Đắk Lăk", "Đắc Lắc", "Daklak"),
     "67": ("Đăk Nông", "Đắc Nông"),
     "62": ("Kontum",),
+    "77": ("BR-VT", "BRVT"),
+}
+# Abbreviations made of initials joined to a short name: "TT-Huế", "ĐHQG-HCM" (the national
+# university of the city), written as one token with a dash.
+_EXTRA_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    "46": ("TT-Huế", "TT Huế"),
+    "79": ("ĐHQG-HCM", "TPHCM"),
 }
 # Names that also name a person and so need a city prefix: "Chủ tịch Hồ Chí Minh".
 _NEEDS_PREFIX = frozenset({"hồ chí minh"})
 # Proper names that contain a province's name but are something else: no province is
 # looked for inside them ("Thái Bình Dương" is the Pacific Ocean, not Thái Bình nor Bình Dương).
-_NOT_PLACES = ("Thái Bình Dương",)
+_NOT_PLACES = ("Thái Bình Dương", "Điện Biên Phủ")
+# Units below a province: a name right after one of them is a district, a town or a ward
+# (since 2025 many wards bear a former province's name), not the province: "huyện Quảng
+# Ninh" (in Quảng Bình), "phường Bến Tre", "TX. Quảng Trị".
+_SUBUNIT_BEFORE = re.compile(
+    r"(?<![^\W_])(?:huyện|quận|thị\s+xã|thị\s+trấn|phường|xã|H\.|Q\.|P\.|TX\.?)\s*$", re.IGNORECASE
+)
 # Words that, right before a name, make it part of a personal name ("Nguyễn Thái Bình",
 # "Nguyễn Thị Huế"): the common surnames and the most common middle names.
 _PERSON_WORDS = frozenset(
@@ -102,6 +115,8 @@ _PREFIX = r"(?P<prefix>(?:tinh|thanh\s+pho|t\.?\s?p)\.?\s*)"
 # What may stand between the words of a name: spaces, or a dash ("Bà Rịa - Vũng Tàu").
 _WORD_JOIN = r"(?:\s*[-–]\s*|\s+)"
 _WORD = re.compile(r"[^\W_]+")
+# Đ/đ typed as the Icelandic eth Ð/ð, a common slip of old fonts and keyboards.
+_ETH_AS_DJE = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111"})
 # Vietnamese tone marks (combining): grave, acute, hook above, tilde, dot below.
 _TONE_MARKS = frozenset("\u0300\u0301\u0309\u0303\u0323")
 
@@ -150,6 +165,7 @@ class _Variant:
     record: ProvinceRecord
     needs_prefix: bool  # "Hồ Chí Minh", "HCM"
     acronym: bool  # "HCM": upper case, directly after a prefix
+    partial: bool = False  # part of the name ("Vũng Tàu" of Bà Rịa - Vũng Tàu): after "TP." it is the city
 
 
 @functools.lru_cache(maxsize=1)
@@ -201,12 +217,16 @@ def _index() -> tuple[re.Pattern[str], dict[str, list[_Variant]]]:
     keywords = {entry["provinceCode"]: entry["provinceKeywords"] for entry in LEGACY.values()}
     variants: list[_Variant] = []
     for record in provinces():
-        spellings = [(tuple(_WORD.findall(record.name_legacy)), False)]
+        full = tuple(_WORD.findall(record.name_legacy))
+        spellings = [(full, False)]
         spellings += _keyword_variants(record, keywords.get(record.code_legacy, []))
         spellings += [(tuple(_WORD.findall(a)), False) for a in _EXTRA_ALIASES.get(record.code_legacy, ())]
         for words, acronym in spellings:
             needs_prefix = acronym or " ".join(words).lower() in _NEEDS_PREFIX
-            variants.append(_Variant(words, record, needs_prefix, acronym))
+            partial = len(words) < len(full) and not acronym and all(w in full for w in words)
+            variants.append(_Variant(words, record, needs_prefix, acronym, partial))
+        for abbreviation in _EXTRA_ABBREVIATIONS.get(record.code_legacy, ()):
+            variants.append(_Variant(tuple(_WORD.findall(abbreviation)), record, False, False))
 
     by_key: dict[str, list[_Variant]] = {}
     for variant in variants:
@@ -271,6 +291,8 @@ def _accept(text: str, name_span: tuple[int, int], prefixed: bool, variant: _Var
         return 0.9 if prefixed and text[s:e].isupper() else None
     if variant.needs_prefix and not prefixed:
         return None
+    if prefixed and variant.partial:
+        return None  # "TP. Vũng Tàu", "thành phố Bà Rịa": the city, not the province
     capitalised = all(_is_capitalised(w) for w in written)
     if exact and not capitalised:
         return None  # "hòa bình" (peace), "bắc ninh" in lower case
@@ -316,10 +338,15 @@ def _not_places() -> re.Pattern[str]:
     return re.compile(rf"(?<![^\W_])(?:{names})(?![^\W_])", re.IGNORECASE)
 
 
-def _skip_to(text: str, folded: str, match: re.Match[str]) -> int | None:
+def _skip_to(text: str, folded: str, match: re.Match[str], by_key: dict[str, list[_Variant]]) -> int | None:
     """Where to resume when the match lies in a name that is not a place, else None."""
+    variants = by_key.get(_key(_WORD.findall(match.group("name"))), [])
+    if match.group("prefix") is not None and variants and all(v.partial for v in variants):
+        return match.end()  # "TP. Vũng Tàu": the city, and its words are not the province either
     if match.group("prefix") is None and _in_personal_name(text, match.start("name")):
         return match.end()
+    if _SUBUNIT_BEFORE.search(text, max(0, match.start() - 12), match.start()):
+        return match.end()  # "huyện Quảng Ninh", "phường Bến Tre": a district or a ward
     for blocked in _not_places().finditer(folded, max(0, match.start() - 40), match.end() + 40):
         if blocked.start() <= match.start("name") < blocked.end():
             return blocked.end()
@@ -329,21 +356,32 @@ def _skip_to(text: str, folded: str, match: re.Match[str]) -> int | None:
 def find_provinces(text: str) -> list[Province]:
     """Every province or centrally-run city named in ``text``, once each (first mention), in
     order of appearance (see the module docstring for the rules)."""
-    pattern, by_key = _index()
-    folded = fold(text)  # same offsets as text
     found: list[Province] = []
     seen: set[str] = set()
+    for province in find_all_provinces(text):
+        if province.code_legacy not in seen:
+            seen.add(province.code_legacy)
+            found.append(province)
+    return found
+
+
+def find_all_provinces(text: str) -> list[Province]:
+    """Every mention of a province or centrally-run city in ``text``, repeated ones included,
+    in order of appearance."""
+    pattern, by_key = _index()
+    written = text
+    text = text.translate(_ETH_AS_DJE)  # "Ðồng Tháp" typed with the Icelandic eth: Đồng Tháp
+    folded = fold(text)  # same offsets as text
+    found: list[Province] = []
     pos = 0
     while (match := pattern.search(folded, pos)) is not None:
-        if (skip_to := _skip_to(text, folded, match)) is not None:
+        if (skip_to := _skip_to(text, folded, match, by_key)) is not None:
             pos = skip_to  # a personal name or a non-place proper name: skipped whole
             continue
         province = _resolve(text, match, by_key)
         if province is None:
             pos = match.start() + 1  # a rejected match may hide a shorter good one
             continue
-        if province.code_legacy not in seen:
-            seen.add(province.code_legacy)
-            found.append(province)
+        found.append(replace(province, name_as_written=written[province.span[0] : province.span[1]]))
         pos = match.end()
     return found

@@ -50,7 +50,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-__all__ = ["Byline", "Credit", "SURNAMES", "find_byline", "find_credits", "closing_span", "authors"]
+from pipelines.core.text.quality import syllable_ok
+
+__all__ = ["Byline", "Credit", "SURNAMES", "find_byline", "find_credits", "closing_span", "credit_spans", "authors", "is_byline_name", "is_closing_line"]
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ _LABEL = re.compile(
     r"""
     (?<!\w)
     (?:
-        (?P<text>tin(?:\s*(?:,|và|-|–|&|/)?\s*bài)?|bài(?:\s+viết)?)   # Tin, Bài, Tin bài, Bài viết
+        (?P<text>tin(?:\s*(?:,|và|-|–|&|/)?\s*bài)?|bài(?:\s+viết)?     # Tin, Bài, Tin bài, Bài viết
+                |người\s+(?:đưa\s+tin|viết)|tác\s+giả|thực\s+hiện)       # Người đưa tin, Tác giả
         (?:\s*(?:,|-|–|&|/|\+|\bvà\b)\s*(?P<both>ảnh))?              # ... optionally "và ảnh"
       | (?P<photo>ảnh|photo)                                          # Ảnh / Photo alone
     )
@@ -102,7 +105,7 @@ _LABEL = re.compile(
 )
 # What may come before a label on its line: nothing, an opening parenthesis or a dash;
 # or the end of the last sentence of a paragraph ("… Quảng Ninh. Tin, ảnh: …").
-_BEFORE_LABEL = re.compile(r"(?:[\s(\-–—]*|.*(?:[.!?…]|\./\.)[\"”’)]*\s+\(?)", re.DOTALL)
+_BEFORE_LABEL = re.compile(r"(?:[\s(\-–—]*|.*(?:[.!?…]|\./\.)[\"”’)]*\s*\(?)", re.DOTALL)
 # "PV" / "Phóng viên" alone (or in parentheses), after the last sentence or on its own line.
 _REPORTER = re.compile(
     r"(?:^|(?<=[.!?…\"”])\s+)\(?\s*(?P<name>(?:nhóm\s+)?(?:PV|P\.V|phóng\s+viên)|BBT|ban\s+biên\s+tập)\s*\.?\s*\)?$",
@@ -133,14 +136,21 @@ _INITIALS_NAME = re.compile(r"(?:[^\W\d_]\.\s?){1,4}[^\W\d_]{2,}")
 _ORGANISATION = re.compile(
     r"\(?\s*(?:thư\s+viện|trường|viện|trung\s+tâm|liên\s+chi\s+hội|chi\s+hội|hội|sở|phòng|ban|khoa|"
     r"đại\s+học|bộ|cục|vụ|công\s+ty|văn\s+phòng|tạp\s+chí|tòa\s+soạn|câu\s+lạc\s+bộ|CLB|TV|ĐH|TTXVN|"
-    r"báo)(?!\w)",
+    r"báo|nhóm|tổ)(?!\w)",
     re.IGNORECASE,
+)
+# An organization named by its kind and level only: "Thư viện tỉnh", "Trung tâm Văn hóa huyện".
+_GENERIC_ORGANISATION = re.compile(
+    r"(?:Thư\s+viện|Trung\s+tâm(?:\s+[A-ZĐ][\w]*){0,3}|Nhà\s+văn\s+hóa)\s+(?:tỉnh|huyện|thành\s+phố|quận|thị\s+xã|xã|trường)"
 )
 # Acronyms that name an organization rather than a person's initials.
 _ORGANISATION_ACRONYMS = frozenset({"BBT", "BTC", "TTXVN", "VNA", "TV", "TVQG", "VP", "CLB", "BCH", "VTV", "VOV"})
+# A web site's account name after a label: "Tác giả: thuvientinh", "Người đăng: admin_tv".
+_ACCOUNT = re.compile(r"[a-z][a-z0-9_.]{3,29}")
 # Credits that are not people: "Ảnh: Internet", "Ảnh: TL" (tư liệu, archive), "Nguồn: …".
 _NOT_A_PERSON = frozenset(
-    {"internet", "tl", "tư liệu", "sưu tầm", "st", "nguồn", "google", "minh họa", "minh hoạ", "web", "website"}
+    {"internet", "tl", "tư liệu", "sưu tầm", "st", "nguồn", "google", "minh họa", "minh hoạ", "web", "website",
+     "facebook", "youtube", "zalo", "admin", "shutterstock", "freepik", "pixabay"}
 )
 # The most common Vietnamese surnames: a bare name line must start with one.
 SURNAMES = frozenset(
@@ -150,6 +160,10 @@ SURNAMES = frozenset(
     hứa khúc giang nghiêm chu lại mạc tống diệp âu doãn la lò mã thân tôn vi nông
     """.split()
 )
+# First words of a closing line that is not a name: courtesy formulas, notes.
+_NOT_PEN_NAME_START = frozenset({"trân", "kính", "xin", "chúc", "cảm", "ảnh", "nguồn", "theo", "tin", "bài", "xem"})
+# Roles after a name: "Đặng Thị Thu Sương – Cộng tác viên" (not a second name).
+_ROLE_PART = re.compile(r"(?:cộng\s+tác\s+viên|CTV|phóng\s+viên|biên\s+tập\s+viên|thông\s+tín\s+viên)\.?", re.IGNORECASE)
 # Place names that look like a surname and a given name.
 _PLACES = frozenset({"hà nội", "hà nam", "hà giang", "hà tĩnh", "cao bằng", "thái bình", "thái nguyên"})
 # (wrote the text, took the photos) -> role of a byline / contribution of a credit
@@ -165,6 +179,9 @@ _CONFIDENCE = {
     "organization": 0.85,  # "Tin và bài: Khoa TT, TV"
     "bare_titled": 0.85,  # "ThS. Nguyễn Văn A" alone on the last line
     "bare": 0.8,  # "Nguyễn Hữu Giới" alone on the last line
+    "pen_name": 0.7,  # "Thu Hương", "HẢI ĐĂNG" alone on the last line
+    "top": 0.7,  # a byline above the lead
+    "caption_photo": 0.85,  # "… khai mạc triển lãm. Ảnh: Quốc Tuấn" in a caption
     "reporter": 0.6,  # "PV"
     "source_labelled": 0.9,  # "Nguồn: …", "(Theo …)"
     "source": 0.8,  # "Theo …" as the last line
@@ -251,6 +268,8 @@ def _is_name(name: str) -> bool:
         return False
     if _INITIALS.fullmatch(name) or _is_acronym(name) or _is_initials_name(name):
         return True
+    if _ACCOUNT.fullmatch(name):
+        return True  # "Tác giả: thuvientinh": a site's account name
     words = name.split()
     return 1 <= len(words) <= 6 and all(_is_capitalised(w) or _INITIALS.fullmatch(w) for w in words)
 
@@ -265,13 +284,48 @@ def _is_personal_name(name: str, titled: bool) -> bool:
     return titled or words[0].lower() in SURNAMES
 
 
+def is_closing_line(line: str) -> bool:
+    """Whether a line is one that may follow a byline: a cited source ("Nguồn: …", "Theo
+    …"), a photo note, page furniture ("Lượt xem: 74")."""
+    line = line.strip()
+    if not line:
+        return False
+    span = (0, len(line))
+    return bool(
+        _PHOTO_NOTE.fullmatch(line) or _FURNITURE.fullmatch(line) or _collected_source(line, span)
+        or _source_credits(line, span)
+    )
+
+
+def is_byline_name(line: str) -> bool:
+    """Whether a line alone reads as a byline's name (or names): "THANH NGA", "Nguyễn Văn A",
+    "Minh Tú, Hải Yến"."""
+    line = line.strip()
+    return bool(line) and len(line) <= _MAX_BARE_LINE and _bare_names(line, 0, len(line)) is not None
+
+
+def _is_pen_name(name: str) -> bool:
+    """A pen name closing an article: two or three capitalised Vietnamese syllables, in mixed
+    case or capitals ("Thu Hương", "HẢI ĐĂNG", "Sông Hậu"), that do not start like an
+    organization or name a province."""
+    words = name.split()
+    if not 2 <= len(words) <= 3 or not all(_is_capitalised(w) and w.isalpha() for w in words):
+        return False
+    if _ORGANISATION.match(name) or name.lower() in _PLACES or words[0].lower() in _NOT_PEN_NAME_START:
+        return False
+    return all(syllable_ok(w.lower()) for w in words)
+
+
 def _is_organisation_name(name: str) -> bool:
     """ "Khoa TT, TV", "Thư viện tỉnh Quảng Ninh": an organization word first, no digits,
     at most 16 words, at least half of them capitalised (not "Hội nghị tổng kết")."""
     if not _ORGANISATION.match(name) or any(c.isdigit() for c in name):
         return False
     words = re.findall(r"[^\W\d_]+", name)
-    capitalised = sum(1 for w in words if w[:1].isupper())
+    # the organization word counts as capitalised: "nhóm Truyền thông", "tổ Thông tin"
+    capitalised = sum(1 for index, w in enumerate(words) if w[:1].isupper() or index == 0)
+    if _GENERIC_ORGANISATION.fullmatch(name):
+        return True  # "Thư viện tỉnh", "Thư viện trường"
     return 0 < len(words) <= _MAX_ORGANISATION_WORDS and capitalised * 2 >= len(words)
 
 
@@ -425,13 +479,19 @@ def _bare_names(body: str, s: int, e: int) -> list[_Name] | None:
             return None
         (ns, ne), title, affiliation = analysed
         text = body[ns:ne]
-        if title is None and _ORGANISATION.match(text):  # "Nguyễn Văn A - Thư viện tỉnh X"
-            if names and names[-1].affiliation is None:
+        if title is None and (_ORGANISATION.match(text) or _ROLE_PART.fullmatch(text)) and names:
+            # "Nguyễn Văn A - Thư viện tỉnh X", "Đặng Thị Thu Sương – Cộng tác viên"
+            if names[-1].affiliation is None:
                 names[-1] = replace(names[-1], affiliation=" ".join(text.split()))
             continue
-        if not _is_personal_name(text, title is not None):
+        if _is_personal_name(text, title is not None):
+            confidence = _CONFIDENCE["bare_titled" if title else "bare"]
+        elif _is_pen_name(text):
+            confidence = _CONFIDENCE["pen_name"]
+        elif _INITIALS.fullmatch(text) and len(names) == 0 and e - s <= 8:
+            confidence = _CONFIDENCE["initials"]  # "T.H" alone
+        else:
             return None
-        confidence = _CONFIDENCE["bare_titled" if title else "bare"]
         names.append(_Name(text, (ns, ne), title, "person", confidence, affiliation))
     return names or None
 
@@ -529,6 +589,20 @@ def _reporter(body: str, span: tuple[int, int]) -> _Closing | None:
     return _Closing((name,), None, (start, end))
 
 
+# "Tin Thư viện tỉnh Bình Định": the news of an organization, its label without a colon.
+_TIN_ORGANISATION = re.compile(r"(?:tin|bài)\s+(?=\S)", re.IGNORECASE)
+
+
+def _unlabelled_organisation(body: str, span: tuple[int, int]) -> _Closing | None:
+    s, e = span
+    label = _TIN_ORGANISATION.match(body, s, e)
+    if label is None or not _is_organisation_name(body[label.end() : e].rstrip(".")):
+        return None
+    ns, ne = _strip(body, label.end(), e, " .")
+    name = _Name(body[ns:ne], (ns, ne), None, "organization", _CONFIDENCE["organization"], wrote=True)
+    return _Closing((name,), "text", (s, ne))
+
+
 def _bare_name(body: str, span: tuple[int, int]) -> _Closing | None:
     """A line that is only a personal name: "Nguyễn Hữu Giới", "ThS. Nguyễn Văn A (TV Quảng Ninh)"."""
     s, e = span
@@ -537,6 +611,44 @@ def _bare_name(body: str, span: tuple[int, int]) -> _Closing | None:
         return None
     names = _bare_names(body, s, e)
     return _Closing(tuple(names), None, span) if names else None
+
+
+# A role that opens a writer's affiliation: "Trưởng phòng Phát triển tài liệu, Thư viện …".
+_AFFILIATION_ROLE = re.compile(
+    r"(?:trưởng|phó|giám\s+đốc|chủ\s+tịch|cán\s+bộ|giảng\s+viên|nghiên\s+cứu\s+viên|chuyên\s+viên|thủ\s+thư|"
+    r"cộng\s+tác\s+viên|phóng\s+viên)(?!\w)",
+    re.IGNORECASE,
+)
+_MAX_NAME_WORDS = 6
+
+
+def _name_with_affiliation(body: str, span: tuple[int, int]) -> _Name | None:
+    """A name and its affiliation run together on one line, as a plain-text export joins
+    them: "Ngọc Diệp Phòng Mạng lưới – Thư viện tỉnh BR-VT", "PGS.TS. Trần Thị Quý Trường Đại
+    học …". The affiliation starts at a capitalised organization or role word."""
+    s, e = span
+    if e - s > 2 * _MAX_BARE_LINE or body[s:e].rstrip().endswith((".", ":", ";")):
+        return None
+    for count, word in enumerate(re.finditer(r"\S+", body[s:e])):
+        if count > _MAX_NAME_WORDS:
+            break
+        p = s + word.start()
+        if count < 2 or not body[p].isupper() or not (_ORGANISATION.match(body, p) or _AFFILIATION_ROLE.match(body, p)):
+            continue
+        affiliation = " ".join(body[p:e].strip(" ()").split())
+        if _EVENT_WORDS.match(affiliation) or len(affiliation.split()) < 3:
+            continue  # "Quang Cảnh Hội Nghị": a caption, not a name and its organization
+        if _ORGANISATION.match(affiliation) and not _is_organisation_name(affiliation.split(",")[0]):
+            continue
+        ns, ne = _strip(body, s, p, _PART_PUNCTUATION)
+        names = _bare_names(body, ns, ne) if ns < ne else None
+        if names and len(names) == 1 and names[0].affiliation is None:
+            return replace(names[0], affiliation=affiliation)
+    return None
+
+
+# Events, not organizations, although they start like one: "Hội nghị", "Hội thảo", "Hội sách".
+_EVENT_WORDS = re.compile(r"hội\s+(?:nghị|thảo|thi|sách|diễn|chợ|trại)(?!\w)", re.IGNORECASE)
 
 
 def _is_affiliation_line(line: str) -> bool:
@@ -607,7 +719,14 @@ def _source_starts(body: str, s: int, e: int) -> list[int]:
     starts = [s]
     for match in re.finditer(r"(?:[.!?…]|\./\.)[\"”’)]*\s+(?=\(?\s*(?:theo|nguồn)\b)", body[s:e], re.IGNORECASE):
         starts.append(s + match.end())
+    named = _NAME_BEFORE_SOURCE.match(body, s, e)
+    if named is not None and _is_name(named["name"]):
+        starts.append(named.end("name") + 1)  # "Thu Hà Theo cinet.vn": the writer, then the source
     return starts
+
+
+# A short name, then "Theo"/"Nguồn:" on the same line.
+_NAME_BEFORE_SOURCE = re.compile(r"(?P<name>[^\W\d_]+(?:\s+[^\W\d_]+){1,4})\s+(?=\(?(?:Theo|Nguồn)\b)")
 
 
 def _source_parts(body: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -638,13 +757,46 @@ def _source_kind(name: str) -> str:
 # ---------------------------------------------------------------------------
 
 
+# Lines a web page or a layout adds after the article: view counts, comment prompts,
+# ratings, sharing, separator rules, and credits for the design or the editing (not authors).
+_FURNITURE = re.compile(
+    r"(?:(?:lượt\s+xem|số\s+lần\s+đọc|lượt\s+đọc|lượt\s+thích|đánh\s+giá|thống\s+kê|bình\s+luận|ý\s+kiến|"
+    r"trả\s+lời|chia\s+sẻ|in\s+bài(?:\s+này)?|gửi\s+bài|từ\s+khóa|tags?|bài\s+viết\s+liên\s+quan|"
+    r"tin\s+liên\s+quan|xem\s+thêm|cỡ\s+chữ|thiết\s+kế|biên\s+tập|trình\s+bày|đồ\s+họa|kỹ\s+thuật|"
+    r"quay\s+phim|dựng\s+video|thời\s+tiết|truy\s+cập|views?|lượt\s+truy\s+cập|đang\s+online|trực\s+tuyến\s*:)(?!\w)[^\n]{0,80}"
+    r"|email\s+của\s+bạn[^\n]{0,80}|[_\-–—=*.•·~\s]{3,})",
+    re.IGNORECASE,
+)
+# "Lê Khánh Sưu tầm (https://…)": a reposted text, its source the address (or the collector).
+_COLLECTED = re.compile(r"(?P<name>[^\n()]{2,60}?)\s+sưu\s+tầm\s*(?:\(\s*(?P<url>[^()\s]+)\s*\))?\s*\.?", re.IGNORECASE)
+
+
+def _collected_source(body: str, span: tuple[int, int]) -> Credit | None:
+    match = _COLLECTED.fullmatch(body, *span)
+    if match is None:
+        return None
+    group = "url" if match["url"] else "name"
+    a, b = match.span(group)
+    return Credit(body[a:b], "source", None, "organization" if group == "url" else "person", (a, b),
+                  _CONFIDENCE["source_labelled"])
+
+
 def _closing_lines(body: str) -> tuple[list[tuple[int, int]], list[Credit]]:
-    """The lines of ``body`` without the trailing source lines, and those sources."""
+    """The lines of ``body`` without the trailing source lines and page furniture, and
+    those sources."""
     lines = _line_spans(body)
     sources: list[Credit] = []
     while lines:
         if _PHOTO_NOTE.fullmatch(body, *lines[-1]) and len(lines) > 1:
             lines.pop()  # "Ảnh: Internet" under the byline: no one to credit
+            continue
+        if _FURNITURE.fullmatch(body, *lines[-1]) and len(lines) > 1:
+            lines.pop()  # "Lượt xem: 74", "Thiết kế: Mỹ Hạnh", "__________"
+            continue
+        collected = _collected_source(body, lines[-1])
+        if collected is not None:
+            sources = [collected] + sources
+            lines.pop()
             continue
         found = _source_credits(body, lines[-1])
         if found is None:
@@ -677,11 +829,18 @@ def _byline(body: str, lines: list[tuple[int, int]]) -> _Closing | None:
     if reporter is not None:
         return reporter
 
+    organisation = _unlabelled_organisation(body, last)
+    if organisation is not None:
+        return organisation
+
     if previous is None:
         return None  # a text of one line is not an article with a byline
     name = _bare_name(body, last)
     if name is not None:
         return name
+    joined = _name_with_affiliation(body, last)
+    if joined is not None:
+        return _Closing((joined,), None, last)
     if _is_affiliation_line(body[last[0] : last[1]]):
         affiliation = body[last[0] : last[1]]
         credit = _labelled(body, previous)
@@ -708,8 +867,10 @@ def find_byline(body: str) -> Byline | None:
 
 
 def find_credits(body: str) -> list[Credit]:
-    """Every credit closing the article, one per name: authors and photographers in the
-    order written, then cited sources (see the module docstring)."""
+    """Every credit of the article, one per name: the closing byline's authors and
+    photographers in the order written (or, when the article closes with none, a byline
+    above its lead), photographers credited in captions, then cited sources (see the module
+    docstring)."""
     lines, sources = _closing_lines(body)
     closing = _byline(body, lines)
     credits = []
@@ -719,7 +880,104 @@ def find_credits(body: str) -> list[Credit]:
         credits.append(
             Credit(name.name, role, name.title, name.kind, name.span, name.confidence, contribution, name.affiliation)
         )
+    if not any(c.role == "author" for c in credits):
+        credits += _top_byline(body)
+    closing_start = closing.span[0] if closing else len(body)
+    for credit in _caption_photo_credits(body, closing_start):
+        if not any(c.role == "photo" and c.name == credit.name for c in credits):
+            credits.append(credit)
     return credits + sources
+
+
+# A caption's photo credit: "… cắt băng khai mạc. Ảnh: Quốc Tuấn", "(Ảnh: TL)", "ẢNH: AN KHÊ".
+_CAPTION_PHOTO = re.compile(
+    r"(?:^|(?<=[.!?…”\"])\s+|\(\s*)(?:ảnh|photo)\s*:\s*(?P<names>[^()\n:]+?)\s*\)?\s*\.?\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_MAX_CAPTION_CHARS = 300
+
+
+def _caption_photo_credits(body: str, end: int) -> list[Credit]:
+    """Photographers credited in the captions before ``end`` (the closing byline)."""
+    credits: list[Credit] = []
+    for s, e in _line_spans(body):
+        if e > end or e - s > _MAX_CAPTION_CHARS:
+            continue
+        match = _CAPTION_PHOTO.search(body, s, e)
+        if match is None or _PHOTO_NOTE.fullmatch(body, match.start() if body[match.start()] != " " else match.start() + 1, e):
+            continue
+        ns, ne = _strip(body, *match.span("names"), _PART_PUNCTUATION)
+        names = _labelled_names(body, ns, ne) if ns < ne else None
+        for name in names or ():
+            if name.name.lower() in _NOT_A_PERSON:
+                continue
+            credits.append(Credit(name.name, "photo", name.title, name.kind, name.span, _CONFIDENCE["caption_photo"],
+                                  "photo", name.affiliation))
+    return credits
+
+
+# A unit signing at the top of a notice: "Phòng Thông tin - Thư mục".
+_TOP_UNIT = re.compile(r"(?:phòng|ban|khoa|tổ|trung\s+tâm|văn\s+phòng)\s+[A-ZĐ]", re.IGNORECASE)
+_TOP_LINES = 3
+
+
+def _top_byline(body: str) -> list[Credit]:
+    """A byline above the lead: a personal name (with a common surname, or titled) or a unit
+    alone on one of the first lines, before the first sentence, or a name run together with
+    its affiliation; printed twice, one credit."""
+    return [credit for credit, _ in _top_bylines(body)]
+
+
+def _top_bylines(body: str) -> list[tuple[Credit, tuple[int, int]]]:
+    """The credits above the lead (see :func:`_top_byline`), each with its line."""
+    from pipelines.core.metadata.dates import posting_lines
+
+    posting = {span for span, _ in posting_lines(body)}
+    credits: list[tuple[Credit, tuple[int, int]]] = []
+    lines = _line_spans(body)
+    for index, (s, e) in enumerate(lines[:_TOP_LINES]):
+        line = body[s:e]
+        if (s, e) in posting or credits and credits[-1][1][1] >= e:
+            continue  # a posting line, or the affiliation of the name above
+        joined = _name_with_affiliation(body, (s, e))
+        if joined is not None:  # "Lê Thị Minh Nguyệt Trưởng phòng …, Thư viện …" (one line)
+            name = replace(joined, confidence=_CONFIDENCE["top"])
+        elif line.endswith((".", ":", ",", ";", "!", "?")) or len(line.split()) > 8:
+            break  # the lead has begun
+        elif _TOP_UNIT.match(line) and _is_organisation_name(line):
+            name = _Name(line, (s, e), None, "organization", _CONFIDENCE["top"])
+        else:
+            names = _bare_names(body, s, e)
+            if not names or len(names) != 1 or names[0].confidence < _CONFIDENCE["bare"]:
+                continue
+            name = replace(names[0], confidence=_CONFIDENCE["top"])
+            following = lines[index + 1] if index + 1 < len(lines) else None
+            if following and name.kind == "person" and name.affiliation is None and _is_top_affiliation(body, following):
+                # "Trưởng phòng Phát triển tài liệu, Thư viện Trường Đại học Cần Thơ" under the name
+                name = replace(name, affiliation=" ".join(body[following[0] : following[1]].strip("() ").split()))
+                e = following[1]
+        if not any(c.name.casefold() == name.name.casefold() for c, _ in credits):
+            credit = Credit(name.name, "author", name.title, name.kind, name.span, name.confidence, None, name.affiliation)
+            credits.append((credit, (s, e)))
+    return credits
+
+
+def _is_top_affiliation(body: str, span: tuple[int, int]) -> bool:
+    """A line under a top byline's name that is its affiliation: an organization or a role
+    first, not a sentence."""
+    line = body[span[0] : span[1]].strip("() ")
+    return (
+        len(line) <= 2 * _MAX_BARE_LINE and not line.endswith((".", ":", ";", "!", "?"))
+        and (_ORGANISATION.match(line) is not None or _AFFILIATION_ROLE.match(line) is not None)
+    )
+
+
+def credit_spans(body: str) -> list[tuple[int, int]]:
+    """The spans of every credit: the closing credits (see :func:`closing_span`), a byline
+    above the lead, the names of photo credits in captions."""
+    spans = [span] if (span := closing_span(body)) else []
+    top = {credit.span: line for credit, line in _top_bylines(body)}  # the affiliation with the name
+    return spans + [top.get(c.span, c.span) for c in find_credits(body) if not any(s <= c.span[0] < e for s, e in spans)]
 
 
 def closing_span(body: str) -> tuple[int, int] | None:

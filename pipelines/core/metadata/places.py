@@ -31,10 +31,10 @@ the closing credits (an author's affiliation, a cited newspaper) are not the art
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from pipelines.core.metadata import gazetteer, people
-from pipelines.core.metadata.dates import is_heading, paragraph_spans, sentence_spans
+from pipelines.core.metadata import dates, gazetteer, people
+from pipelines.core.metadata.dates import sentence_spans
 
 __all__ = ["Evidence", "PlaceMention", "find_venue", "find_venue_evidence", "article_places"]
 
@@ -54,7 +54,7 @@ class PlaceMention:
 
     name: str  # as written (whitespace normalised): the venue, or the province's words
     role: str  # 'venue' | 'mentioned'
-    span: tuple[int, int]
+    span: tuple[int, int] | None  # None for a province named only in the headline
     confidence: float
     code_legacy: str | None = None  # 63-province code (None: a venue naming no province)
     name_legacy: str | None = None
@@ -63,7 +63,7 @@ class PlaceMention:
 
 
 # Confidence of a venue by where it was found.
-_VENUE_CONFIDENCE = {"opening_sentence": 0.9, "second_sentence": 0.75, "label": 0.85}
+_VENUE_CONFIDENCE = {"opening_sentence": 0.9, "second_sentence": 0.75, "label": 0.85, "lead": 0.7}
 
 # How many sentences of the opening are searched for "tại".
 _OPENING_SENTENCES = 2
@@ -108,14 +108,18 @@ _LABEL_END = re.compile(r"\n|;|\.(?=\s|$)|(?<!\w)(?:thời\s+gian|thành\s+phầ
 # and the date or time that often follows the venue.
 _CLAUSE_WORD = re.compile(
     r"(?:đã|đang|sẽ|vừa|với|nhằm|do|để|cho|được|bị|là|có|và\s+(?:đã|được)|diễn\s+ra|tổ\s+chức|"
-    r"khai\s+mạc|thu\s+hút|gồm|ngày|vào|lúc|từ|sáng|chiều|tối|trong|theo|nhân|trước|sau|"
-    r"nhưng|thì|mà|khi)(?!\w)"
+    r"khai\s+mạc|thu\s+hút|gồm|ngày|vào|lúc|từ|sáng|chiều|tối|trong|theo|(?<!công\s)nhân(?!\s+(?:dân|viên|sự|loại))|trước|sau|"
+    r"nhưng|thì|mà|khi|mới\s+(?:có|diễn|được|tổ))(?!\w)"
 )
 # A comma that is part of a name ("Bộ Văn hóa, Thể thao và Du lịch") or that goes on to the
-# larger unit the place is in ("thành phố Hạ Long, tỉnh Quảng Ninh", "Bangkok, Thái Lan").
+# larger unit the place is in ("thành phố Hạ Long, tỉnh Quảng Ninh", "Bangkok, Thái Lan"), its
+# address ("thư viện Tổng hợp tỉnh, số 25 Lê Lợi", "Hội trường A, 144 Xuân Thủy") or the building
+# and floor ("Hội trường tầng 3, nhà A0").
 _COMMA_IN_NAME = re.compile(
     r",\s*(?:(?i:Thể\s+thao\s+và\s+Du\s+lịch)"
     r"|(?:(?i:tỉnh|thành\s+phố|quận|huyện|thị\s+xã|phường|xã)\s+|T[Pp]\.?\s*)[^\W\d_]"
+    r"|(?i:số)\s+[0-9]|[0-9]+[A-Za-z]?\s+[A-ZĐ]"  # the address: ", số 25 Lê Lợi", ", 144 Xuân Thủy"
+    r"|(?i:nhà|tòa\s+nhà|tòa|tầng|lầu|phòng|khu|dãy|cơ\s+sở)\s+[A-ZĐ0-9][\w.\-]{0,5}(?!\w)(?!\s+[a-zđà-ỹ])"  # a building, a floor: ", nhà A0"
     r"|(?:Việt\s+Nam|Thái\s+Lan|Lào|Campuchia|Trung\s+Quốc|Nhật\s+Bản|Hàn\s+Quốc|Malaysia|Singapore|"
     r"Indonesia|Philippines|Hoa\s+Kỳ|Mỹ|Pháp|Đức|Anh|Úc|Nga|Ấn\s+Độ)(?!\w))"
 )
@@ -126,16 +130,11 @@ _SPACED_DASH = re.compile(r"\s[-–—]\s")
 _WORD = re.compile(r"\w+")
 
 
-def _opening_sentences(text: str) -> list[tuple[int, int]]:
-    """The first sentences of the text's body (headings skipped)."""
-    sentences: list[tuple[int, int]] = []
-    for s, e in paragraph_spans(text):
-        if is_heading(text[s:e]):
-            continue
-        sentences.extend(sentence_spans(text, s, e))
-        if len(sentences) >= _OPENING_SENTENCES:
-            break
-    return sentences[:_OPENING_SENTENCES]
+def _lead_sentences(text: str) -> list[tuple[int, int]]:
+    """The sentences of the lead: its first paragraphs, headings, posting lines, captions and
+    site furniture skipped (see :func:`pipelines.core.metadata.dates.opening_spans`)."""
+    posting = [span for span, _ in dates.posting_lines(text)]
+    return [span for s, e in dates._lead_paragraphs(text, posting) for span in sentence_spans(text, s, e)]
 
 
 def _phrase_end(text: str, start: int, end: int) -> int | None:
@@ -174,7 +173,32 @@ def _continues(text: str, i: int, names: list[tuple[int, int]], limit: int) -> b
     following = i + 1
     while following < limit and text[following].isspace():
         following += 1
-    return any(s == following and _AFTER_CLOSING_PROVINCE.match(text[e:limit]) for s, e in names)
+    if any(s == following and _AFTER_CLOSING_PROVINCE.match(text[e:limit]) for s, e in names):
+        return True
+    return _province_list_follows(text, i, following, names, limit)
+
+
+_LIST_JOIN = re.compile(r"\s*,\s*|\s+(?:và|cùng)\s+")
+
+
+def _province_list_follows(text: str, i: int, following: int, names: list[tuple[int, int]], limit: int) -> bool:
+    """Whether a comma after a province goes on to more provinces, the last after "và", that
+    close the phrase: "tại TP HCM, Cần Thơ và Đà Nẵng, …" (one venue: the three cities)."""
+    if not any(e == i for _, e in names):
+        return False
+    starts = {s: e for s, e in names}
+    position, joined = following, False
+    while position in starts:
+        end = starts[position]
+        join = _LIST_JOIN.match(text, end, limit)
+        if join is None or not join.group().strip(" ,"):
+            if joined and _AFTER_CLOSING_PROVINCE.match(text[end:limit]):
+                return True
+            if join is None:
+                return False
+        joined = joined or bool(join.group().strip(" ,"))
+        position = join.end()
+    return False
 
 
 def _ends_phrase(text: str, i: int, start: int) -> bool:
@@ -188,9 +212,62 @@ def _ends_phrase(text: str, i: int, start: int) -> bool:
         followed_by_space = i + 1 >= len(text) or text[i + 1].isspace()
         return followed_by_space and _ABBREVIATION.search(text, max(start, i - 4), i) is None
     if char.isspace():
-        return _SPACED_DASH.match(text, i) is not None
+        return _SPACED_DASH.match(text, i) is not None and not _dash_continues(text, i)
     at_word_start = i == start or not text[i - 1].isalnum()
     return at_word_start and _CLAUSE_WORD.match(text, i) is not None
+
+
+# After a dash inside a venue: the rest of its name ("Trung tâm Văn hóa - Thông tin tỉnh",
+# "Hoàng thành Thăng Long - khu di tích trung tâm") is short and ends the phrase.
+_AFTER_DASH = re.compile(r"\s*[-–—]\s*(?P<rest>[^,;:.!?()\n]{1,80})")
+_DASH_NAME_WORDS = 6
+
+
+# Lower-case words that may follow a dash in a venue's name: a part of the place, its level.
+_PLACE_PART = re.compile(
+    r"(?:khu|tòa|nhà|số|tầng|phòng|sảnh|cơ\s+sở|trụ\s+sở|di\s+tích|phường|xã|quận|huyện|tỉnh|thành\s+phố|"
+    r"thị\s+xã|trung\s+tâm|đường|phố|ngõ)(?!\w)"
+)
+# Capitalised words after a dash that start a new subject, not the rest of a name.
+_SUBJECT_START = re.compile(r"(?:Hội(?!\s+trường)|Ban|Sở|Đoàn|Chi\s+hội|Câu\s+lạc\s+bộ|CLB|Nhóm|Các|Những|Đại\s+biểu)(?!\w)")
+
+
+def _dash_continues(text: str, i: int) -> bool:
+    """Whether a spaced dash at ``i`` is inside the venue's name rather than ending it: what
+    follows, up to the end of the clause, is a few words that continue a name ("Thông tin
+    tỉnh") or name a part of the place ("khu di tích trung tâm")."""
+    match = _AFTER_DASH.match(text, i)
+    if match is None:
+        return False
+    rest = match["rest"].strip()
+    clause = next((m for m in _CLAUSE_WORD.finditer(rest) if m.start() and not rest[m.start() - 1].isalnum()), None)
+    if clause is not None:  # "Hội trường 272 - Võ Văn Tần vào ngày …": the name ends at "vào"
+        rest = rest[: clause.start()].strip()
+    if not rest or _EVENT_NOUN.match(rest) or _CLAUSE_WORD.match(rest) or _SUBJECT_START.match(rest):
+        return False
+    words = rest.split()
+    if len(words) > _DASH_NAME_WORDS:
+        return False
+    if _PLACE_PART.match(rest):
+        return True
+    # a capitalised word first ("Thông tin tỉnh"); lower-case syllables beyond a place's level
+    # only in a short name (a longer run is a clause: "Hội Thư viện tham gia")
+    lower = [w for w in words[1:] if not w[:1].isupper() and not w[:1].isdigit() and not _PLACE_PART.fullmatch(w)]
+    return words[0][:1].isupper() and (not lower or len(words) <= 3)
+
+
+# The acting subject run into the venue without a comma: "tại Nhà Văn hóa Thanh niên Câu lạc
+# bộ Sách xưa tổ chức …" — an association's name right before the verb "tổ chức".
+_SUBJECT_HEAD = re.compile(r"\s(?:Câu\s+lạc\s+bộ|CLB|Hội(?!\s+trường)|Chi\s+hội|Liên\s+chi\s+hội|Đoàn|Nhóm)\s+[A-ZĐ]")
+_AGENT_VERB = re.compile(r"\s*(?:đã\s+|vừa\s+|long\s+trọng\s+)?(?:tổ\s+chức|phối\s+hợp)(?!\w)")
+
+
+def _without_subject(text: str, start: int, end: int) -> int:
+    """The end of the venue when its phrase ran on into the acting subject."""
+    if not _AGENT_VERB.match(text, end):
+        return end
+    heads = list(_SUBJECT_HEAD.finditer(text, start, end))
+    return heads[-1].start() if heads else end
 
 
 def _without_open_parenthesis(phrase: str) -> str:
@@ -214,12 +291,30 @@ def _clean(phrase: str) -> str:
     return phrase.strip(" ,.;:-–—").strip()
 
 
+# An event after "tại" is no venue: "Tại Hội nghị, …", "tại Kỳ họp thứ 7", "tại lễ khai mạc".
+_EVENT_NOUN = re.compile(
+    r"(?:hội\s+nghị|đại\s+hội|kỳ\s+họp|phiên\s+(?:họp|thảo\s+luận|khai\s+mạc|bế\s+mạc)|lễ|buổi|liên\s+hoan|"
+    r"cuộc\s+thi|hội\s+thi|hội\s+thảo|tọa\s+đàm|chương\s+trình|ngày\s+hội|sự\s+kiện|lớp|khóa\s+học|"
+    r"hội\s+diễn|diễn\s+đàn|đợt|chuyến|kỳ\s+thi|vòng)(?!\w)",
+    re.IGNORECASE,
+)
+# A title held at a place is no venue: "Đại sứ Việt Nam tại Cộng hòa Séc", "Tổng Lãnh sự
+# Nhật Bản tại Đà Nẵng", "đại sứ văn hóa đọc tại Đồng Tháp", "phóng viên thường trú tại …".
+_TITLE_BEFORE = re.compile(
+    r"(?<!\w)(?:đại\s+sứ|lãnh\s+sự|đại\s+diện|thường\s+trú|phóng\s+viên|văn\s+phòng\s+đại\s+diện|chi\s+nhánh|"
+    r"tùy\s+viên|tham\s+tán|trưởng\s+cơ\s+quan)(?!\w)[^,;.()]{0,40}$",
+    re.IGNORECASE,
+)
+# A count of places followed by their names is a venue: "tại 2 xã Púng Luông và La Pán Tẩn".
+_NAMED_COUNT = re.compile(r"[0-9]+\s+(?:[^\W\d_]+\s+){1,2}[A-ZĐÀ-Ỹ]")
+
+
 def _is_venue(phrase: str) -> bool:
-    """A plausible venue: names something, not too long."""
-    if not phrase or _NOT_A_VENUE_START.match(phrase):
+    """A plausible venue: names something, not too long, not an event."""
+    if not phrase or _NOT_A_VENUE_START.match(phrase) or _EVENT_NOUN.match(phrase):
         return False
     count = _COUNT_OF_PLACES.match(phrase)
-    if count is not None and count.group("next").islower():
+    if count is not None and count.group("next").islower() and not _NAMED_COUNT.match(phrase):
         return False
     if not any(word[0].isupper() for word in _WORD.findall(phrase)):
         return False
@@ -227,8 +322,18 @@ def _is_venue(phrase: str) -> bool:
     return len(_WORD.findall(outside_parentheses)) <= _MAX_WORDS
 
 
-def _venue_after_tai(text: str, sentence: tuple[int, int]) -> tuple[str, tuple[int, int]] | None:
-    """The first venue introduced by "tại" in one sentence, with its span."""
+# Later in the lead, a "tại" counts when the event's verb or date comes right before it:
+# "Buổi lễ được tổ chức tại …", "… diễn ra tại …", "… sáng 2/11 tại …".
+_REPORTED_BEFORE = re.compile(
+    r"(?:(?<!\w)(?:tổ\s+chức|diễn\s+ra|khai\s+mạc|bế\s+mạc|khai\s+giảng|bế\s+giảng|ra\s+mắt|trao\s+giải|"
+    r"tổng\s+kết|khánh\s+thành|khai\s+trương)|[0-9]{1,2}\s*[/.\-]\s*[0-9]{1,2}(?:\s*[/.\-]\s*[0-9]{4})?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _venue_after_tai(text: str, sentence: tuple[int, int], reported: bool = False) -> tuple[str, tuple[int, int]] | None:
+    """The first venue introduced by "tại" in one sentence, with its span; with ``reported``,
+    only a "tại" right after the event's verb or date."""
     s, e = sentence
     for count, match in enumerate(_TAI.finditer(text, s, e)):
         if count >= _MAX_TAI_PER_SENTENCE:
@@ -237,12 +342,19 @@ def _venue_after_tai(text: str, sentence: tuple[int, int]) -> tuple[str, tuple[i
             continue
         if _NOT_EVENT_VERB_BEFORE.search(text, max(s, match.start() - 60), match.start()):
             continue
+        if _TITLE_BEFORE.search(text, max(s, match.start() - 60), match.start()):
+            continue
+        if reported and not _REPORTED_BEFORE.search(text, max(s, match.start() - 40), match.start()):
+            continue
         phrase_end = _phrase_end(text, match.end(), e)
         if phrase_end is None:
             continue
+        phrase_end = _without_subject(text, match.end(), phrase_end)
         phrase = _clean(text[match.end() : phrase_end])
         if _is_venue(phrase):
             return phrase, _span_of(text, phrase, match.end(), phrase_end)
+        if _COUNT_OF_PLACES.match(phrase) and not _NAMED_COUNT.match(phrase):
+            return None  # "học tại 6 khu vực: … tại tỉnh A, … tại tỉnh B": places of a list
     return None
 
 
@@ -269,13 +381,20 @@ def _span_of(text: str, phrase: str, start: int, end: int) -> tuple[int, int]:
 
 def find_venue_evidence(text: str) -> Evidence | None:
     """The venue as written, with its span and a confidence, or None (see :func:`find_venue`)."""
-    for index, sentence in enumerate(_opening_sentences(text)):
+    lead = _lead_sentences(text)
+    for index, sentence in enumerate(lead[:_OPENING_SENTENCES]):
         found = _venue_after_tai(text, sentence)
         if found:
             where = "opening_sentence" if index == 0 else "second_sentence"
             return Evidence(found[0], found[1], _VENUE_CONFIDENCE[where])
     found = _venue_after_label(text)
-    return Evidence(found[0], found[1], _VENUE_CONFIDENCE["label"]) if found else None
+    if found:
+        return Evidence(found[0], found[1], _VENUE_CONFIDENCE["label"])
+    for sentence in lead[_OPENING_SENTENCES:]:
+        found = _venue_after_tai(text, sentence, reported=True)
+        if found:
+            return Evidence(found[0], found[1], _VENUE_CONFIDENCE["lead"])
+    return None
 
 
 def find_venue(text: str) -> str | None:
@@ -291,10 +410,9 @@ def find_venue(text: str) -> str | None:
 
 
 def _credit_spans(text: str) -> list[tuple[int, int]]:
-    """The closing credits: provinces there (an affiliation, a cited newspaper) are not the
-    article's places."""
-    span = people.closing_span(text)
-    return [span] if span else []
+    """The credits: provinces there (an affiliation, a cited newspaper) are not the article's
+    places."""
+    return people.credit_spans(text)
 
 
 def _province_place(province: gazetteer.Province, role: str) -> PlaceMention:
@@ -304,18 +422,23 @@ def _province_place(province: gazetteer.Province, role: str) -> PlaceMention:
     )
 
 
-def article_places(text: str) -> list[PlaceMention]:
+def article_places(text: str, title: str | None = None) -> list[PlaceMention]:
     """The places an article names: its venue (role 'venue') first, if it states one, with
     the province the venue names (the last one: "Hội trường A (31 Tràng Thi, Hà Nội)" →
     Hà Nội); then every other province named in the text (role 'mentioned'), once each, in
-    order of appearance. Provinces in the closing credits are left out."""
+    order of appearance, other provinces the venue names included; then those named only in
+    the headline ``title`` (span None: the offsets are the body's). Provinces in the credits
+    (an affiliation, a cited newspaper) are left out."""
     places: list[PlaceMention] = []
     venue = find_venue_evidence(text)
-    venue_codes: set[str] = set()
+    seen: set[str] = set()
+    venue_province = None
     if venue is not None:
         in_venue = gazetteer.find_provinces(text[venue.span[0] : venue.span[1]])
-        venue_codes = {p.code_legacy for p in in_venue}
         resolved = in_venue[-1] if in_venue else None
+        if resolved is not None:
+            seen.add(resolved.code_legacy)
+            venue_province = (venue.span[0] + resolved.span[0], venue.span[0] + resolved.span[1])
         places.append(
             PlaceMention(
                 venue.value, "venue", venue.span, venue.confidence,
@@ -325,11 +448,14 @@ def article_places(text: str) -> list[PlaceMention]:
                 ),
             )
         )
-    skipped = _credit_spans(text) + ([venue.span] if venue else [])
-    for province in gazetteer.find_provinces(text):
-        if province.code_legacy in venue_codes:
+    skipped = _credit_spans(text) + ([venue_province] if venue_province else [])
+    for province in gazetteer.find_all_provinces(text):
+        if province.code_legacy in seen or any(s <= province.span[0] < e for s, e in skipped):
             continue
-        if any(s <= province.span[0] < e for s, e in skipped):
-            continue
+        seen.add(province.code_legacy)
         places.append(_province_place(province, "mentioned"))
+    for province in gazetteer.find_provinces(title or ""):
+        if province.code_legacy not in seen:
+            seen.add(province.code_legacy)
+            places.append(replace(_province_place(province, "mentioned"), span=None))
     return places

@@ -202,14 +202,23 @@ def _region_lines(region) -> list[Line]:
 
 def _mark_paragraph_gaps(lines: list[Line], ratio: float = 1.3) -> list[Line]:
     """Insert an empty line where the vertical gap is clearly wider than the usual line spacing:
-    that is how most layouts separate paragraphs."""
-    gaps = [b.top - a.top for a, b in zip(lines, lines[1:]) if a.top is not None and b.top is not None and b.top > a.top]
+    that is how most layouts separate paragraphs. The usual spacing is the smallest gap
+    between two lines of the same size (a wrapped paragraph's): on a page of short paragraphs
+    (a posting line, a caption, a one-line byline) most gaps are paragraph gaps, and their
+    median would hide them."""
+    pairs = [(a, b) for a, b in zip(lines, lines[1:]) if a.top is not None and b.top is not None and b.top > a.top]
+    gaps = [b.top - a.top for a, b in pairs]
     if len(gaps) < 3:
         return lines
-    usual = statistics.median(gaps)
+    fallback = sorted(gaps)[len(gaps) // 4]
+    usual: dict[float, float] = {}
+    for a, b in pairs:
+        if a.size and a.size == b.size:
+            usual[a.size] = min(usual.get(a.size, b.top - a.top), b.top - a.top)
     marked = [lines[0]]
     for previous, line in zip(lines, lines[1:]):
-        if previous.top is not None and line.top is not None and line.top - previous.top > usual * ratio:
+        spacing = usual.get(previous.size, fallback) if previous.size == line.size else fallback
+        if previous.top is not None and line.top is not None and line.top - previous.top > spacing * ratio:
             marked.append(Line(text=""))
         marked.append(line)
     return marked

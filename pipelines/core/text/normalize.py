@@ -92,6 +92,11 @@ _SHORT_LINE_RATIO = 0.8
 # .txt file with one paragraph per line): each of its lines is a paragraph of its own.
 _UNWRAPPED_LINE_LENGTH = 200
 
+# A block whose typical line is shorter than this is a list of short lines (a byline and its
+# affiliation, a name printed twice, a posting date), not prose wrapped to a column: each of
+# its lines is a paragraph of its own.
+_LIST_LINE_LENGTH = 30
+
 # A heading needs at least this many upper-case letters, and this share of its cased letters
 # upper-case: "HỘI NGHỊ LẦN THỨ 4 BAN CHẤP HÀNH HỘI THƯ VIỆN KHÓA II".
 _HEADING_MIN_UPPER = 3
@@ -224,7 +229,8 @@ def _join_block(block: list[str]) -> list[str]:
     typical = _typical_length(block)
     paragraphs: list[str] = []
     current = ""
-    for line in block:
+    short_lines = typical < _LIST_LINE_LENGTH
+    for index, line in enumerate(block):
         if _stands_alone(line):
             if current:
                 paragraphs.append(current)
@@ -232,7 +238,9 @@ def _join_block(block: list[str]) -> list[str]:
             current = ""
             continue
         current = _append_line(current, line)
-        if _ends_paragraph(line, typical):
+        following = block[index + 1] if index + 1 < len(block) else ""
+        listed = short_lines and not line.endswith(("-", "–", "—", ",", ";", "(")) and not following[:1].islower()
+        if listed or _ends_paragraph(line, typical):
             paragraphs.append(current)
             current = ""
     if current:
@@ -253,7 +261,11 @@ def join_lines(lines: list[str]) -> list[str]:
     * after a line that ends with sentence punctuation (. ! ? : … ” ") and is clearly
       shorter than the block's typical line (under 80% of its upper-median length);
     * after every line of a block whose typical line is over 200 characters: such text was
-      never wrapped to a column, so each line already is a paragraph.
+      never wrapped to a column, so each line already is a paragraph;
+    * in a block whose typical line is under 30 characters, after every line that the next
+      does not continue (the next starts with a capital, a digit or a bracket): a list of short
+      lines (a name and its affiliation, a name printed twice, a posting date), not prose
+      wrapped to a column.
 
     A line ending in a hyphen glued to a word is joined to the next without a space; see
     :func:`_join_hyphenated` for when the hyphen is dropped. Expects normalized lines (see
