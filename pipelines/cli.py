@@ -377,7 +377,8 @@ def search(
     warehouse: WarehouseOption = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
-    """Find articles, ranked (BM25); diacritics, 'đ' and tone placement are folded."""
+    """Find articles, ranked (BM25); diacritics, 'đ' and tone placement are folded; words found
+    side by side rank first; copies of an article are shown once; words no article has are named."""
     from pipelines.core.store import search_cache
     from pipelines.core.store.search import search as find
 
@@ -389,10 +390,17 @@ def search(
         _say_location(location)
         with search_cache.Searcher(location, lambda: _reader(warehouse, quiet=True)) as searcher:
             hits = searcher.search(query, limit)
+    unmatched = getattr(hits, "unmatched", [])
+    note = f"No article has: {', '.join(unmatched)}" if unmatched else ""
     if format is not Format.table:
+        if note:
+            _say_error(note + " (the hits match the other words)" if hits else note, label="note:")
         columns = ["score", "title", "published_date", "location", "source_path", "snippet", "article_id"]
         _print_rows(columns, [(round(h.score, 3), h.title, h.published_date, h.location, h.source_path, h.snippet, h.article_id) for h in hits], format)
         return
+    if note:
+        out.print(f"[yellow]{note}[/yellow]" + (" — the hits below match the other words." if hits else "."),
+                  highlight=False, soft_wrap=True)
     if not hits:
         out.print("No article matches.")
         return

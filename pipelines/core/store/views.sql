@@ -31,11 +31,25 @@ SELECT
               WHERE pp.article_id = a.article_id AND pp.role = 'source'), []) AS sources,
     a.page_start,
     a.page_end,
-    a.body
+    a.body,
+    a.duplicate_of
 FROM articles a
 JOIN documents d USING (document_id);
 
--- People credited, with how many articles and over which dates.
+-- One row per distinct text: the articles that are not a near-identical copy of an earlier one
+-- (articles.duplicate_of, pipelines/core/store/duplicates.py), with how many copies each has.
+-- What to count and search: the counting views below and `archive search` use it.
+CREATE OR REPLACE VIEW v_articles_unique AS
+SELECT
+    v.* EXCLUDE (duplicate_of),
+    coalesce(c.copies, 0) AS copies,
+    coalesce(c.copy_ids, []) AS copy_ids
+FROM v_articles v
+LEFT JOIN (SELECT duplicate_of AS article_id, count(*) AS copies, list(article_id ORDER BY article_id) AS copy_ids
+           FROM articles WHERE duplicate_of IS NOT NULL GROUP BY duplicate_of) c USING (article_id)
+WHERE v.duplicate_of IS NULL;
+
+-- People credited, with how many articles (distinct texts: copies are not counted) and over which dates.
 CREATE OR REPLACE VIEW v_people AS
 SELECT
     pp.name,
@@ -47,9 +61,10 @@ SELECT
     max(a.published_date) AS last_date
 FROM article_people pp
 JOIN articles a USING (article_id)
+WHERE a.duplicate_of IS NULL
 GROUP BY pp.name, pp.role;
 
--- Provinces named by articles, in both systems, with how many articles name each.
+-- Provinces named by articles, in both systems, with how many articles (distinct texts) name each.
 CREATE OR REPLACE VIEW v_places AS
 SELECT
     p.province_code_legacy,
@@ -62,7 +77,7 @@ SELECT
     max(a.published_date) AS last_date
 FROM article_places p
 JOIN articles a USING (article_id)
-WHERE p.province_code_legacy IS NOT NULL OR p.province_code_2025 IS NOT NULL
+WHERE (p.province_code_legacy IS NOT NULL OR p.province_code_2025 IS NOT NULL) AND a.duplicate_of IS NULL
 GROUP BY ALL;
 
 -- Ingestion health, one row per document: how it was read and how well.

@@ -1,0 +1,207 @@
+"""Near-identical articles across documents: found at load time, linked, never deleted.
+
+The same text often comes twice: a bulletin and a single-article PDF of one of its articles, a
+text export and a scan of the same issue. Both rows are kept (each is what its file says); the
+later one gets ``articles.duplicate_of`` = the ``article_id`` of the first, and analysts count
+and search ``v_articles_unique`` (the articles whose ``duplicate_of`` is NULL).
+
+How two articles are found alike without comparing every pair: each article's body is
+normalized (lower case, no diacritics, 'đ' → 'd', what is not a letter or digit is a space),
+cut into overlapping three-word shingles, and summarized by a MinHash signature of
+``BANDS`` values (the least of each of ``BANDS`` hash functions over its shingles), stored one
+row per value in ``article_signatures``. Two articles sharing at least ``MATCH`` of the
+``BANDS`` values have, in all likelihood, at least that share of their shingles in common
+(MinHash estimates the Jaccard similarity): they are near-identical (the same text with
+different line breaks, tone-mark placement, hyphenation, a caption more or less, a few OCR
+misreadings). A load computes the signatures of its own articles and looks up only their
+values in ``article_signatures``: it costs what it adds, not the archive squared. Articles of
+fewer than ``MIN_SHINGLES`` shingles are too short to tell and get no signature.
+
+Which one is the first: an article already in the warehouse before one of the batch; within a
+load, articles whose first was removed in that load (they were there earlier) before new ones,
+then by article_id. When the first's document is replaced or removed, the articles that pointed
+at it are looked at again in the same load, and one of them becomes the first (or they point at
+another copy still there).
+
+Everything here runs in SQL inside the load's transaction (``warehouse._commit_batch``), and the
+same SQL fills a warehouse of an older schema once (``BACKFILL``, migrations version 7).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+
+BANDS = 16
+MATCH = 11  # values shared out of BANDS: an estimated Jaccard similarity of about 0.7 or more
+MIN_SHINGLES = 8
+TWO64 = 18446744073709551616
+# Fixed odd 32-bit multipliers (from SHA-256, never to change: stored signatures depend on them).
+_MULTIPLIERS = [int.from_bytes(hashlib.sha256(f"duplicates band {k}".encode()).digest()[:4], "big") | 1
+                for k in range(BANDS)]
+
+# Temporary tables a load makes (b_<name>), dropped after it.
+BATCH_TABLES = ("signatures", "removed_articles", "dup_candidates", "dup_matches", "dup_targets")
+
+
+def normalized_sql(column: str) -> str:
+    """An article body as compared: lower case, no diacritics, 'đ' → 'd', words separated by one space."""
+    return f"trim(regexp_replace(replace(strip_accents(lower({column})), 'đ', 'd'), '[^a-z0-9]+', ' ', 'g'))"
+
+
+def _signature_sql(column: str) -> str:
+    """The BANDS MinHash values of a body, as a list (NULL when it is too short). Each shingle's
+    MD5 gives two 64-bit hashes h1, h2; hash function k is h1 + m_k·h2 mod 2^64."""
+    tokens = f"string_split({normalized_sql(column)}, ' ')"
+    shingles = f"list_transform(range(1, len(t) - 1), i -> t[i] || ' ' || t[i + 1] || ' ' || t[i + 2])"
+    hashes = "list_transform(list_distinct(s), x -> {'u': md5_number_upper(x)::HUGEINT, 'l': md5_number_lower(x)::HUGEINT})"
+    values = ", ".join(f"list_min(list_transform(h, x -> (x.u + {m} * x.l) % {TWO64}))" for m in _MULTIPLIERS)
+    return f"""(SELECT CASE WHEN len(list_distinct(s)) >= {MIN_SHINGLES} THEN [{values}] END
+                FROM (SELECT {hashes} AS h, s FROM (SELECT {shingles} AS s FROM (SELECT {tokens} AS t))))"""
+
+
+def signatures_sql(articles: str) -> str:
+    """article_signatures rows (article_id, document_id, band, key) of the articles in ``articles``."""
+    return f"""
+        SELECT article_id, document_id, (generate_subscripts(sig, 1) - 1)::TINYINT AS band,
+               (unnest(sig) - 9223372036854775808)::BIGINT AS key
+        FROM (SELECT article_id, document_id, {_signature_sql('body')} AS sig FROM {articles}) WHERE sig IS NOT NULL
+    """
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def stage_batch(con: duckdb.DuckDBPyConnection) -> None:
+    """Before the transaction: the signatures of the batch's articles (temp.b_articles)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE b_signatures AS {signatures_sql('temp.b_articles')} ORDER BY band, key")
+
+
+def note_removed(con: duckdb.DuckDBPyConnection, ids_table: str) -> None:
+    """Inside the transaction, before the replaced documents' rows go: their articles' ids."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE b_removed_articles AS
+        SELECT article_id FROM articles WHERE document_id IN (SELECT document_id FROM {ids_table})
+    """)
+
+
+def resolve(con: duckdb.DuckDBPyConnection, ids_table: str, any_removed: bool) -> int:
+    """Inside the transaction, after the replaced documents' rows went and before the batch's
+    articles are inserted: set ``duplicate_of`` of the batch's articles (in temp.b_articles) and
+    of the articles whose first was removed (in ``articles``), and insert the batch's
+    signatures. Returns how many of the batch's articles are copies."""
+    orphans = []
+    if any_removed and con.execute("SELECT count(*) FROM temp.b_removed_articles").fetchone()[0]:
+        orphans = con.execute(f"""
+            SELECT article_id, document_id FROM articles
+            WHERE duplicate_of IN (SELECT article_id FROM temp.b_removed_articles)
+              AND document_id NOT IN (SELECT document_id FROM {ids_table})
+        """).fetchall()
+    new = con.execute("SELECT count(*) FROM temp.b_signatures").fetchone()[0]
+    if not new and not orphans:
+        return 0
+    # The candidates' signatures: the batch's, and the orphans' as stored.
+    con.execute("CREATE OR REPLACE TEMP TABLE b_dup_candidates AS "
+                "SELECT article_id, document_id, band, key, false AS earlier FROM temp.b_signatures")
+    if orphans:
+        con.execute("CREATE OR REPLACE TEMP TABLE b_orphans AS SELECT unnest(?::VARCHAR[]) AS article_id",
+                    [[a for a, _d in orphans]])
+        con.execute("""
+            INSERT INTO temp.b_dup_candidates
+            SELECT article_id, document_id, band, key, true FROM article_signatures
+            WHERE article_id IN (SELECT article_id FROM temp.b_orphans)
+        """)
+        con.execute("DROP TABLE temp.b_orphans")
+    # Matches with the warehouse's articles (not candidates themselves; a stored match that is
+    # itself a copy stands for its first): one read of each lake table.
+    first_in_warehouse = dict(con.execute(f"""
+        WITH stored AS (
+            SELECT s.article_id, s.document_id, s.band, s.key FROM article_signatures s
+            WHERE s.key IN (SELECT key FROM temp.b_dup_candidates)
+              AND s.article_id NOT IN (SELECT article_id FROM temp.b_dup_candidates)
+        ),
+        matches AS (
+            SELECT c.article_id, s.article_id AS other
+            FROM temp.b_dup_candidates c JOIN stored s ON s.band = c.band AND s.key = c.key AND s.document_id <> c.document_id
+            GROUP BY ALL HAVING count(*) >= {MATCH}
+        )
+        SELECT m.article_id, min(coalesce(a.duplicate_of, a.article_id))
+        FROM matches m JOIN articles a ON a.article_id = m.other
+        WHERE a.article_id IN (SELECT other FROM matches)
+        GROUP BY m.article_id
+    """).fetchall())
+    # Matches among the candidates.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE b_dup_matches AS
+        SELECT c.article_id, o.article_id AS other
+        FROM temp.b_dup_candidates c JOIN temp.b_dup_candidates o
+             ON o.band = c.band AND o.key = c.key AND o.document_id <> c.document_id AND o.article_id <> c.article_id
+        GROUP BY ALL HAVING count(*) >= {MATCH}
+    """)
+    alike: dict[str, set[str]] = {}
+    for a, b in con.execute("SELECT article_id, other FROM temp.b_dup_matches").fetchall():
+        alike.setdefault(a, set()).add(b)
+    order = [r[0] for r in con.execute(
+        "SELECT article_id FROM temp.b_dup_candidates GROUP BY article_id ORDER BY bool_or(earlier) DESC, article_id"
+    ).fetchall()]
+    rank = {a: i for i, a in enumerate(order)}
+    target: dict[str, str | None] = {}
+    for article in order:
+        if article in first_in_warehouse:
+            target[article] = first_in_warehouse[article]
+            continue
+        firsts = sorted((o for o in alike.get(article, ()) if rank[o] < rank[article] and target[o] is None), key=rank.get)
+        target[article] = firsts[0] if firsts else None
+    orphan_ids = [a for a, _d in orphans]
+    if orphans:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE b_dup_targets AS "
+            "SELECT unnest(?::VARCHAR[]) AS article_id, unnest(?::VARCHAR[]) AS duplicate_of",
+            [orphan_ids, [target.get(a) for a in orphan_ids]],
+        )
+        con.execute("UPDATE articles SET duplicate_of = t.duplicate_of FROM temp.b_dup_targets t "
+                    "WHERE articles.article_id = t.article_id")
+    copies = {a: t for a, t in target.items() if t is not None and a not in set(orphan_ids)}
+    if copies:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE b_dup_targets AS "
+            "SELECT unnest(?::VARCHAR[]) AS article_id, unnest(?::VARCHAR[]) AS duplicate_of",
+            [list(copies), list(copies.values())],
+        )
+        con.execute("UPDATE temp.b_articles SET duplicate_of = t.duplicate_of FROM temp.b_dup_targets t "
+                    "WHERE b_articles.article_id = t.article_id")
+    if new:
+        con.execute("INSERT INTO article_signatures SELECT article_id, document_id, band, key FROM temp.b_signatures")
+    return len(copies)
+
+
+# --- a warehouse of an older schema, once ---------------------------------------------------------
+
+# Signatures of every article, then each article linked to the first (by ingestion time, then
+# article_id) of the earlier articles it matches, and through it to that one's first.
+BACKFILL = [
+    f"INSERT INTO article_signatures {signatures_sql('articles')} ORDER BY band, key",
+    f"""
+    UPDATE articles SET duplicate_of = m.target FROM (
+        WITH ordered AS (
+            SELECT a.article_id, row_number() OVER (ORDER BY d.ingested_at, a.article_id) AS n
+            FROM articles a JOIN documents d USING (document_id)
+        ),
+        matches AS (
+            SELECT a.article_id, b.article_id AS other
+            FROM article_signatures a JOIN article_signatures b
+                 ON a.band = b.band AND a.key = b.key AND a.document_id <> b.document_id
+            GROUP BY ALL HAVING count(*) >= {MATCH}
+        ),
+        earliest AS (
+            SELECT m.article_id, arg_min(m.other, o.n) AS target
+            FROM matches m JOIN ordered o ON o.article_id = m.other JOIN ordered me ON me.article_id = m.article_id
+            WHERE o.n < me.n GROUP BY m.article_id
+        )
+        SELECT e.article_id, coalesce(f.target, e.target) AS target
+        FROM earliest e LEFT JOIN earliest f ON f.article_id = e.target
+    ) m
+    WHERE articles.article_id = m.article_id
+    """,
+]
