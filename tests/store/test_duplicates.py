@@ -121,3 +121,16 @@ def test_a_warehouse_of_schema_6_is_upgraded_with_its_copies_linked_and_pairs_in
     with search_cache.Searcher(location) as searcher:
         assert [(h.article_id, h.score) for h in searcher.search("giao lưu")] == expected["giao lưu"]
         assert searcher.last_used == "cache"
+
+
+def test_short_items_written_to_one_pattern_are_not_copies(warehouse_dir):
+    """Their signatures share many values by chance: the exact count of common shingles decides."""
+    con = wh.connect(warehouse_dir)
+
+    def item(n):
+        return document(f"d{n}", Article(1, f"Hội nghị {n}", f"Ngày {n % 28 + 1}/5/2014, tại Hà Nội, hội nghị thư viện lần "
+                                                          f"thứ {n} đã diễn ra với {n * 7} đại biểu.", 1, 1))
+
+    load(con, *(item(n) for n in range(40)))
+    load(con, *(item(n) for n in range(40, 60)))
+    assert [a for a, first in links(con).items() if first] == []

@@ -10,10 +10,12 @@ normalized (lower case, no diacritics, 'đ' → 'd', what is not a letter or dig
 cut into overlapping three-word shingles, and summarized by a MinHash signature of
 ``BANDS`` values (the least of each of ``BANDS`` hash functions over its shingles), stored one
 row per value in ``article_signatures``. Two articles sharing at least ``MATCH`` of the
-``BANDS`` values have, in all likelihood, at least that share of their shingles in common
-(MinHash estimates the Jaccard similarity): they are near-identical (the same text with
-different line breaks, tone-mark placement, hyphenation, a caption more or less, a few OCR
-misreadings). A load computes the signatures of its own articles and looks up only their
+``BANDS`` values are candidates (MinHash estimates the share of shingles they have in common,
+the Jaccard similarity); a candidate is a copy when at least ``SIMILARITY`` of the two bodies'
+shingles are common, counted exactly on those two texts only (templated short news items share
+many signature values by chance). Copies are near-identical: the same text with different line
+breaks, tone-mark placement, hyphenation, a caption more or less, a few OCR misreadings. A load
+computes the signatures of its own articles and looks up only their
 values in ``article_signatures``: it costs what it adds, not the archive squared. Articles of
 fewer than ``MIN_SHINGLES`` shingles are too short to tell and get no signature.
 
@@ -34,15 +36,19 @@ import hashlib
 import duckdb
 
 BANDS = 16
-MATCH = 11  # values shared out of BANDS: an estimated Jaccard similarity of about 0.7 or more
+MATCH = 8  # values shared out of BANDS to be a candidate (an estimated Jaccard similarity of 0.5)
+SIMILARITY = 0.7  # a candidate is a copy when this share of the two bodies' shingles is common (checked exactly)
 MIN_SHINGLES = 8
-TWO64 = 18446744073709551616
-# Fixed odd 32-bit multipliers (from SHA-256, never to change: stored signatures depend on them).
-_MULTIPLIERS = [int.from_bytes(hashlib.sha256(f"duplicates band {k}".encode()).digest()[:4], "big") | 1
-                for k in range(BANDS)]
+PRIME = (1 << 61) - 1  # hash functions (a·x + b) mod PRIME, as MinHash usually has them
+# Fixed coefficients (from SHA-256, never to change: stored signatures depend on them).
+_COEFFICIENTS = [
+    (int.from_bytes(hashlib.sha256(f"duplicates a {k}".encode()).digest()[:8], "big") % (PRIME - 1) + 1,
+     int.from_bytes(hashlib.sha256(f"duplicates b {k}".encode()).digest()[:8], "big") % PRIME)
+    for k in range(BANDS)
+]
 
 # Temporary tables a load makes (b_<name>), dropped after it.
-BATCH_TABLES = ("signatures", "removed_articles", "dup_candidates", "dup_matches", "dup_targets")
+BATCH_TABLES = ("signatures", "removed_articles", "dup_candidates", "dup_matches", "dup_targets", "dup_shingles")
 
 
 def normalized_sql(column: str) -> str:
@@ -50,13 +56,25 @@ def normalized_sql(column: str) -> str:
     return f"trim(regexp_replace(replace(strip_accents(lower({column})), 'đ', 'd'), '[^a-z0-9]+', ' ', 'g'))"
 
 
+def shingles_sql(column: str) -> str:
+    """The distinct three-word shingles of a body, normalized."""
+    return (f"(SELECT list_distinct(list_transform(range(1, len(t) - 1), i -> t[i] || ' ' || t[i + 1] || ' ' || t[i + 2])) "
+            f"FROM (SELECT string_split({normalized_sql(column)}, ' ') AS t))")
+
+
+def similar_sql(left: str, right: str) -> str:
+    """Two shingle lists share SIMILARITY of their union (Jaccard), exactly."""
+    return (f"len(list_intersect({left}, {right})) >= {SIMILARITY} * "
+            f"(len({left}) + len({right}) - len(list_intersect({left}, {right})))")
+
+
 def _signature_sql(column: str) -> str:
-    """The BANDS MinHash values of a body, as a list (NULL when it is too short). Each shingle's
-    MD5 gives two 64-bit hashes h1, h2; hash function k is h1 + m_k·h2 mod 2^64."""
+    """The BANDS MinHash values of a body, as a list (NULL when it is too short): for each hash
+    function k, the least (a_k·x + b_k) mod PRIME over its shingles x (an MD5 of the shingle)."""
     tokens = f"string_split({normalized_sql(column)}, ' ')"
     shingles = f"list_transform(range(1, len(t) - 1), i -> t[i] || ' ' || t[i + 1] || ' ' || t[i + 2])"
-    hashes = "list_transform(list_distinct(s), x -> {'u': md5_number_upper(x)::HUGEINT, 'l': md5_number_lower(x)::HUGEINT})"
-    values = ", ".join(f"list_min(list_transform(h, x -> (x.u + {m} * x.l) % {TWO64}))" for m in _MULTIPLIERS)
+    hashes = f"list_transform(list_distinct(s), x -> (md5_number_lower(x) % {PRIME})::HUGEINT)"
+    values = ", ".join(f"list_min(list_transform(h, x -> (x * {a} + {b}) % {PRIME}))::BIGINT" for a, b in _COEFFICIENTS)
     return f"""(SELECT CASE WHEN len(list_distinct(s)) >= {MIN_SHINGLES} THEN [{values}] END
                 FROM (SELECT {hashes} AS h, s FROM (SELECT {shingles} AS s FROM (SELECT {tokens} AS t))))"""
 
@@ -65,7 +83,7 @@ def signatures_sql(articles: str) -> str:
     """article_signatures rows (article_id, document_id, band, key) of the articles in ``articles``."""
     return f"""
         SELECT article_id, document_id, (generate_subscripts(sig, 1) - 1)::TINYINT AS band,
-               (unnest(sig) - 9223372036854775808)::BIGINT AS key
+               unnest(sig) AS key
         FROM (SELECT article_id, document_id, {_signature_sql('body')} AS sig FROM {articles}) WHERE sig IS NOT NULL
     """
 
@@ -113,8 +131,20 @@ def resolve(con: duckdb.DuckDBPyConnection, ids_table: str, any_removed: bool) -
             WHERE article_id IN (SELECT article_id FROM temp.b_orphans)
         """)
         con.execute("DROP TABLE temp.b_orphans")
+    # The candidates' shingles, to check the signatures' estimate exactly.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE b_dup_shingles AS
+        SELECT article_id, {shingles_sql('body')} AS sh FROM temp.b_articles
+        WHERE article_id IN (SELECT article_id FROM temp.b_dup_candidates)
+    """)
+    if orphans:
+        con.execute(f"""
+            INSERT INTO temp.b_dup_shingles
+            SELECT article_id, {shingles_sql('body')} FROM articles
+            WHERE article_id IN (SELECT article_id FROM temp.b_dup_candidates WHERE earlier)
+        """)
     # Matches with the warehouse's articles (not candidates themselves; a stored match that is
-    # itself a copy stands for its first): one read of each lake table.
+    # itself a copy stands for its first).
     first_in_warehouse = dict(con.execute(f"""
         WITH stored AS (
             SELECT s.article_id, s.document_id, s.band, s.key FROM article_signatures s
@@ -127,17 +157,22 @@ def resolve(con: duckdb.DuckDBPyConnection, ids_table: str, any_removed: bool) -
             GROUP BY ALL HAVING count(*) >= {MATCH}
         )
         SELECT m.article_id, min(coalesce(a.duplicate_of, a.article_id))
-        FROM matches m JOIN articles a ON a.article_id = m.other
-        WHERE a.article_id IN (SELECT other FROM matches)
+        FROM matches m JOIN articles a ON a.article_id = m.other JOIN temp.b_dup_shingles c ON c.article_id = m.article_id
+        WHERE a.article_id IN (SELECT other FROM matches) AND {similar_sql('c.sh', shingles_sql('a.body'))}
         GROUP BY m.article_id
     """).fetchall())
     # Matches among the candidates.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE b_dup_matches AS
-        SELECT c.article_id, o.article_id AS other
-        FROM temp.b_dup_candidates c JOIN temp.b_dup_candidates o
-             ON o.band = c.band AND o.key = c.key AND o.document_id <> c.document_id AND o.article_id <> c.article_id
-        GROUP BY ALL HAVING count(*) >= {MATCH}
+        WITH m AS (
+            SELECT c.article_id, o.article_id AS other
+            FROM temp.b_dup_candidates c JOIN temp.b_dup_candidates o
+                 ON o.band = c.band AND o.key = c.key AND o.document_id <> c.document_id AND o.article_id <> c.article_id
+            GROUP BY ALL HAVING count(*) >= {MATCH}
+        )
+        SELECT m.article_id, m.other FROM m
+        JOIN temp.b_dup_shingles x ON x.article_id = m.article_id JOIN temp.b_dup_shingles y ON y.article_id = m.other
+        WHERE {similar_sql('x.sh', 'y.sh')}
     """)
     alike: dict[str, set[str]] = {}
     for a, b in con.execute("SELECT article_id, other FROM temp.b_dup_matches").fetchall():
@@ -188,11 +223,20 @@ BACKFILL = [
             SELECT a.article_id, row_number() OVER (ORDER BY d.ingested_at, a.article_id) AS n
             FROM articles a JOIN documents d USING (document_id)
         ),
-        matches AS (
+        candidates AS (
             SELECT a.article_id, b.article_id AS other
             FROM article_signatures a JOIN article_signatures b
                  ON a.band = b.band AND a.key = b.key AND a.document_id <> b.document_id
             GROUP BY ALL HAVING count(*) >= {MATCH}
+        ),
+        shingles AS (
+            SELECT article_id, {shingles_sql('body')} AS sh FROM articles
+            WHERE article_id IN (SELECT article_id FROM candidates) OR article_id IN (SELECT other FROM candidates)
+        ),
+        matches AS (
+            SELECT c.article_id, c.other FROM candidates c
+            JOIN shingles x ON x.article_id = c.article_id JOIN shingles y ON y.article_id = c.other
+            WHERE {similar_sql('x.sh', 'y.sh')}
         ),
         earliest AS (
             SELECT m.article_id, arg_min(m.other, o.n) AS target

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import duckdb
 
-# The search index's own tables: internals, not for analysts' files (the DuckDB export keeps them).
-INDEX_TABLES = {"search_docs", "search_postings", "search_df", "search_stats"}
+# The search index's own tables and the articles' signatures: internals, not for analysts' files
+# (the DuckDB export keeps them).
+INDEX_TABLES = {"search_docs", "search_postings", "search_df", "search_stats", "article_signatures"}
 BOM = "\ufeff"
 # Column types written as JSON in a CSV cell: lists, arrays, structs, maps (DuckDB's own text
 # for them, `[Vũ Nguyệt]`, cannot be read back when a value holds a comma).
