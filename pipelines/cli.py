@@ -59,6 +59,11 @@ SnapshotOption = Annotated[
     Optional[int],
     typer.Option("--snapshot", help="Read the warehouse as of this snapshot (a load's snapshot_id in `loads`).", min=0),
 ]
+ExcelOption = Annotated[
+    bool,
+    typer.Option("--excel", help="CSV for Excel: starts with a UTF-8 byte order mark so that diacritics show "
+                 "(implies CSV)."),
+]
 
 
 class Format(str, Enum):
@@ -289,10 +294,14 @@ def sql(
     warehouse: WarehouseOption = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     snapshot: SnapshotOption = None,
+    excel: ExcelOption = False,
 ) -> None:
-    """Run a SQL query against the warehouse (read-only, its last snapshot) and print the result."""
+    """Run a SQL query against the warehouse (read-only, its last snapshot) and print the result.
+    In CSV, lists are JSON arrays (`["Hồng Vân"]`), as in `archive export --format csv`."""
     import duckdb
 
+    if excel:
+        format = Format.csv
     con = _reader(warehouse, snapshot)
     try:
         cursor = con.execute(query)
@@ -300,15 +309,27 @@ def sql(
         raise _usage_error(str(exc).strip())
     columns = [d[0] for d in cursor.description] if cursor.description else []
     rows = cursor.fetchall() if columns else []
-    _print_rows(columns, rows, format)
+    _print_rows(columns, rows, format, excel=excel)
 
 
-def _print_rows(columns: list[str], rows: list[tuple], format: Format) -> None:
+def csv_cell(value) -> str:
+    """One CSV cell: lists and other nested values as JSON (one format everywhere), NULL empty."""
+    if value is None:
+        return ""
+    value = _plain(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)  # as DuckDB's to_json
+    return value
+
+
+def _print_rows(columns: list[str], rows: list[tuple], format: Format, excel: bool = False) -> None:
     if format is Format.csv:
+        if excel:
+            sys.stdout.write("\ufeff")
         writer = csv.writer(sys.stdout)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(["" if v is None else _plain(v) for v in row])
+            writer.writerow([csv_cell(v) for v in row])
     elif format is Format.json:
         json.dump([dict(zip(columns, (_plain(v) for v in row))) for row in rows], sys.stdout, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write("\n")
@@ -339,8 +360,10 @@ def _plain(value):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return float(value)
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
     return value
 
 
@@ -356,7 +379,8 @@ def search(
     warehouse: WarehouseOption = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
-    """Find articles, ranked (BM25); diacritics, 'đ' and tone placement are folded."""
+    """Find articles, ranked (BM25); diacritics, 'đ' and tone placement are folded; words found
+    side by side rank first; copies of an article are shown once; words no article has are named."""
     from pipelines.core.store import search_cache
     from pipelines.core.store.search import search as find
 
@@ -368,10 +392,17 @@ def search(
         _say_location(location)
         with search_cache.Searcher(location, lambda: _reader(warehouse, quiet=True)) as searcher:
             hits = searcher.search(query, limit)
+    unmatched = getattr(hits, "unmatched", [])
+    note = f"No article has: {', '.join(unmatched)}" if unmatched else ""
     if format is not Format.table:
+        if note:
+            _say_error(note + " (the hits match the other words)" if hits else note, label="note:")
         columns = ["score", "title", "published_date", "location", "source_path", "snippet", "article_id"]
         _print_rows(columns, [(round(h.score, 3), h.title, h.published_date, h.location, h.source_path, h.snippet, h.article_id) for h in hits], format)
         return
+    if note:
+        out.print(f"[yellow]{note}[/yellow]" + (" — the hits below match the other words." if hits else "."),
+                  highlight=False, soft_wrap=True)
     if not hits:
         out.print("No article matches.")
         return
@@ -422,19 +453,25 @@ class ExportFormat(str, Enum):
 @app.command()
 def export(
     directory: Annotated[Optional[Path], typer.Argument(help="Folder to write into (created if missing).", show_default=False)] = None,
-    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="File format.")] = ExportFormat.parquet,
+    format: Annotated[Optional[ExportFormat], typer.Option("--format", "-f", help="File format [default: parquet].",
+                                                           show_default=False)] = None,
     duckdb_file: Annotated[Optional[Path], typer.Option("--duckdb", help="Write one self-contained DuckDB file instead: "
                                                        "every table, view and the search index.", show_default=False)] = None,
     warehouse: WarehouseOption = None,
     snapshot: SnapshotOption = None,
+    excel: ExcelOption = False,
 ) -> None:
     """Write every table and view of the warehouse to DIR, one file each (Parquet keeps the
-    types, dates and lists; CSV writes lists as text), or with --duckdb one DuckDB file that
-    `duckdb FILE`, `archive sql -w FILE` and `archive search -w FILE` read as they are."""
+    types, dates and lists; CSV writes lists as JSON arrays, `["Hồng Vân"]`), or with --duckdb
+    one DuckDB file that `duckdb FILE`, `archive sql -w FILE` and `archive search -w FILE` read
+    as they are."""
     from pipelines.core.store.export import export_all, export_duckdb
 
     if (directory is None) == (duckdb_file is None):
         raise _usage_error("give a folder, or --duckdb FILE (one of the two)")
+    if excel and (duckdb_file is not None or format is ExportFormat.parquet):
+        raise _usage_error("--excel writes CSV files: not with --duckdb or --format parquet")
+    format = ExportFormat.csv if excel else format or ExportFormat.parquet
     con = _reader(warehouse, snapshot)
     if duckdb_file is not None:
         if duckdb_file.exists():
@@ -444,7 +481,7 @@ def export(
         for name, rows in written:
             out.print(f"  {name}: {rows} rows", highlight=False)
         return
-    written = export_all(con, directory, format.value)
+    written = export_all(con, directory, format.value, excel=excel)
     for name, path, rows in written:
         out.print(f"{name}: {rows} rows → {path}", highlight=False)
 

@@ -1,7 +1,8 @@
 """The Dagster code location: every asset, check, job, sensor, schedule and resource.
 
 `archive ingest` runs the `read_files` and `load_warehouse` jobs defined here in-process;
-`archive ui` (or `dagster dev -m pipelines.definitions`) shows the same definitions.
+`archive ui` shows the same definitions, as the code location ``bulletin_archive``
+(``pipelines.defs.history.CODE_LOCATION``).
 """
 
 import dagster as dg

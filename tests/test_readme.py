@@ -49,3 +49,18 @@ def test_every_path_the_readme_and_docs_name_exists():
 def test_the_check_finds_a_missing_path():
     text = "See `pipelines/defs/ingest.py`.\n\n```\npipelines/\n  core/\n    nowhere.py   x\n```\n"
     assert {"pipelines/defs/ingest.py", "pipelines/core/nowhere.py"} <= named_paths(text)
+
+
+def test_no_page_recommends_the_superseded_dagster_dev():
+    """The pinned Dagster says `dagster dev` is superseded by `dg dev`, which has no release for
+    it: the README, the docs and the code point at `archive ui` (code location bulletin_archive)."""
+    found = []
+    for path in [ROOT / "README.md", ROOT / "Makefile", *sorted((ROOT / "docs").glob("*.md")),
+                 *sorted((ROOT / "pipelines").rglob("*.py"))]:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines, start=1):
+            if re.search(r"dagster dev\b", line) and "superseded" not in " ".join(lines[number - 1:number + 1]):
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+            if re.search(r"\.dagster/", line) and path.suffix == ".md":
+                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()} (the instance is beside the warehouse)")
+    assert found == []

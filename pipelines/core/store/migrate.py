@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import PIPELINE_VERSION
-from pipelines.core.store import migrations, search, search_cache
+from pipelines.core.store import duplicates, migrations, search, search_cache
 from pipelines.core.store import warehouse as wh
 from pipelines.core.store.location import Location
 
@@ -38,10 +38,7 @@ class MigrationReport:
     cache: str = ""
 
 
-def doc_key_sql(column: str) -> str:
-    """warehouse.article_doc in SQL: the first 8 bytes of the SHA-256 of the id, signed."""
-    unsigned = f"('0x' || left(sha256({column}), 16))::UBIGINT::HUGEINT"
-    return f"(CASE WHEN {unsigned} >= 9223372036854775808 THEN {unsigned} - 18446744073709551616 ELSE {unsigned} END)::BIGINT"
+doc_key_sql = search.doc_key_sql
 
 
 def migrate(old_file: Path, location: Location) -> MigrationReport:
@@ -125,6 +122,8 @@ def _copy(con, report: MigrationReport) -> None:
         search.stage_batch(con, "temp.b_search")
         search.remove_documents(con, None)
         search.insert_staged(con)
+        for statement in duplicates.BACKFILL:  # near-identical articles linked, as an upgrade to version 8 does
+            con.execute(statement)
         load_id = 1
         snapshot = wh.current_snapshot(con) + 1
         con.execute(f"CALL {wh.ALIAS}.set_commit_message('archive migrate', ?)", [f"migrated from {OLD}"])

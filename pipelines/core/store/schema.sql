@@ -89,7 +89,18 @@ CREATE TABLE IF NOT EXISTS articles (
     date_span_end   INTEGER,
     location_confidence DOUBLE,
     location_span_start INTEGER,
-    location_span_end   INTEGER
+    location_span_end   INTEGER,
+    duplicate_of   VARCHAR                 -- the article_id of the first near-identical article, in another document (schema 8)
+);
+
+-- Each article's MinHash signature: BANDS values of its normalized body's three-word shingles,
+-- one row each (pipelines/core/store/duplicates.py). Articles sharing most values are
+-- near-identical; a load looks up only its own articles' values. Too short an article has none.
+CREATE TABLE IF NOT EXISTS article_signatures (
+    article_id  VARCHAR NOT NULL,
+    document_id VARCHAR NOT NULL,
+    band        TINYINT NOT NULL,          -- 0 … 15
+    key         BIGINT NOT NULL            -- the least hash of band's function over the shingles
 );
 
 -- Places an article names: its venue and the provinces it mentions, in both systems.
@@ -153,7 +164,8 @@ CREATE TABLE IF NOT EXISTS run_documents (
 
 -- The BM25 index, kept up to date by each load in the same transaction as the articles: the
 -- terms are the tokens of search_folded (idx 0) and search_exact (idx 1), cut as DuckDB's
--- full-text-search extension cuts them. A load appends its own rows and never updates shared ones.
+-- full-text-search extension cuts them, and each two adjacent tokens of them, 'da nang' (idx 2
+-- folded pairs, idx 3 exact pairs; schema 8). A load appends its own rows and never updates shared ones.
 CREATE TABLE IF NOT EXISTS search_docs (
     doc         BIGINT NOT NULL,           -- key: a stable 64-bit hash of article_id
     article_id  VARCHAR NOT NULL,
@@ -162,7 +174,7 @@ CREATE TABLE IF NOT EXISTS search_docs (
     len_exact   INTEGER NOT NULL           -- tokens in the Telex text
 );
 CREATE TABLE IF NOT EXISTS search_postings (
-    idx  TINYINT NOT NULL,                 -- 0 folded, 1 exact (Telex)
+    idx  TINYINT NOT NULL,                 -- 0 folded, 1 exact (Telex), 2 folded pairs, 3 exact pairs
     term VARCHAR NOT NULL,
     doc  BIGINT NOT NULL,
     tf   INTEGER NOT NULL,                 -- occurrences of the term in the article

@@ -1,14 +1,22 @@
 """Full-text search over articles, typed with or without diacritics: BM25 kept up to date by
 each load, in plain tables.
 
-Two indexes, both BM25 with the parameters and the tokenizer of DuckDB's full-text-search
-extension (which built them before: the same ranking, the same scores):
+Two indexes of words, both BM25 with the parameters and the tokenizer of DuckDB's
+full-text-search extension (which built them before: the same scores for single words):
 
 - idx 0, folded: the text without diacritics, 'đ' → 'd', lower case: "Thư viện tỉnh Quảng
   Ninh" is found by "thu vien quang ninh", whatever the tone-mark placement;
 - idx 1, exact: the text with its diacritics spelled in Telex ("thư viện" → "thuw vieenj"),
   tone marks first put in one canonical place. A query typed with diacritics adds this
   score, so the articles spelled that way rank first.
+
+and the same two for syllable pairs (idx 2 folded, idx 3 exact): each two adjacent tokens of an
+article, ``"da nang"``, ``"hoaf binhf"``. Vietnamese words are mostly two syllables or more, and
+their syllables alone are frequent ("đà" and "nẵng" each appear in many articles that are not
+about Đà Nẵng; "bình" in every Thái Bình article): a query's adjacent words are looked up as a
+pair too, and a pair found adds its BM25 score (weighted by ``PAIR_WEIGHT``), so articles holding
+the words side by side rank above those holding them apart. A pair index's length is the
+article's token count less one.
 
 The tables (schema.sql): ``search_docs`` (an article's key and its length in each index),
 ``search_postings`` (one row per index, term and article: tf and the article's length),
@@ -36,6 +44,7 @@ import duckdb
 from pipelines.core.text.tones import canonical_tones, fold
 
 EXACT_WEIGHT = 1.0
+PAIR_WEIGHT = 2.0  # the adjacency boost: a matched pair's BM25 score, added to its words' scores
 # BM25 parameters (the extension's defaults) and its tokenizer: what is not a-z or 0-9 separates.
 K1, B = 1.2, 0.75
 _IGNORE = r"(\\.|[^a-z0-9])+"
@@ -43,7 +52,8 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _TONES = {"\u0300": "f", "\u0301": "s", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
 _SHAPES = {"\u0302": lambda c: c + c, "\u0306": lambda c: c + "w", "\u031b": lambda c: c + "w"}
 _WORD = re.compile(r"\w+")
-FOLDED, EXACT = 0, 1
+FOLDED, EXACT, FOLDED_PAIRS, EXACT_PAIRS = 0, 1, 2, 3
+INDEXES = (FOLDED, EXACT, FOLDED_PAIRS, EXACT_PAIRS)
 # Temporary tables a load makes (b_<name>), dropped after it.
 BATCH_TABLES = ("search_tokens", "search_docs", "search_postings", "search_removed_docs", "search_removed_df")
 
@@ -90,6 +100,15 @@ def tokens_sql(column: str) -> str:
             f"t -> t IS NOT NULL AND len(t) > 0)")
 
 
+def pairs_sql(tokens: str) -> str:
+    """Each two adjacent tokens of a token list (an SQL expression), as one term 'a b'."""
+    return f"list_transform(range(1, len({tokens})), i -> {tokens}[i] || ' ' || {tokens}[i + 1])"
+
+
+def pairs(tokens: list[str]) -> list[str]:
+    return [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+
 # --- loading ----------------------------------------------------------------------------------
 
 
@@ -105,12 +124,16 @@ def stage_batch(con: duckdb.DuckDBPyConnection, source: str) -> None:
         SELECT doc, article_id, document_id, len(f)::INTEGER AS len_folded, len(e)::INTEGER AS len_exact
         FROM temp.b_search_tokens
     """)
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE b_search_postings AS
         SELECT idx, term, doc, count(*)::INTEGER AS tf, any_value(len)::INTEGER AS len FROM (
             SELECT 0::TINYINT AS idx, unnest(f) AS term, doc, len(f) AS len FROM temp.b_search_tokens
             UNION ALL
             SELECT 1::TINYINT, unnest(e), doc, len(e) FROM temp.b_search_tokens
+            UNION ALL
+            SELECT 2::TINYINT, unnest({pairs_sql('f')}), doc, len(f) - 1 FROM temp.b_search_tokens
+            UNION ALL
+            SELECT 3::TINYINT, unnest({pairs_sql('e')}), doc, len(e) - 1 FROM temp.b_search_tokens
         ) GROUP BY idx, term, doc
         ORDER BY idx, term, doc
     """)
@@ -128,12 +151,15 @@ def remove_documents(con: duckdb.DuckDBPyConnection, ids_table: str | None) -> N
     ids = f"(SELECT document_id FROM {ids_table})"
     con.execute(f"INSERT INTO temp.b_search_removed_docs SELECT doc, len_folded, len_exact FROM search_docs "
                 f"WHERE document_id IN {ids}")
-    for idx, table in ((FOLDED, "search_folded"), (EXACT, "search_exact")):
+    for idx, pair_idx, table in ((FOLDED, FOLDED_PAIRS, "search_folded"), (EXACT, EXACT_PAIRS, "search_exact")):
         con.execute(f"""
             INSERT INTO temp.b_search_removed_df
-            SELECT {idx}::TINYINT, term, -count(*) FROM (
-                SELECT DISTINCT article_id, unnest({tokens_sql('text')}) AS term FROM {table} WHERE document_id IN {ids}
-            ) GROUP BY term
+            WITH tokens AS (SELECT article_id, {tokens_sql('text')} AS t FROM {table} WHERE document_id IN {ids})
+            SELECT idx, term, -count(*) FROM (
+                SELECT DISTINCT {idx}::TINYINT AS idx, article_id, unnest(t) AS term FROM tokens
+                UNION ALL
+                SELECT DISTINCT {pair_idx}::TINYINT, article_id, unnest({pairs_sql('t')}) FROM tokens
+            ) GROUP BY idx, term
         """)
     if con.execute("SELECT count(*) FROM temp.b_search_removed_docs").fetchone()[0]:
         con.execute("DELETE FROM search_postings WHERE doc IN (SELECT doc FROM temp.b_search_removed_docs)")
@@ -167,16 +193,27 @@ def insert_staged(con: duckdb.DuckDBPyConnection) -> None:
         ) GROUP BY idx, term HAVING sum(df) <> 0
         ORDER BY idx, term
     """)
-    con.execute("""
+    con.execute(f"""
         INSERT INTO search_stats
         SELECT idx, sum(docs)::BIGINT, sum(total_len)::BIGINT FROM (
-            SELECT 0::TINYINT AS idx, count(*) AS docs, coalesce(sum(len_folded), 0) AS total_len FROM temp.b_search_docs
-            UNION ALL SELECT 1, count(*), coalesce(sum(len_exact), 0) FROM temp.b_search_docs
-            UNION ALL SELECT 0, -count(*), -coalesce(sum(len_folded), 0) FROM temp.b_search_removed_docs
-            UNION ALL SELECT 1, -count(*), -coalesce(sum(len_exact), 0) FROM temp.b_search_removed_docs
+            {_stats_sql("temp.b_search_docs", 1)}
+            UNION ALL
+            {_stats_sql("temp.b_search_removed_docs", -1)}
         ) GROUP BY idx HAVING sum(docs) <> 0 OR sum(total_len) <> 0
         ORDER BY idx
     """)
+
+
+def _stats_sql(docs: str, sign: int) -> str:
+    """Documents and total length of each index, from ``docs`` (len_folded, len_exact), times
+    ``sign``: a pair index's length is the token count less one."""
+    parts = []
+    for idx, column, minus in ((FOLDED, "len_folded", 0), (EXACT, "len_exact", 0),
+                               (FOLDED_PAIRS, "len_folded", 1), (EXACT_PAIRS, "len_exact", 1)):
+        length = f"greatest({column} - {minus}, 0)" if minus else column
+        parts.append(f"SELECT {idx}::TINYINT AS idx, {sign} * count(*) AS docs, {sign} * coalesce(sum({length}), 0) "
+                     f"AS total_len FROM {docs}")
+    return "\n            UNION ALL ".join(parts)
 
 
 def compact(con: duckdb.DuckDBPyConnection) -> bool:
@@ -218,9 +255,24 @@ class Hit:
     snippet: str
 
 
+class Results(list):
+    """The hits, best first; ``unmatched``: the query's words no article holds (as typed)."""
+
+    def __init__(self, hits=(), unmatched=()):
+        super().__init__(hits)
+        self.unmatched: list[str] = list(unmatched)
+
+
+def doc_key_sql(column: str) -> str:
+    """warehouse.article_doc in SQL: the first 8 bytes of the SHA-256 of the id, signed."""
+    unsigned = f"('0x' || left(sha256({column}), 16))::UBIGINT::HUGEINT"
+    return f"(CASE WHEN {unsigned} >= 9223372036854775808 THEN {unsigned} - 18446744073709551616 ELSE {unsigned} END)::BIGINT"
+
+
 @dataclass(frozen=True)
 class Tables:
-    """Where the index's tables are, and how a hit's fields are found from its ``doc``."""
+    """Where the index's tables are, how a hit's fields are found from its ``doc``, and which
+    docs may be hits (an article that duplicates another is not shown: v_articles_unique)."""
 
     postings: str = "search_postings"
     df: str = "search_df"
@@ -231,42 +283,85 @@ class Tables:
         FROM top JOIN search_docs s USING (doc) JOIN articles a ON a.article_id = s.article_id
         JOIN documents d ON d.document_id = a.document_id
     """
+    # a condition on ``doc``: the article is the first of its copies
+    unique: str = f"doc NOT IN (SELECT {doc_key_sql('article_id')} FROM articles WHERE duplicate_of IS NOT NULL)"
 
 
 WAREHOUSE_TABLES = Tables()
 
 
-def query_terms(query: str) -> tuple[list[str], list[str]]:
-    """The folded terms of a query, and its exact (Telex) terms when it has diacritics."""
-    folded = list(dict.fromkeys(_TOKEN.findall(fold(query))))
-    exact = list(dict.fromkeys(_TOKEN.findall(telex(query)))) if has_diacritics(query) else []
-    return folded, exact
+@dataclass(frozen=True)
+class QueryTerms:
+    folded: list[str]
+    exact: list[str]  # empty when the query has no diacritics
+    folded_pairs: list[str]
+    exact_pairs: list[str]
+
+    def wanted(self, pairs: bool = True) -> set[tuple[int, str]]:
+        out = {(FOLDED, t) for t in self.folded} | {(EXACT, t) for t in self.exact}
+        if pairs:
+            out |= {(FOLDED_PAIRS, t) for t in self.folded_pairs} | {(EXACT_PAIRS, t) for t in self.exact_pairs}
+        return out
+
+
+def query_terms(query: str) -> QueryTerms:
+    """The folded terms of a query, its exact (Telex) terms when it has diacritics, and the
+    pairs of adjacent terms of each."""
+    folded_tokens = _TOKEN.findall(fold(query))
+    exact_tokens = _TOKEN.findall(telex(query)) if has_diacritics(query) else []
+    return QueryTerms(list(dict.fromkeys(folded_tokens)), list(dict.fromkeys(exact_tokens)),
+                      list(dict.fromkeys(pairs(folded_tokens))), list(dict.fromkeys(pairs(exact_tokens))))
 
 
 def _literals(terms) -> str:
     """Terms as SQL literals: a literal list is pushed into the scan, so that row groups whose
-    min/max exclude every term are skipped. Terms are [a-z0-9]+; quotes are doubled anyway."""
+    min/max exclude every term are skipped. Terms are [a-z0-9 ]+; quotes are doubled anyway."""
     return ", ".join("'" + t.replace("'", "''") + "'" for t in terms)
 
 
-def search(con: duckdb.DuckDBPyConnection, query: str, limit: int = 10, tables: Tables = WAREHOUSE_TABLES) -> list[Hit]:
+def search(con: duckdb.DuckDBPyConnection, query: str, limit: int = 10, tables: Tables = WAREHOUSE_TABLES, *,
+           pairs: bool = True, unique: bool = True) -> Results:
     """Articles ranked by BM25 on the folded text, plus the exact-diacritics score when the
-    query has diacritics; equal scores by a stable key of the article, then its id."""
-    rows = ranked(con, query, limit, tables)
-    return [Hit(r[0], r[1], r[2], r[3], r[4], r[5], snippet(r[6], query)) for r in rows]
+    query has diacritics, plus the scores of the query's adjacent words found side by side
+    (``pairs``); equal scores by a stable key of the article, then its id. ``unique``: an
+    article that duplicates another (``articles.duplicate_of``) is left out.
+
+    ``pairs=False, unique=False`` is the BM25 of DuckDB's full-text-search extension, score for
+    score (the tests compare them)."""
+    rows, unmatched = _ranked(con, query, limit, tables, pairs, unique)
+    return Results([Hit(r[0], r[1], r[2], r[3], r[4], r[5], snippet(r[6], query)) for r in rows], unmatched)
 
 
-def ranked(con: duckdb.DuckDBPyConnection, query: str, limit: int, tables: Tables = WAREHOUSE_TABLES) -> list[tuple]:
-    folded, exact = query_terms(query)
-    if not folded:
-        return []
-    idf, avgdl = _idf(con, folded, exact, tables)
+def ranked(con: duckdb.DuckDBPyConnection, query: str, limit: int, tables: Tables = WAREHOUSE_TABLES, *,
+           pairs: bool = True, unique: bool = True) -> list[tuple]:
+    return _ranked(con, query, limit, tables, pairs, unique)[0]
+
+
+def unmatched_words(query: str, found: set[str]) -> list[str]:
+    """The query's words (as typed) none of whose folded terms is in ``found``."""
+    return [word for word in dict.fromkeys(_WORD.findall(query))
+            if not any(t in found for t in _TOKEN.findall(fold(word)))]
+
+
+def _ranked(con, query: str, limit: int, tables: Tables, pairs: bool, unique: bool) -> tuple[list[tuple], list[str]]:
+    terms = query_terms(query)
+    if not terms.folded:
+        return [], []
+    idf, avgdl = _idf(con, terms.wanted(pairs), tables)
+    unmatched = unmatched_words(query, {t for idx, t in idf if idx == FOLDED})
     if not any(idx == FOLDED for idx, _term in idf):
-        return []  # no folded term is in the index: nothing matches
+        return [], unmatched  # no folded term is in the index: nothing matches
     values = ", ".join(
         f"({idx}::TINYINT, '{term}', {value!r}::DOUBLE, {avgdl[idx]!r}::DOUBLE)" for (idx, term), value in idf.items()
     )
     indexes = ", ".join(str(i) for i in sorted({idx for idx, _term in idf}))
+    score = "folded + $weight * coalesce(exact, 0)"
+    columns = "sum(weight) FILTER (WHERE idx = 0) AS folded, sum(weight) FILTER (WHERE idx = 1) AS exact"
+    if pairs:
+        columns += (", sum(weight) FILTER (WHERE idx = 2) AS folded_pairs,"
+                    " sum(weight) FILTER (WHERE idx = 3) AS exact_pairs")
+        score += f" + {PAIR_WEIGHT!r}::DOUBLE * (coalesce(folded_pairs, 0) + $weight * coalesce(exact_pairs, 0))"
+    condition = f" AND {tables.unique}" if unique and tables.unique else ""
     # The extension's weight, (idf · tf · (k1 + 1) / (tf + k1 · (1 - b + b · len / avgdl)))::FLOAT,
     # with DOUBLE constants (DECIMAL ones give the same floats three times slower).
     sql = f"""
@@ -279,35 +374,34 @@ def ranked(con: duckdb.DuckDBPyConnection, query: str, limit: int, tables: Table
             JOIN (VALUES {values}) AS q(idx, term, idf, avgdl) ON p.idx = q.idx AND p.term = q.term
         ),
         scored AS (
-            SELECT doc, sum(weight) FILTER (WHERE idx = 0) AS folded, sum(weight) FILTER (WHERE idx = 1) AS exact
-            FROM w GROUP BY doc
+            SELECT doc, {columns} FROM w GROUP BY doc
         ),
         top AS (
-            SELECT doc, folded + $weight * coalesce(exact, 0) AS score FROM scored WHERE folded IS NOT NULL
+            SELECT doc, {score} AS score FROM scored WHERE folded IS NOT NULL{condition}
             ORDER BY score DESC, doc LIMIT $limit
         )
         SELECT * FROM ({tables.hits}) ORDER BY 2 DESC, 1
     """
-    return con.execute(sql, {"weight": EXACT_WEIGHT, "limit": limit}).fetchall()
+    return con.execute(sql, {"weight": EXACT_WEIGHT, "limit": limit}).fetchall(), unmatched
 
 
-def _idf(con, folded: list[str], exact: list[str], tables: Tables) -> tuple[dict, dict]:
+def _idf(con, wanted: set[tuple[int, str]], tables: Tables) -> tuple[dict, dict]:
     """idf of each (index, term) of the query found in the index, and each index's mean
     length, from one read of the frequencies and sizes; computed as the extension does."""
+    indexes = ", ".join(str(i) for i in INDEXES)
     rows = con.execute(f"""
         SELECT idx, term, sum(df)::BIGINT, NULL::BIGINT FROM {tables.df}
-        WHERE idx IN (0, 1) AND term IN ({_literals(sorted(set(folded) | set(exact)))}) GROUP BY idx, term
+        WHERE idx IN ({indexes}) AND term IN ({_literals(sorted({t for _i, t in wanted}))}) GROUP BY idx, term
         UNION ALL
-        SELECT idx, NULL, sum(docs)::BIGINT, sum(total_len)::BIGINT FROM {tables.stats} WHERE idx IN (0, 1) GROUP BY idx
+        SELECT idx, NULL, sum(docs)::BIGINT, sum(total_len)::BIGINT FROM {tables.stats} WHERE idx IN ({indexes}) GROUP BY idx
     """).fetchall()
     stats = {idx: (docs, total) for idx, term, docs, total in rows if term is None and docs}
-    wanted = {(FOLDED, t) for t in folded} | {(EXACT, t) for t in exact}
     idf = {}
     for idx, term, df, _total in rows:
         if term is not None and (idx, term) in wanted and df > 0 and idx in stats:
             n = stats[idx][0]
             idf[(idx, term)] = math.log((n - df + 0.5) / (df + 0.5) + 1)
-    avgdl = {idx: total / docs for idx, (docs, total) in stats.items()}
+    avgdl = {idx: total / docs for idx, (docs, total) in stats.items() if docs}
     return idf, avgdl
 
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.core.store import search
+from pipelines.core.store import migrations, search
 from pipelines.core.store.location import Location
 from pipelines.core.store.warehouse import ALIAS, latest_snapshot, snapshot_of
 
@@ -50,6 +50,7 @@ CACHE_TABLES = search.Tables(
         SELECT h.article_id, top.score, h.title, h.published_date, h.location, h.source_path, h.body
         FROM top JOIN hits h USING (doc)
     """,
+    unique="doc IN (SELECT doc FROM hits)",  # hits holds the articles that are not copies
 )
 
 _SCHEMA = """
@@ -65,6 +66,7 @@ _HITS = f"""
     SELECT s.doc, a.article_id, a.title, a.published_date, a.location, d.source_path, a.body
     FROM {ALIAS}.main.search_docs s JOIN {ALIAS}.main.articles a ON a.article_id = s.article_id
     JOIN {ALIAS}.main.documents d ON d.document_id = a.document_id
+    WHERE a.duplicate_of IS NULL
 """
 
 
@@ -179,6 +181,7 @@ def _bring_up_to_date(con, location: Location, target: tuple[int, str], rebuild:
     base = (int(info["snapshot"]), info["time"]) if "snapshot" in info else None
     warehouse_id = con.execute(f"SELECT value FROM {ALIAS}.main.schema_info WHERE key = 'warehouse_id'").fetchone()[0]
     usable = (not rebuild and base is not None and info.get("warehouse_id") == warehouse_id
+              and info.get("schema") == str(migrations.LATEST)  # an upgrade rewrote the index: copy it whole
               and base[0] <= target[0] and snapshot_of(location, con, base[0]) == base)
     if usable and base == target:
         return "up to date", 0
@@ -211,7 +214,14 @@ def _apply_changes(con, since: int, target: tuple[int, str]) -> int:
             SELECT doc, snapshot_id FROM temp.cache_changed_postings UNION ALL SELECT doc, snapshot_id FROM temp.cache_changed_docs
         ) GROUP BY doc
     """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE cache_hit_docs AS
+        SELECT doc FROM temp.cache_docs
+        UNION
+        SELECT {search.doc_key_sql('article_id')} FROM {ALIAS}.table_changes('articles', {first}, {last})
+    """)
     changed = con.execute("SELECT count(*) FROM temp.cache_docs").fetchone()[0]
+    hit_docs = con.execute("SELECT count(*) FROM temp.cache_hit_docs").fetchone()[0]
     con.execute("BEGIN TRANSACTION")
     try:
         if changed:
@@ -231,23 +241,22 @@ def _apply_changes(con, since: int, target: tuple[int, str]) -> int:
             """)
             con.execute(f"DELETE FROM {CACHE}.postings WHERE doc IN (SELECT doc FROM temp.cache_docs)")
             con.execute(f"INSERT INTO {CACHE}.postings SELECT * FROM temp.cache_new_postings")
-            con.execute(f"DELETE FROM {CACHE}.hits WHERE doc IN (SELECT doc FROM temp.cache_docs)")
-            con.execute(f"""
-                INSERT INTO {CACHE}.hits
-                SELECT h.* FROM ({_HITS}) h
-                WHERE h.doc IN (SELECT d.doc FROM temp.cache_changed_docs d JOIN temp.cache_docs c
-                                ON c.doc = d.doc AND c.snapshot_id = d.snapshot_id WHERE d.change_type = 'insert')
-            """)
             con.execute(f"""
                 DELETE FROM {CACHE}.df WHERE (idx, term) IN (SELECT (idx, term) FROM temp.cache_terms)
             """)
             con.execute(f"""
                 INSERT INTO {CACHE}.df
                 SELECT idx, term, sum(df)::BIGINT FROM {ALIAS}.main.search_df
-                WHERE idx IN (0, 1) AND (idx, term) IN (SELECT (idx, term) FROM temp.cache_terms)
+                WHERE (idx, term) IN (SELECT (idx, term) FROM temp.cache_terms)
                 GROUP BY idx, term HAVING sum(df) <> 0
             """)
             _copy_stats(con)
+        if hit_docs:  # the hit fields as of now, for every article whose rows changed
+            con.execute(f"DELETE FROM {CACHE}.hits WHERE doc IN (SELECT doc FROM temp.cache_hit_docs)")
+            con.execute(f"""
+                INSERT INTO {CACHE}.hits
+                SELECT h.* FROM ({_HITS}) h WHERE h.doc IN (SELECT doc FROM temp.cache_hit_docs)
+            """)
         _set_info(con, target)
         con.execute("COMMIT")
     except BaseException:
@@ -255,7 +264,7 @@ def _apply_changes(con, since: int, target: tuple[int, str]) -> int:
             con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("changed_postings", "changed_docs", "docs", "new_postings", "terms"):
+        for name in ("changed_postings", "changed_docs", "docs", "new_postings", "terms", "hit_docs"):
             with contextlib.suppress(duckdb.Error):
                 con.execute(f"DROP TABLE IF EXISTS temp.cache_{name}")
     return changed
@@ -273,6 +282,7 @@ def _set_info(con, target: tuple[int, str], warehouse_id: str | None = None) -> 
     values = {"snapshot": str(target[0]), "time": target[1]}
     if warehouse_id:
         values["warehouse_id"] = warehouse_id
+        values["schema"] = str(migrations.LATEST)
     for key, value in values.items():
         con.execute(f"INSERT OR REPLACE INTO {CACHE}.cache_info VALUES (?, ?)", [key, value])
 

@@ -181,12 +181,26 @@ SELECT
     a.location AS extracted_location,
     a.authors AS extracted_authors,
     a.x_provinces AS extracted_provinces,
-    a.x_provinces_2025 AS extracted_provinces_2025
+    a.x_provinces_2025 AS extracted_provinces_2025,
+    a.duplicate_of                                         -- the earlier copy of this text, if any
 FROM extracted a
 JOIN documents d USING (document_id)
 LEFT JOIN v_article_corrections c USING (article_id);
 
--- People credited, with how many articles and over which dates.
+-- One row per distinct text: the articles that are not a near-identical copy of an earlier one
+-- (articles.duplicate_of, pipelines/core/store/duplicates.py), with how many copies each has.
+-- What to count and search: the counting views below and `archive search` use it.
+CREATE OR REPLACE VIEW v_articles_unique AS
+SELECT
+    v.* EXCLUDE (duplicate_of),
+    coalesce(c.copies, 0) AS copies,
+    coalesce(c.copy_ids, []) AS copy_ids
+FROM v_articles v
+LEFT JOIN (SELECT duplicate_of AS article_id, count(*) AS copies, list(article_id ORDER BY article_id) AS copy_ids
+           FROM articles WHERE duplicate_of IS NOT NULL GROUP BY duplicate_of) c USING (article_id)
+WHERE v.duplicate_of IS NULL;
+
+-- People credited, with how many articles (distinct texts: copies are not counted) and over which dates.
 CREATE OR REPLACE VIEW v_people AS
 WITH credited AS (
     SELECT pp.article_id, pp.name, pp.role, pp.title, pp.kind FROM article_people pp
@@ -204,9 +218,10 @@ SELECT
     max(a.published_date) AS last_date
 FROM credited pp
 JOIN v_articles a USING (article_id)
+WHERE a.duplicate_of IS NULL
 GROUP BY pp.name, pp.role;
 
--- Provinces named by articles, in both systems, with how many articles name each.
+-- Provinces named by articles, in both systems, with how many articles (distinct texts) name each.
 CREATE OR REPLACE VIEW v_places AS
 WITH named AS (
     SELECT p.article_id, p.role, p.province_code_legacy, p.province_name_legacy, p.province_code_2025, p.province_name_2025
@@ -230,7 +245,7 @@ SELECT
     max(a.published_date) AS last_date
 FROM named p
 JOIN v_articles a USING (article_id)
-WHERE p.province_code_legacy IS NOT NULL OR p.province_code_2025 IS NOT NULL
+WHERE (p.province_code_legacy IS NOT NULL OR p.province_code_2025 IS NOT NULL) AND a.duplicate_of IS NULL
 GROUP BY ALL;
 
 -- Ingestion health, one row per document: how it was read and how well.

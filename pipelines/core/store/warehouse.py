@@ -38,7 +38,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.models import Extraction
-from pipelines.core.store import extensions, migrations, search
+from pipelines.core.store import duplicates, extensions, migrations, search
 from pipelines.core.store.location import Location, LocationError, parse
 
 ALIAS = "wh"
@@ -234,6 +234,13 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> int:
                 [str(migrations.LATEST), str(uuid.uuid4()), utcnow().isoformat(timespec="seconds")],
             )
         else:
+            before = {r[0] for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'", [ALIAS]
+            ).fetchall()}
+            con.execute(_sql("schema.sql"))  # the tables new since (CREATE TABLE IF NOT EXISTS)
+            for table, columns in SORTED_BY.items():
+                if table not in before:
+                    con.execute(f"ALTER TABLE {table} SET SORTED BY ({columns})")
             for version in range(found + 1, migrations.LATEST + 1):
                 for statement in migrations.UPGRADES.get(version, []):
                     con.execute(statement)
@@ -250,6 +257,7 @@ SORTED_BY = {
     "search_postings": "idx, term, doc",
     "search_df": "idx, term",
     "search_docs": "doc",
+    "article_signatures": "band, key",
 }
 
 
@@ -406,6 +414,7 @@ class LoadResult:
     articles: int = 0
     replaced: int = 0
     attempts: int = 1
+    duplicates: int = 0  # articles loaded that are near-identical to an earlier one (duplicate_of)
 
 
 PAGE_COLUMNS = {
@@ -424,6 +433,7 @@ ARTICLE_COLUMNS = {
     "page_start": "INTEGER", "page_end": "INTEGER", "date_end": "DATE", "date_precision": "VARCHAR",
     "date_source": "VARCHAR", "date_confidence": "DOUBLE", "date_span_start": "INTEGER", "date_span_end": "INTEGER",
     "location_confidence": "DOUBLE", "location_span_start": "INTEGER", "location_span_end": "INTEGER",
+    "duplicate_of": "VARCHAR",
 }
 PLACE_COLUMNS = {
     "article_id": "VARCHAR", "document_id": "VARCHAR", "name": "VARCHAR", "role": "VARCHAR",
@@ -452,7 +462,8 @@ SEARCH_COLUMNS = {"doc": "BIGINT", "article_id": "VARCHAR", "document_id": "VARC
 
 # The tables holding a document's rows, emptied of it when it is replaced or no path holds its
 # bytes any more (files rows are handled by path).
-DOCUMENT_TABLES = ("search_docs", "search_folded", "search_exact", "article_places", "article_people", "articles",
+DOCUMENT_TABLES = ("search_docs", "search_folded", "search_exact", "article_signatures", "article_places",
+                   "article_people", "articles",
                    "ocr_words", "pages", "documents")
 BATCH_TABLES = {
     "documents": DOCUMENT_COLUMNS, "pages": PAGE_COLUMNS, "ocr_words": WORD_COLUMNS, "articles": ARTICLE_COLUMNS,
@@ -540,6 +551,7 @@ def load_batch(
             return LoadResult(None, None)
         _read_batch(con, files)
         search.stage_batch(con, "temp.b_search")
+        duplicates.stage_batch(con)
         attempt = 0
         while True:
             attempt += 1
@@ -553,7 +565,7 @@ def load_batch(
         result.attempts = attempt
         return result
     finally:
-        for name in [*BATCH_TABLES, "files_changed", "replaced", *search.BATCH_TABLES]:
+        for name in [*BATCH_TABLES, "files_changed", "replaced", *search.BATCH_TABLES, *duplicates.BATCH_TABLES]:
             with contextlib.suppress(duckdb.Error):
                 con.execute(f"DROP TABLE IF EXISTS temp.b_{name}")
         shutil.rmtree(directory, ignore_errors=True)
@@ -667,6 +679,7 @@ def _article_row(document_id: str, a) -> dict:
         "date_span_start": _at(a.date_span, 0), "date_span_end": _at(a.date_span, 1),
         "location_confidence": a.location_confidence,
         "location_span_start": _at(a.location_span, 0), "location_span_end": _at(a.location_span, 1),
+        "duplicate_of": None,  # set by the load (duplicates.py)
     }
 
 
@@ -709,8 +722,10 @@ def _commit_batch(con, summary: dict, rows: dict[str, int], pipeline_version: st
         con.execute("CREATE OR REPLACE TEMP TABLE b_replaced AS SELECT unnest(?::VARCHAR[]) AS document_id", [replaced])
         search.remove_documents(con, "temp.b_replaced")  # before the deletes: it reads the old search rows
         if replaced:
+            duplicates.note_removed(con, "temp.b_replaced")
             for table in DOCUMENT_TABLES:
                 con.execute(f"DELETE FROM {table} WHERE document_id IN (SELECT document_id FROM temp.b_replaced)")
+        copies = duplicates.resolve(con, "temp.b_replaced", bool(replaced))
         if changes["changed"]:
             con.execute("DELETE FROM files WHERE source_path IN (SELECT source_path FROM temp.b_files_changed)")
             con.execute("INSERT INTO files (source_path, document_id, byte_size, modified_at, seen_at) "
@@ -737,7 +752,7 @@ def _commit_batch(con, summary: dict, rows: dict[str, int], pipeline_version: st
         con.execute(f"CALL {ALIAS}.set_commit_message('archive', ?, extra_info => ?)",
                     [f"load {load_id}", json.dumps({"load_id": load_id, "run_id": load_run})])
         result = LoadResult(load_id, snapshot, documents=len(documents), paths=changes["changed"],
-                            articles=summary["articles"], replaced=len(replaced))
+                            articles=summary["articles"], replaced=len(replaced), duplicates=copies)
         con.execute(
             "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [load_id, snapshot, load_run, now, utcnow(), result.documents, result.paths, result.articles,
