@@ -48,6 +48,7 @@ from typing import Any
 import duckdb
 
 from pipelines.core.metadata import gazetteer
+from pipelines.core.store.transactions import transaction
 
 ARTICLE_FIELDS = ("title", "published_date", "location", "authors", "provinces")
 PAGE_FIELDS = ("text",)
@@ -422,7 +423,7 @@ def save(
         raise CorrectionError("no_reviewer", "say who you are (a reviewer name) before saving")
     note = _clean_text(note) if note else None
     new = canonical(field, value) if action == "set" else Canonical(None)
-    with _transaction(con):
+    with transaction(con):
         if target is None:
             target = article_target(con, article_id) if article_id else page_target(con, document_id, page_number)
         if field not in FIELDS[target.kind]:
@@ -447,7 +448,7 @@ def reattach(con: duckdb.DuckDBPyConnection, thread_id: str, article_id: str, re
     reviewer = _clean_text(reviewer or "")
     if not reviewer:
         raise CorrectionError("no_reviewer", "say who you are (a reviewer name) before saving")
-    with _transaction(con):
+    with transaction(con):
         row = con.execute(
             "SELECT field, value, value_detail, state FROM v_corrections WHERE thread_id = ? AND target = 'article'", [thread_id]
         ).fetchone()
@@ -469,7 +470,7 @@ def revert_thread(con: duckdb.DuckDBPyConnection, thread_id: str, reviewer: str,
     reviewer = _clean_text(reviewer or "")
     if not reviewer:
         raise CorrectionError("no_reviewer", "say who you are (a reviewer name) before saving")
-    with _transaction(con):
+    with transaction(con):
         cursor = con.execute(
             f"SELECT {', '.join(COLUMNS)} FROM corrections WHERE thread_id = ? ORDER BY corrected_at DESC, correction_id DESC LIMIT 1",
             [thread_id],
@@ -509,18 +510,6 @@ def _insert(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> None:
     names = ", ".join(COLUMNS)
     holes = ", ".join("?" for _ in COLUMNS)
     con.executemany(f"INSERT INTO corrections ({names}) VALUES ({holes})", [[r[c] for c in COLUMNS] for r in rows])
-
-
-@contextlib.contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection):
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -785,7 +774,7 @@ def import_rows(con: duckdb.DuckDBPyConnection, rows: list[dict]) -> ImportResul
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise CorrectionError("bad_row", f"correction {duplicates[0]} is in the file twice; nothing was imported")
-    with _transaction(con):
+    with transaction(con):
         known = {r[0] for r in con.execute(
             "SELECT correction_id FROM corrections WHERE correction_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
         ).fetchall()} if ids else set()

@@ -40,6 +40,7 @@ import duckdb
 from pipelines.core.models import Extraction
 from pipelines.core.store import duplicates, extensions, migrations, search
 from pipelines.core.store.location import Location, LocationError, parse
+from pipelines.core.store.transactions import transaction  # noqa: F401  (wh.transaction for callers)
 
 ALIAS = "wh"
 STATUSES = ("ok", "partial", "failed")
@@ -301,18 +302,6 @@ def check_data_files(con: duckdb.DuckDBPyConnection, location: Location) -> None
             "(restored from a backup?) or files were deleted. Restore the data folder from the same backup as the "
             "catalog, or start a new warehouse and ingest again."
         )
-
-
-@contextlib.contextmanager
-def transaction(con: duckdb.DuckDBPyConnection):
-    con.execute("BEGIN TRANSACTION")
-    try:
-        yield
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
