@@ -7,6 +7,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TOP = ("pipelines/", "tests/", "bench/", "docs/", "scripts/", "raw/", "deploy/", ".ci/")
+# What a benchmark writes when it runs (git-ignored): named as where to look, not shipped.
+WRITTEN_BY_RUNS = ("bench/results/",)
 
 
 def named_paths(text: str) -> set[str]:
@@ -14,7 +16,7 @@ def named_paths(text: str) -> set[str]:
     found = set()
     for span in re.findall(r"`([^`\s]+)`", text) + re.findall(r"\]\(([^)\s#]+)\)", text):
         span = span.rstrip(".,:;")
-        if span.startswith(TOP) and not any(c in span for c in "*<>{}$"):
+        if span.startswith(TOP) and not span.startswith(WRITTEN_BY_RUNS) and not any(c in span for c in "*<>{}$"):
             found.add(span)
     # The package map: an indented tree under "pipelines/" in a code block.
     block = re.search(r"```\n(pipelines/\n.*?)```", text, re.S)

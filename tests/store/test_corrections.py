@@ -83,7 +83,8 @@ def test_the_table_is_the_same_in_a_new_warehouse_and_an_upgraded_one():
 def test_a_warehouse_of_schema_6_gets_the_table_and_keeps_its_rows(warehouse_dir):
     con = wh.connect(warehouse_dir)
     load(con, document(three()))
-    with wh.transaction(con):  # as an i15 warehouse was: no corrections, version 6
+    with wh.transaction(con):  # as an i15 warehouse was: no corrections, no copies or pairs, version 6
+        con.execute("DROP VIEW v_articles_unique")
         con.execute("DROP VIEW v_pages")
         con.execute("DROP VIEW v_places")
         con.execute("DROP VIEW v_people")
@@ -91,6 +92,10 @@ def test_a_warehouse_of_schema_6_gets_the_table_and_keeps_its_rows(warehouse_dir
         con.execute("DROP VIEW v_article_corrections")
         con.execute("DROP VIEW v_corrections")
         con.execute("DROP TABLE corrections")
+        con.execute("DROP TABLE article_signatures")
+        con.execute("ALTER TABLE articles DROP COLUMN duplicate_of")
+        for table in ("search_postings", "search_df", "search_stats"):
+            con.execute(f"DELETE FROM {table} WHERE idx IN (2, 3)")
         con.execute("UPDATE schema_info SET value = '6' WHERE key = 'schema_version'")
     con.close()
     con = wh.connect(warehouse_dir)
