@@ -237,8 +237,10 @@ def test_analyst_views_flatten_articles_people_places_and_health(samples_run):
     rows = query(warehouse, "SELECT file_name, provinces, provinces_2025, authors, date_precision FROM v_articles ORDER BY file_name")
     assert len(rows) == 4
     assert all(r[1:] == (["Quảng Ninh"], ["Quảng Ninh"], ["Hồng Vân"], "day") for r in rows)
-    assert query(warehouse, "SELECT name, role, articles FROM v_people") == [("Hồng Vân", "author", 4)]
-    assert query(warehouse, "SELECT province_name_legacy, articles FROM v_places") == [("Quảng Ninh", 4)]
+    # The four samples are one text in four files: linked as copies, counted once.
+    assert query(warehouse, "SELECT count(*), max(copies) FROM v_articles_unique") == [(1, 3)]
+    assert query(warehouse, "SELECT name, role, articles FROM v_people") == [("Hồng Vân", "author", 1)]
+    assert query(warehouse, "SELECT province_name_legacy, articles FROM v_places") == [("Quảng Ninh", 1)]
     health = dict(query(warehouse, "SELECT file_name, methods FROM v_ingestion_health"))
     assert health["bulletin-2014-05-hoi-nghi-bch-scan.tif"] == ["ocr"]
     masthead = query(warehouse, "SELECT masthead, issue_number FROM documents WHERE file_name = 'bulletin-2014-05-hoi-nghi-bch.pdf'")
