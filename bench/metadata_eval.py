@@ -70,6 +70,7 @@ from pipelines.core.metadata.dates import article_date  # noqa: E402
 from pipelines.core.metadata.masthead import find_masthead  # noqa: E402
 from pipelines.core.metadata.people import find_credits  # noqa: E402
 from pipelines.core.metadata.places import article_places, find_venue  # noqa: E402
+from rapidfuzz.distance import Levenshtein  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "metadata_eval.json"
 CASES = ROOT / "tests" / "data" / "metadata_cases.json"
@@ -184,21 +185,11 @@ def _run(job: tuple[str, list[dict], str]) -> tuple[list[str], list[dict], float
     return [c["id"] for c in cases], articles, time.perf_counter() - started
 
 
-def _distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
 def same_title(predicted: str | None, gold: str | None, tolerance: float = 0.0) -> bool:
     if not predicted or not gold:
         return predicted == gold
     p, g = _fold(predicted), _fold(gold)
-    return p == g or (tolerance > 0 and _distance(p, g) <= tolerance * len(g))
+    return p == g or (tolerance > 0 and Levenshtein.distance(p, g) <= tolerance * len(g))
 
 
 def _words(text: str) -> list[str]:

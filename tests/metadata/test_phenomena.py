@@ -19,6 +19,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from rapidfuzz.distance import Levenshtein
 
 from pipelines.config import ReadOptions
 from pipelines.core.runtime.document import process_document
@@ -525,16 +526,6 @@ def _fold(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
-
-
 def _letters(text: str) -> str:
     """Text without its tone and vowel marks: Tesseract misreads them on headings in capitals
     ("TẬP HUẦN" for "TẬP HUẤN"), while finding the heading is what is tested here."""
@@ -546,7 +537,7 @@ def _close(found: str | None, expected: str | None) -> bool:
     if not found or not expected:
         return found == expected
     a, b = _letters(found), _letters(expected)
-    return _distance(a, b) <= OCR_TITLE_TOLERANCE * len(b)
+    return Levenshtein.distance(a, b) <= OCR_TITLE_TOLERANCE * len(b)
 
 
 def _scanned_articles(rows: list[tuple], folder: Path) -> dict[int, dict]:
