@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh machine:
-#   1. system packages (Tesseract with Vietnamese + English models, poppler, a Unicode font),
+#   1. system packages (Tesseract with Vietnamese + English models, poppler, a Unicode font;
+#      PostgreSQL and Redis for the deployment profile in deploy/ and `make cluster-demo`),
 #      installed with apt-get when missing and running as root; otherwise we stop and
 #      print the exact command to run;
 #   2. a virtual environment in .venv with the package and its pinned dependencies.
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 VENV="${VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils fonts-dejavu-core)
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils fonts-dejavu-core postgresql redis-server)
 
 missing=()
 command -v tesseract >/dev/null 2>&1 || missing+=(tesseract-ocr)
@@ -23,6 +24,10 @@ else
 fi
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+# The deployment profile's servers: only their programs are used (a cluster is started in a
+# folder of ours, never the system's service).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
   missing+=(python3-venv)
 fi
