@@ -73,6 +73,7 @@ class LocalCluster:
     postgres: servers.Postgres
     redis: servers.Redis
     services: list[Service] = field(default_factory=list)
+    owns_base: bool = False  # a temporary folder made here: removed by stop()
 
     @property
     def dagster_home(self) -> Path:
@@ -120,6 +121,8 @@ class LocalCluster:
         self.services.clear()
         self.redis.stop()
         self.postgres.stop()
+        if self.owns_base:
+            shutil.rmtree(self.base, ignore_errors=True)
 
 
 def _bin(name: str) -> str:
@@ -131,6 +134,7 @@ def _bin(name: str) -> str:
 def start_cluster(base: Path | None = None, files_per_run: int = 4, extra_env: dict | None = None) -> LocalCluster:
     """PostgreSQL and Redis on free ports of 127.0.0.1, a Dagster home from deploy/, and the
     environment every process of the deployment gets. Services are started by the caller."""
+    owns_base = base is None
     base = Path(base or tempfile.mkdtemp(prefix="archive-cluster-")).resolve()
     base.mkdir(parents=True, exist_ok=True)
     postgres = servers.start_postgres(["dagster", "archive"])
@@ -156,4 +160,4 @@ def start_cluster(base: Path | None = None, files_per_run: int = 4, extra_env: d
         "OMP_THREAD_LIMIT": "1",
         **(extra_env or {}),
     }
-    return LocalCluster(base, env, postgres, redis)
+    return LocalCluster(base, env, postgres, redis, owns_base=owns_base)
