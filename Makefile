@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SAMPLE_QUERY := SELECT d.file_name, p.method, a.published_date, a.location, a.authors FROM articles a JOIN documents d USING (document_id) JOIN pages p ON p.document_id = a.document_id AND p.page_number = a.page_start ORDER BY d.file_name
 
-.PHONY: setup demo test samples ui clean-warehouse bench
+.PHONY: setup demo test samples ui clean-warehouse bench cluster-demo
 
 setup: $(VENV)/.installed
 
@@ -24,6 +24,12 @@ samples: setup
 
 ui: setup
 	$(BIN)/archive ui
+
+# The deployment profile (deploy/) on this machine: PostgreSQL, Redis, dagster-daemon, the UI
+# and two Celery workers, all stopped on Ctrl-C; ingests raw/samples/ and FOLDER if given
+# (make cluster-demo FOLDER=~/scans).
+cluster-demo: setup
+	$(BIN)/archive cluster $(FOLDER)
 
 # Everything in warehouse/ (catalog, data files, staging, search cache, locks; and the DuckDB
 # files of schema 5 and before) and the run history that recorded its loads: the next ingestion

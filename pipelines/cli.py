@@ -12,6 +12,11 @@
     archive review                the reading room: review and correct extracted values in a browser
     archive corrections export|import   move reviewers' corrections between warehouses (CSV, JSON)
 
+On a deployment (deploy/, docs/scaling.md):
+    archive worker                a Celery worker taking reading steps (one at a time)
+    archive submit [PATH ...]     ingest through the deployment: runs of a few files, on the workers
+    archive cluster [PATH ...]    all of it on this machine: PostgreSQL, Redis, daemon, UI, two workers
+
 Readers (sql, search, status, verify, export, shell) read the warehouse's last committed
 snapshot: never blocked by an ingestion, never showing half of one.
 
@@ -783,6 +788,124 @@ def prune_runs(
     freed = (report.bytes_before - report.bytes_after) / 1e6
     out.print(f"Deleted {len(report.deleted)} run(s) older than {days:g} days from {settings.dagster_home}; "
               f"kept {report.kept_as_latest} that hold a file's latest materialization; {freed:.1f} MB freed.")
+
+
+@app.command()
+def worker(
+    name: Annotated[Optional[str], typer.Option(help="The worker's name (default: archive-<pid>@<host>).")] = None,
+    concurrency: Annotated[int, typer.Option(help="Steps run at once (processes).", min=1)] = 1,
+    readers: Annotated[Optional[int], typer.Option(help="Documents read at once within a step (default: $ARCHIVE_WORKERS or one per core).", min=1)] = None,
+) -> None:
+    """A Celery worker for a deployment (ARCHIVE_EXECUTOR=celery): it takes the steps of reading
+    runs from the broker ($ARCHIVE_CELERY_BROKER) and runs them here, one at a time per process,
+    Tesseract single-threaded. Needs the deployment's settings (deploy/archive.env.example)."""
+    import socket
+
+    from pipelines.deploy.celery import QUEUE, broker_url
+
+    env = dict(os.environ)
+    env.setdefault("OMP_THREAD_LIMIT", "1")
+    if readers:
+        env["ARCHIVE_WORKERS"] = str(readers)
+    if not env.get("DAGSTER_HOME"):
+        raise _usage_error("a worker writes to the deployment's run history: set $DAGSTER_HOME (deploy/dagster.yaml)")
+    node = f"{name or f'archive-{os.getpid()}'}@{socket.gethostname()}"
+    err.print(f"[dim]Celery worker {node} on {broker_url()}, queue {QUEUE}, {concurrency} process(es)[/dim]", highlight=False)
+    command = [sys.executable, "-m", "celery", "-A", "pipelines.deploy.worker_app", "worker", "-Q", QUEUE,
+               "-n", node, "--concurrency", str(concurrency), "--prefetch-multiplier", "1", "--pool", "prefork",
+               "--without-gossip", "--without-mingle", "-l", "INFO"]
+    os.execve(sys.executable, command, env)
+
+
+@app.command()
+def submit(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files and folders (default: raw/).", show_default=False)] = None,
+    files_per_run: Annotated[Optional[int], typer.Option(help="Files per reading run (default: $ARCHIVE_RUN_FILES or 4).", min=1)] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for every run.", min=1)] = 24 * 3600,
+) -> None:
+    """Ingest through the deployment ($DAGSTER_HOME with deploy/dagster.yaml): new and changed
+    files become runs of a few files each, queued for the daemon, read on Celery workers
+    (failed runs retried), then one loader run. Waits for them and reports."""
+    from pipelines.deploy.submit import DEFAULT_FILES_PER_RUN, DeploymentError, submit_ingest
+
+    settings = load_settings()
+    roots = [p.expanduser().absolute() for p in (paths or [settings.raw_dir])]
+    missing = [str(p) for p in roots if not p.exists()]
+    if missing:
+        raise _usage_error("no such file or folder: " + ", ".join(missing))
+    size = files_per_run or int(os.environ.get("ARCHIVE_RUN_FILES") or DEFAULT_FILES_PER_RUN)
+    _say_where(settings, roots)
+    try:
+        report = submit_ingest(settings, roots, files_per_run=size, timeout_s=timeout, say=lambda m: err.print(m, highlight=False))
+    except DeploymentError as exc:
+        raise _fail(str(exc))
+    out.print(f"{report.files} file(s), {report.to_read} read in {len(report.reading_runs)} run(s)"
+              f"{f' ({len(report.retried)} retried)' if report.retried else ''}, loaded by run {report.load_run}; "
+              f"warehouse: " + ", ".join(f"{n} {t}" for t, n in report.totals.items()) + f"; {report.seconds:.1f} s")
+    if not report.success:
+        raise _fail(f"run(s) failed: {', '.join(report.failed_runs)} (see the UI)")
+
+
+@app.command()
+def cluster(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Folders to ingest besides raw/samples/.", show_default=False)] = None,
+    port: Annotated[int, typer.Option(help="Port for the web UI.")] = 3000,
+    workers: Annotated[int, typer.Option(help="Celery workers to start.", min=1)] = 2,
+    files_per_run: Annotated[int, typer.Option(help="Files per reading run.", min=1)] = 2,
+) -> None:
+    """A deployment on this machine (`make cluster-demo`): PostgreSQL and Redis in a temporary
+    folder on 127.0.0.1, dagster-daemon, the web UI and Celery workers; ingests raw/samples/
+    and PATHS through it, then waits until Ctrl-C, which stops everything it started."""
+    import signal
+    import tempfile
+    import time
+
+    from pipelines.deploy.cluster import start_cluster
+    from pipelines.deploy.servers import ServerError, missing_programs
+
+    settings = load_settings()
+    roots = [(settings.project_dir / "raw" / "samples").absolute(), *[p.expanduser().absolute() for p in paths or []]]
+    missing = [str(p) for p in roots if not p.exists()]
+    if missing:
+        raise _usage_error("no such file or folder: " + ", ".join(missing))
+    if missing_programs():
+        raise _fail("missing programs: " + ", ".join(missing_programs()) + " (run `make setup` as root)")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    base = Path(tempfile.mkdtemp(prefix="archive-cluster-"))
+    out.print(f"Starting PostgreSQL and Redis in {base} …")
+    try:
+        local = start_cluster(base, files_per_run=files_per_run)
+    except ServerError as exc:
+        raise _fail(str(exc))
+    try:
+        local.start_daemon()
+        local.start_webserver(port)
+        for n in range(workers):
+            local.start_worker(f"worker{n + 1}", readers=1)
+        local.wait_for_workers(workers)
+        out.print(f"PostgreSQL on 127.0.0.1:{local.postgres.port}, Redis on 127.0.0.1:{local.redis.port}, "
+                  f"{workers} Celery worker(s), daemon; logs in {base / 'logs'}")
+        out.print(f"Dagster UI: http://127.0.0.1:{port}")
+        command = [sys.executable, "-m", "pipelines.cli", "submit", *map(str, roots), "--files-per-run", str(files_per_run)]
+        import subprocess
+
+        subprocess.run(command, env=local.env, check=False)
+        out.print("\nThe deployment's settings, to run `archive` commands against it from another shell:")
+        for key in ("DAGSTER_HOME", "ARCHIVE_DAGSTER_POSTGRES", "ARCHIVE_WAREHOUSE", "ARCHIVE_DATA_PATH",
+                    "ARCHIVE_STATE_DIR", "ARCHIVE_EXECUTOR", "ARCHIVE_CELERY_BROKER"):
+            out.print(f"  export {key}='{local.env[key]}'", highlight=False, soft_wrap=True)
+        out.print(f"\nThe UI is at http://127.0.0.1:{port}. Press Ctrl-C to stop every process started here "
+                  "(or send SIGTERM to this one).")
+        while all(s.alive() for s in local.services):
+            time.sleep(1)
+        dead = [s.name for s in local.services if not s.alive()]
+        err.print(f"{', '.join(dead)} stopped: see {base / 'logs'}; stopping the rest")
+    except KeyboardInterrupt:
+        out.print("\nStopping …")
+    finally:
+        local.stop()
+        shutil.rmtree(base, ignore_errors=True)
+        out.print("Stopped: PostgreSQL, Redis, the daemon, the UI and the workers.")
 
 
 def _dagster_env(settings: Settings) -> dict[str, str]:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh machine:
-#   1. system packages (Tesseract with Vietnamese + English models, poppler, a Unicode font),
+#   1. system packages (Tesseract with Vietnamese + English models, poppler, a Unicode font;
+#      PostgreSQL and Redis for the deployment profile in deploy/ and `make cluster-demo`),
 #      installed with apt-get when missing and running as root; otherwise we stop and
 #      print the exact command to run;
 #   2. a virtual environment in .venv with the package and its pinned dependencies;
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 VENV="${VENV:-.venv}"
 PYTHON="${PYTHON:-python3}"
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils fonts-dejavu-core chromium npm)
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-eng poppler-utils fonts-dejavu-core chromium npm postgresql redis-server)
 HTMX_VERSION=2.0.11
 HTMX_SHA256=d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717
 HTMX_FILE=pipelines/review/static/vendor/htmx.min.js
@@ -30,6 +31,10 @@ command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# The deployment profile's servers: only their programs are used (a cluster is started in a
+# folder of ours, never the system's service).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
   missing+=(python3-venv)
 fi

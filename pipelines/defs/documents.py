@@ -20,6 +20,7 @@ from pipelines.core.store import staging
 from pipelines.core.runtime.reading import read_isolated
 from pipelines.core.store.warehouse import known_files
 from pipelines.defs.resources import Progress, WarehouseResource
+from pipelines.deploy.celery import executor as celery_executor
 
 # A single-run backfill policy is what lets one run read many files in parallel workers; it is
 # marked beta in this Dagster release, and the warning would print on every command.
@@ -322,16 +323,26 @@ def quality_result(metadata: dict) -> dg.AssetCheckResult:
     )
 
 
+JOB_TAG = "archive/job"  # the deployment's run queue limits reading and loading runs by it (deploy/dagster.yaml)
+
 read_files_job = dg.define_asset_job(
     "read_files",
     # file_read is reported by `document` itself as it reads; run alone, it reads the warehouse.
     selection=dg.AssetSelection.assets(document) - dg.AssetSelection.checks(file_read),
     description="Read source files, one partition per file, and stage the results for the loader.",
+    tags={JOB_TAG: "read_files"},
+    # On a deployment (ARCHIVE_EXECUTOR=celery) the step runs on a Celery worker; `archive
+    # ingest` executes in-process whatever this says.
+    executor_def=celery_executor(),
 )
 load_job = dg.define_asset_job(
     "load_warehouse",
     selection=dg.AssetSelection.assets("files", "documents", "pages", "articles"),
     description="Load whatever is staged into the warehouse, in one transaction (one snapshot).",
+    tags={JOB_TAG: "load_warehouse"},
+    # One writer, and checks that only read: a process per step (Dagster's default) only adds
+    # process starts, a minute of them on a busy machine.
+    executor_def=dg.in_process_executor,
 )
 
 

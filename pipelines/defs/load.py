@@ -34,6 +34,7 @@ def load_staged(warehouse: WarehouseResource, run_id: str | None = None, log=Non
     committed, and only if nobody staged it again meanwhile; one that cannot be read is set
     aside with its reason (staging/rejected/), and its file, not in the warehouse, is read
     again by the next ingestion. Then the search cache follows the new snapshot."""
+    warehouse.staging_dir.mkdir(parents=True, exist_ok=True)  # also where a load works, staged or not
     with warehouse.write() as con:
         paths = staging.staged_files(warehouse.staging_dir)
         signatures = {p: _signature(p) for p in paths}

@@ -5,13 +5,6 @@ installed (skipped otherwise)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
@@ -19,43 +12,22 @@ from pipelines.cli import app
 from pipelines.core.store import maintain, search, search_cache
 from pipelines.core.store import warehouse as wh
 from pipelines.core.store.location import parse
+from pipelines.deploy import servers
 from tests.helpers import lake_worker
-
-BINARIES = [shutil.which(name) for name in ("initdb", "pg_ctl")]
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    """Server programs refuse to run as root: run them as the postgres user when we are root."""
-    if os.geteuid() != 0:
-        return command
-    return ["runuser", "-u", "postgres", "--", *command]
 
 
 @pytest.fixture(scope="module")
 def server():
-    if not all(BINARIES) or (os.geteuid() == 0 and not shutil.which("runuser")):
-        pytest.skip("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
-    # Not under pytest's temporary folder: the postgres user could not reach into it.
-    base = Path(tempfile.mkdtemp(prefix="archive-test-pg-"))
-    cluster, sockets = base / "cluster", base / "socket"
-    sockets.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-        shutil.chown(sockets, "postgres")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    subprocess.run(_as_postgres(["initdb", "-D", str(cluster), "-U", "postgres", "--auth=trust"]), check=True,
-                   capture_output=True)
-    subprocess.run(_as_postgres(["pg_ctl", "-D", str(cluster), "-w", "-l", str(base / "log"), "-o",
-                                 f"-k {sockets} -p {port} -c listen_addresses=''", "start"]), check=True, capture_output=True)
+    """A throwaway PostgreSQL cluster on 127.0.0.1 (pipelines/deploy/servers.py, shared with the
+    cluster test and `make cluster-demo`)."""
+    missing = [name for name in servers.missing_programs() if name != "redis-server"]
+    if missing:
+        pytest.skip(f"PostgreSQL's server programs are not installed ({', '.join(missing)})")
+    postgres = servers.start_postgres(["archive"])
     try:
-        subprocess.run(_as_postgres(["psql", "-h", str(sockets), "-p", str(port), "-U", "postgres", "-c",
-                                     "CREATE DATABASE archive"]), check=True, capture_output=True)
-        yield f"ducklake:postgres:dbname=archive host={sockets} port={port} user=postgres"
+        yield f"ducklake:postgres:{postgres.libpq('archive')}"
     finally:
-        subprocess.run(_as_postgres(["pg_ctl", "-D", str(cluster), "-w", "-m", "fast", "stop"]), capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+        postgres.stop()
 
 
 def test_the_same_code_on_a_postgresql_catalog(server, tmp_path, monkeypatch):

@@ -106,6 +106,9 @@ def connect(
         except duckdb.Error as exc:
             if read_only and location.kind == "sqlite" and not _has_ducklake_tables(location.sqlite_file):
                 raise FileNotFoundError(f"no warehouse at {location.describe()} yet: run `archive ingest` first") from exc
+            # A PostgreSQL database with no DuckLake in it yet: nothing loaded (the first writer creates it).
+            if read_only and location.kind == "postgres" and "creating a new DuckLake is explicitly disabled" in str(exc):
+                raise FileNotFoundError(f"no warehouse at {location.describe()} yet: run `archive ingest` first") from exc
             raise WarehouseError(f"cannot open the warehouse at {location.describe()}: {exc}") from exc
         con.execute(f"USE {ALIAS}")
         if read_only:

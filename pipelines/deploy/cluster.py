@@ -1,0 +1,163 @@
+"""A whole deployment on this machine (`make cluster-demo`, tests/test_cluster.py): PostgreSQL
+(Dagster's storage and the warehouse's DuckLake catalog), Redis, `dagster-daemon`, optionally
+the webserver, and Celery workers, each process in a group of its own, all stopped by
+`stop()`. The environment it gives every process is what deploy/archive.env.example lists."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.deploy import servers
+
+DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
+STOP_GRACE_S = 20.0
+
+
+@dataclass
+class Service:
+    name: str
+    process: subprocess.Popen
+    log: Path
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def children(self) -> list[int]:
+        """Processes whose parent is this one (a Celery worker's pool processes)."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    found.append(int(entry.name))
+        return found
+
+    def stop(self) -> None:
+        for signum in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.process.pid, signum)
+            except ProcessLookupError:
+                break
+            deadline = time.monotonic() + STOP_GRACE_S
+            while time.monotonic() < deadline and _group_alive(self.process.pid):
+                self.process.poll()
+                time.sleep(0.2)
+            if not _group_alive(self.process.pid):
+                break
+        self.process.wait(timeout=5) if self.process.poll() is None else None
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+@dataclass
+class LocalCluster:
+    base: Path
+    env: dict[str, str]
+    postgres: servers.Postgres
+    redis: servers.Redis
+    services: list[Service] = field(default_factory=list)
+    owns_base: bool = False  # a temporary folder made here: removed by stop()
+
+    @property
+    def dagster_home(self) -> Path:
+        return Path(self.env["DAGSTER_HOME"])
+
+    def start_service(self, name: str, command: list[str], env: dict[str, str] | None = None) -> Service:
+        log = self.base / "logs" / f"{name}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "ab") as out:
+            process = subprocess.Popen(command, env={**self.env, **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.base)
+        service = Service(name, process, log)
+        self.services.append(service)
+        return service
+
+    def start_daemon(self) -> Service:
+        return self.start_service("daemon", [_bin("dagster-daemon"), "run", "-w", str(self.dagster_home / "workspace.yaml")])
+
+    def start_webserver(self, port: int) -> Service:
+        return self.start_service("webserver", [_bin("dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
+                                                "-w", str(self.dagster_home / "workspace.yaml")])
+
+    def start_worker(self, name: str, readers: int = 1) -> Service:
+        return self.start_service(f"worker-{name}", [_bin("archive"), "worker", "--name", name, "--concurrency", "1",
+                                                     "--readers", str(readers)])
+
+    def wait_for_workers(self, count: int, timeout_s: float = 120) -> None:
+        """Until ``count`` workers answer a ping (bounded)."""
+        from pipelines.deploy.celery import worker_app
+
+        app = worker_app(self.env["ARCHIVE_CELERY_BROKER"])
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            replies = app.control.ping(timeout=1.0) or []
+            if len(replies) >= count:
+                return
+            dead = [s.name for s in self.services if not s.alive()]
+            if dead:
+                raise servers.ServerError(f"{', '.join(dead)} exited: see {self.base / 'logs'}")
+        raise servers.ServerError(f"{count} Celery worker(s) did not answer within {timeout_s:.0f} s: see {self.base / 'logs'}")
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            service.stop()
+        self.services.clear()
+        self.redis.stop()
+        self.postgres.stop()
+        if self.owns_base:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _bin(name: str) -> str:
+    """A program of this environment (the venv's bin/ beside this Python)."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else (shutil.which(name) or name)
+
+
+def start_cluster(base: Path | None = None, files_per_run: int = 4, extra_env: dict | None = None) -> LocalCluster:
+    """PostgreSQL and Redis on free ports of 127.0.0.1, a Dagster home from deploy/, and the
+    environment every process of the deployment gets. Services are started by the caller."""
+    owns_base = base is None
+    base = Path(base or tempfile.mkdtemp(prefix="archive-cluster-")).resolve()
+    base.mkdir(parents=True, exist_ok=True)
+    postgres = servers.start_postgres(["dagster", "archive"])
+    try:
+        redis = servers.start_redis()
+    except BaseException:
+        postgres.stop()
+        raise
+    home = base / "dagster"
+    home.mkdir(exist_ok=True)
+    shutil.copy(DEPLOY_DIR / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(DEPLOY_DIR / "workspace.yaml", home / "workspace.yaml")
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "ARCHIVE_DAGSTER_POSTGRES": postgres.url("dagster"),
+        "ARCHIVE_WAREHOUSE": f"ducklake:postgres:{postgres.libpq('archive')}",
+        "ARCHIVE_DATA_PATH": str(base / "lake"),
+        "ARCHIVE_STATE_DIR": str(base / "state"),
+        "ARCHIVE_EXECUTOR": "celery",
+        "ARCHIVE_CELERY_BROKER": redis.url(0),
+        "ARCHIVE_RUN_FILES": str(files_per_run),
+        "OMP_THREAD_LIMIT": "1",
+        **(extra_env or {}),
+    }
+    return LocalCluster(base, env, postgres, redis, owns_base=owns_base)

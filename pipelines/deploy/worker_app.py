@@ -1,0 +1,37 @@
+"""`celery -A pipelines.deploy.worker_app worker`: what `archive worker` starts."""
+
+import multiprocessing
+import multiprocessing.process
+import os
+
+from celery.signals import task_prerun, worker_process_init
+
+from pipelines.defs.history import set_dagster_env
+from pipelines.deploy.celery import worker_app
+
+set_dagster_env()
+app = worker_app()
+
+
+@worker_process_init.connect(weak=False)
+@task_prerun.connect(weak=False)
+def _may_start_processes(**_kwargs) -> None:
+    """Celery's pool processes are 'daemonic', and Python refuses them children; a step reads
+    each document in an isolated child process (pipelines/core/runtime/workers.py), which stops
+    when its parent goes away. Lifted here, so that a step runs as on one machine (and a killed
+    pool process still fails its step with WorkerLostError, which the run retry then covers)."""
+    # Billiard's process object stands for the current process and refuses to be pickled,
+    # which a forkserver needs: the pool process is given the standard library's own.
+    multiprocessing.process._current_process = _PoolProcess()  # noqa: SLF001
+
+
+class _PoolProcess(multiprocessing.process.BaseProcess):
+    """What the standard library calls its main process (not daemonic, a picklable authkey)."""
+
+    def __init__(self):  # noqa: D107 (BaseProcess.__init__ is for processes yet to start)
+        self._identity = ()
+        self._name = f"CeleryPoolProcess-{os.getpid()}"
+        self._parent_pid = None
+        self._popen = None
+        self._closed = False
+        self._config = {"authkey": multiprocessing.process.AuthenticationString(os.urandom(32)), "semprefix": "/mp"}

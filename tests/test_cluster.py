@@ -1,0 +1,187 @@
+"""The deployment profile for real (deploy/, docs/scaling.md): PostgreSQL for Dagster's storage
+and the warehouse's DuckLake catalog, Redis as Celery's broker, `dagster-daemon` and two Celery
+workers, all on 127.0.0.1 and stopped at the end. The same files ingested through the deployment
+(`archive submit`: runs of one file each, steps on the workers) and through `archive ingest`
+(one machine, in-process) give the same tables; a worker process killed with SIGKILL in the
+middle of a step fails its run, Dagster retries it, and the tables are still the same; every
+run is in the PostgreSQL run storage. Skipped only when PostgreSQL's or Redis's programs are
+missing (`make setup` installs them)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from pipelines.deploy import servers
+from tests.conftest import SAMPLES
+
+pytestmark = [pytest.mark.cluster]
+
+# Bounded waits: each command, and the whole deployment's start.
+COMMAND_TIMEOUT_S = 420
+DEPLOYMENT_VARS = ("DAGSTER_HOME", "ARCHIVE_DAGSTER_POSTGRES", "ARCHIVE_WAREHOUSE", "ARCHIVE_DATA_PATH",
+                   "ARCHIVE_STATE_DIR", "ARCHIVE_EXECUTOR", "ARCHIVE_CELERY_BROKER", "ARCHIVE_RUN_FILES")
+TABLES = {"files": "source_path", "documents": "document_id", "pages": "document_id, page_number",
+          "articles": "article_id"}
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    missing = servers.missing_programs()
+    if missing:
+        pytest.skip(f"the deployment test needs PostgreSQL's and Redis's programs; missing: {', '.join(missing)} "
+                    "(`make setup` as root installs them)")
+    from pipelines.deploy.cluster import start_cluster
+
+    cluster = start_cluster(tmp_path_factory.mktemp("cluster"), files_per_run=1)
+    try:
+        cluster.start_daemon()
+        workers = [cluster.start_worker("one"), cluster.start_worker("two")]
+        cluster.wait_for_workers(2, timeout_s=180)
+        yield cluster, workers
+    finally:
+        cluster.stop()
+
+
+def _folder(base: Path, name: str, sources: list[Path], texts: dict[str, str]) -> Path:
+    folder = base / name
+    folder.mkdir()
+    for source in sources:
+        shutil.copy(source, folder / source.name)
+    for file_name, text in texts.items():
+        (folder / file_name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _bulletin(n: int) -> str:
+    sample = (SAMPLES / "bulletin-2014-05-hoi-nghi-bch.txt").read_text(encoding="utf-8")
+    return sample + f"\n\nTIN NGẮN SỐ {n}\n\nThư viện tỉnh số {n} tổ chức hội thảo về số hóa tài liệu ngày {n} tháng 6 năm 2014.\n"
+
+
+def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S)
+    assert result.returncode == 0, f"{command}: {result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def _one_machine_env(base: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in DEPLOYMENT_VARS}
+    env.update(DAGSTER_HOME=str(base / "one-machine-dagster"), ARCHIVE_WAREHOUSE=str(base / "one-machine"),
+               OMP_THREAD_LIMIT="1")
+    return env
+
+
+def _tables(env: dict[str, str]) -> dict[str, list[tuple]]:
+    """Every row of the four tables, in key order, without timestamps (when a row was written)."""
+    from pipelines.config import load_settings
+    from pipelines.core.store import warehouse as wh
+    from pipelines.core.store.location import from_settings
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        location = from_settings(load_settings())
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    rows = {}
+    with wh.connect(location, read_only=True) as con:
+        for table, key in TABLES.items():
+            columns = [name for name, kind in con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+                "ORDER BY ordinal_position", [table]).fetchall() if not kind.startswith("TIMESTAMP")]
+            rows[table] = con.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key}").fetchall()
+    return rows
+
+
+def _submit(cluster, folder: Path) -> subprocess.CompletedProcess:
+    return _run([sys.executable, "-m", "pipelines.cli", "submit", str(folder), "--timeout", str(COMMAND_TIMEOUT_S - 30)],
+                cluster.env)
+
+
+def _ingest(env: dict[str, str], folder: Path) -> None:
+    _run([sys.executable, "-m", "pipelines.cli", "ingest", str(folder)], env)
+
+
+def test_the_deployment_loads_what_one_machine_loads_and_survives_a_killed_worker(deployment, tmp_path):
+    cluster, workers = deployment
+    one_machine = _one_machine_env(tmp_path)
+
+    # A text file, a PDF with a text layer, a scanned PDF (OCR), and two more text files.
+    first = _folder(tmp_path, "first", [SAMPLES / "bulletin-2014-05-hoi-nghi-bch.pdf",
+                                        SAMPLES / "bulletin-2014-05-hoi-nghi-bch-scan.pdf"],
+                    {f"tin-{n}.txt": _bulletin(n) for n in (1, 2, 3)})
+    submitted = _submit(cluster, first)
+    assert "5 read in 5 run(s)" in submitted.stdout, submitted.stdout
+    _ingest(one_machine, first)
+    deployed = _tables(cluster.env)
+    assert deployed == _tables(one_machine)
+    assert len(deployed["files"]) == 5 and len(deployed["pages"]) >= 5 and deployed["articles"]
+
+    # A worker's process killed in the middle of a step: the scan's (OCR, the slowest), or
+    # whichever step it is running when it starts reading.
+    second = _folder(tmp_path, "second", [SAMPLES / "bulletin-2014-05-hoi-nghi-bch-scan.tif"],
+                     {f"tin-{n}.txt": _bulletin(n) for n in (4, 5)})
+    killed: list[int] = []
+    stop = threading.Event()
+
+    def kill_a_reading_worker() -> None:
+        deadline = time.monotonic() + COMMAND_TIMEOUT_S
+        while not stop.is_set() and time.monotonic() < deadline:
+            for worker in workers:
+                for pool_process in worker.children():
+                    # Its step is reading a file: a reader process exists under the pool
+                    # process's forkserver (which itself stays between steps).
+                    if any(_children(child) for child in _children(pool_process)):
+                        os.kill(pool_process, signal.SIGKILL)
+                        killed.append(pool_process)
+                        return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_reading_worker, daemon=True)
+    killer.start()
+    try:
+        submitted = _submit(cluster, second)
+    finally:
+        stop.set()
+        killer.join(10)
+    assert killed, "no worker process was caught in the middle of a step"
+    assert "3 read in 3 run(s) (1 retried)" in submitted.stdout, submitted.stdout
+    _ingest(one_machine, second)
+    deployed = _tables(cluster.env)
+    assert deployed == _tables(one_machine)
+    assert len(deployed["files"]) == 8
+
+    # Every run, the failed one and its retry included, is in the PostgreSQL run storage.
+    import psycopg2
+
+    with psycopg2.connect(cluster.postgres.libpq("dagster")) as con, con.cursor() as cursor:
+        cursor.execute("SELECT pipeline_name, status, count(*) FROM runs GROUP BY 1, 2")
+        counts = {(job, status): n for job, status, n in cursor.fetchall()}
+        cursor.execute("SELECT count(*) FROM run_tags WHERE key = 'dagster/parent_run_id'")
+        (retries,) = cursor.fetchone()
+    assert counts.get(("read_files", "SUCCESS")) == 8, counts
+    assert counts.get(("read_files", "FAILURE")) == 1, counts
+    assert counts.get(("load_warehouse", "SUCCESS")) == 2, counts
+    assert retries == 1
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
