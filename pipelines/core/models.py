@@ -17,7 +17,9 @@ class Line:
     """One line of text as laid out on a page.
 
     ``size`` and ``bold`` come from the PDF's fonts; they are None where the source has no
-    layout (OCR, plain text).
+    fonts (OCR, plain text). ``top`` is the line's position from the top of the page: points in
+    a PDF text layer; on an OCR page, ``left``, ``top``, ``width`` and ``height`` are the box of
+    the line's words, in pixels of the image Tesseract read (``Page.dpi``). None where unknown.
     """
 
     text: str
@@ -25,6 +27,9 @@ class Line:
     bold: bool | None = None
     top: float | None = None
     font: str | None = None  # the line's main font, without its subset prefix (a legacy-encoding hint)
+    left: float | None = None
+    width: float | None = None
+    height: float | None = None
 
 
 @dataclass

@@ -73,11 +73,12 @@ def _assemble(data: dict) -> OcrResult:
     current_par = None
     current_line = None
     words: list[str] = []
+    line_start = 0  # index in boxes of the current line's first word
 
     def flush_line() -> None:
         if words:
             text = " ".join(words)
-            lines.append(Line(text=text))
+            lines.append(line_geometry(text, boxes[line_start:]))
             paragraphs[-1].append(text)
             words.clear()
 
@@ -90,6 +91,7 @@ def _assemble(data: dict) -> OcrResult:
         if line != current_line:
             flush_line()
             current_line = line
+            line_start = len(boxes)
         if par != current_par:
             if paragraphs:
                 lines.append(Line(text=""))  # Tesseract's paragraph break, kept for re-joining
@@ -106,3 +108,14 @@ def _assemble(data: dict) -> OcrResult:
     text = "\n\n".join("\n".join(p) for p in paragraphs if p)
     mean = round(sum(confidences) / len(confidences), 2) if confidences else None
     return OcrResult(text=text, lines=lines, confidence=mean, words=boxes)
+
+
+def line_geometry(text: str, words: list[Word]) -> Line:
+    """An OCR line with the box of its words (pixels): what tells a heading from body text."""
+    if not words:
+        return Line(text=text)
+    left = min(w.left for w in words)
+    top = min(w.top for w in words)
+    right = max(w.left + w.width for w in words)
+    bottom = max(w.top + w.height for w in words)
+    return Line(text=text, top=top, left=left, width=right - left, height=bottom - top)

@@ -10,6 +10,7 @@ NotTextError, OcrError); a page that cannot be read becomes a failed page.
 from __future__ import annotations
 
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import replace
 from pathlib import Path
 
 from pipelines.config import ReadOptions
@@ -153,7 +154,7 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
     finally:
         image.close()
     text = canonical_tones(normalize_text(ocr.text))
-    lines = [Line(text=canonical_tones(normalize_text(line.text))) for line in ocr.lines]
+    lines = [replace(line, text=canonical_tones(normalize_text(line.text))) for line in ocr.lines]
     return Page(
         page_number=number,
         method="ocr",
