@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pdfplumber
 import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFPasswordIncorrect
@@ -64,7 +65,7 @@ def font_name(raw: str | None) -> str:
     return _SUBSET_PREFIX.sub("", raw or "")
 
 
-def text_layer_pages(path: Path) -> Iterator[TextLayerPage]:
+def text_layer_pages(path: Path, clock=None) -> Iterator[TextLayerPage]:
     """Each page's text layer, one page at a time.
 
     pdfplumber first (it keeps fonts and sizes, which segmentation uses); a file pdfminer
@@ -251,6 +252,21 @@ def open_pdfium(path: Path, first_error: BaseException | None = None) -> pdfium.
             raise EncryptedPdfError("encrypted: the PDF needs a password to open") from exc
         reason = _describe(first_error) if first_error else message
         raise PdfError(f"damaged PDF, cannot be read: {reason}") from exc
+
+
+def render_gray(document: pdfium.PdfDocument, page_number: int, dpi: int) -> np.ndarray:
+    """Render one page (1-based) at the given resolution to a greyscale array (the pixels
+    :func:`render_page` would give, without a PIL image in between)."""
+    page = document[page_number - 1]
+    try:
+        bitmap = page.render(scale=dpi / 72, grayscale=True)
+        try:
+            pixels = bitmap.to_numpy()
+            return np.array(pixels[:, :, 0] if pixels.ndim == 3 else pixels)  # owns its memory
+        finally:
+            bitmap.close()
+    finally:
+        page.close()
 
 
 def render_page(document: pdfium.PdfDocument, page_number: int, dpi: int) -> Image.Image:
