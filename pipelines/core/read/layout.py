@@ -1,0 +1,271 @@
+"""A PDF page's characters into lines in reading order: words, lines, two columns, paragraphs.
+
+The characters come from pdfium's text page (pdf.py) or, for the files pdfium cannot open, from
+pdfplumber; either way they are columns of arrays (:class:`Chars`) and the same code lays them
+out. The grouping is pdfplumber's, restated on arrays (``extract_words`` and
+``extract_text_lines(layout=False)`` with their default tolerances of 3 pt): characters are
+clustered into lines by their top, sorted left to right, split into words at spaces and at gaps
+wider than 3 pt, and words are clustered into lines again by their top. On pdfplumber's own
+characters this gives exactly what pdfplumber gives (tests/read/test_layout.py); the project's
+reading order (two columns read one after the other, full-width titles kept in place) and each
+line's size, boldness and main font, which heading and legacy-font detection use, come on top.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipelines.core.models import Line
+
+TOLERANCE = 3.0  # pdfplumber's x_tolerance and y_tolerance, in points
+LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+
+_SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
+_BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+
+
+def font_name(raw: str | None) -> str:
+    """'ABCDEF+.VnTime-Bold' → '.VnTime-Bold': subset prefixes carry no meaning."""
+    return _SUBSET_PREFIX.sub("", raw or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _font(raw: str) -> tuple[str, bool]:
+    name = font_name(raw)
+    return name, bool(_BOLD.search(name))
+
+
+@dataclass
+class Chars:
+    """A page's characters as columns, in content order. Coordinates are pdfplumber's: points
+    from the top-left corner of the page's media box, as the page is displayed."""
+
+    text: list[str] = field(default_factory=list)
+    x0: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    x1: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    top: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    bottom: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    size: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    font: list[str] = field(default_factory=list)  # the font's name as the PDF gives it (subset prefix included)
+    upright: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+@dataclass
+class Words:
+    """Words as pdfplumber's ``extract_words`` makes them, with the characters of each."""
+
+    text: list[str]
+    x0: np.ndarray
+    x1: np.ndarray
+    top: np.ndarray
+    bottom: np.ndarray
+    chars: list[np.ndarray]  # indices into the page's Chars, in reading order
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+
+def page_lines(chars: Chars, bbox: tuple[float, float, float, float]) -> list[Line]:
+    """The page's lines in reading order, with an empty line where a wider gap marks a new
+    paragraph. ``bbox`` is (x0, top, x1, bottom) of the page."""
+    everything = np.arange(len(chars))
+    words = words_of(chars, everything)
+    lines: list[Line] = []
+    for region in reading_regions(chars, words, bbox):
+        region_words = words if region is everything else words_of(chars, region)
+        lines.extend(mark_paragraph_gaps(region_lines(chars, region_words)))
+    return lines
+
+
+# ------------------------------------------------------------------------------------- words
+
+
+def _cluster_ids(values: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
+    """pdfplumber's cluster_list: sorted distinct values chained while each is within
+    ``tolerance`` of the previous one; the cluster number of each value."""
+    distinct = np.unique(values)
+    if distinct.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(distinct[1:] > distinct[:-1] + tolerance)))
+    return starts[np.searchsorted(distinct, values)]
+
+
+def words_of(chars: Chars, indices: np.ndarray) -> Words:
+    """pdfplumber's WordExtractor with its defaults over the characters ``indices`` (in content
+    order): upright and turned characters in runs, each run clustered into lines, each line
+    sorted along the text and split into words at blanks, backward steps and 3 pt gaps."""
+    text, out_chars = [], []
+    boxes: list[tuple[float, float, float, float]] = []
+    if len(indices) == 0:
+        return Words([], np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), [])
+    upright = chars.upright[indices]
+    run_starts = np.flatnonzero(np.concatenate(([True], upright[1:] != upright[:-1])))
+    run_ends = np.concatenate((run_starts[1:], [len(indices)]))
+    blank = np.fromiter((t.isspace() for t in chars.text), dtype=bool, count=len(chars.text)) if chars.text else np.zeros(0, bool)
+    for start, end in zip(run_starts, run_ends):
+        run = indices[start:end]
+        if upright[start]:  # left to right, lines from the top down
+            line_key, along, along2 = chars.top[run], chars.x0[run], chars.x0[run]
+            ax, bx, ay = chars.x0, chars.x1, chars.top
+        else:  # turned text: lines by x0, characters top to bottom
+            line_key, along, along2 = chars.x0[run], chars.top[run], chars.bottom[run]
+            ax, bx, ay = chars.top, chars.bottom, chars.x0
+        line = _cluster_ids(line_key)
+        order = run[np.lexsort((along2, along, line))]  # stable: ties keep the content order
+        sorted_line = np.sort(line, kind="stable")
+        previous, current = order[:-1], order[1:]
+        cx = ax[current]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = ((sorted_line[1:] != sorted_line[:-1]) | blank[previous] | (cx < ax[previous])
+                   | (cx > bx[previous] + TOLERANCE) | (np.abs(ay[current] - ay[previous]) > TOLERANCE))
+        keep = ~blank[order]
+        segment = np.cumsum(new)
+        kept, kept_segment = order[keep], segment[keep]
+        if kept.size == 0:
+            continue
+        bounds = np.flatnonzero(np.concatenate(([True], kept_segment[1:] != kept_segment[:-1])))
+        for word in np.split(kept, bounds[1:]):
+            text.append("".join(LIGATURES.get(chars.text[i], chars.text[i]) for i in word))
+            out_chars.append(word)
+        starts = bounds
+        boxes.extend(zip(np.minimum.reduceat(chars.x0[kept], starts), np.maximum.reduceat(chars.x1[kept], starts),
+                         np.minimum.reduceat(chars.top[kept], starts), np.maximum.reduceat(chars.bottom[kept], starts)))
+    box = np.array(boxes, dtype=np.float64).reshape(-1, 4)
+    return Words(text, box[:, 0], box[:, 1], box[:, 2], box[:, 3], out_chars)
+
+
+# ------------------------------------------------------------------------------------- lines
+
+
+def region_lines(chars: Chars, words: Words) -> list[Line]:
+    """pdfplumber's ``extract_text_lines(layout=False)``: words (in their order) clustered by
+    top, consecutive words of one cluster making a line; each line with the median size of its
+    characters, its most common font, and bold when most of its characters are."""
+    if not len(words):
+        return []
+    cluster = _cluster_ids(words.top)
+    starts = np.flatnonzero(np.concatenate(([True], cluster[1:] != cluster[:-1])))
+    ends = np.concatenate((starts[1:], [len(words)]))
+    lines = []
+    for start, end in zip(starts, ends):
+        text = " ".join(words.text[start:end]).strip(" ")
+        if not text.strip():
+            continue
+        # a character counts once per letter it stands for (a ligature for two or three, an
+        # empty one not at all), as in pdfplumber's text map
+        members = [i for i in np.concatenate(words.chars[start:end]).tolist()
+                   for _ in range(len(LIGATURES.get(chars.text[i], chars.text[i])))]
+        picked = [i for i in members if chars.text[i].strip()]
+        top = float(chars.top[members].min())
+        if not picked:
+            lines.append(Line(text=text, size=0.0, bold=False, top=round(top, 2), font=None))
+            continue
+        sizes = chars.size[picked]
+        fonts = Counter(_font(chars.font[i] or "")[0] for i in picked)
+        bold = sum(_font(chars.font[i] or "")[1] for i in picked) > len(picked) / 2
+        lines.append(Line(text=text, size=round(float(statistics.median(sizes.tolist())), 2), bold=bold,
+                          top=round(top, 2), font=fonts.most_common(1)[0][0]))
+    return lines
+
+
+def mark_paragraph_gaps(lines: list[Line], ratio: float = 1.3) -> list[Line]:
+    """Insert an empty line where the vertical gap is clearly wider than the usual line spacing:
+    that is how most layouts separate paragraphs."""
+    gaps = [b.top - a.top for a, b in zip(lines, lines[1:]) if a.top is not None and b.top is not None and b.top > a.top]
+    if len(gaps) < 3:
+        return lines
+    usual = statistics.median(gaps)
+    marked = [lines[0]]
+    for previous, line in zip(lines, lines[1:]):
+        if previous.top is not None and line.top is not None and line.top - previous.top > usual * ratio:
+            marked.append(Line(text=""))
+        marked.append(line)
+    return marked
+
+
+# ----------------------------------------------------------------------------------- columns
+
+
+def reading_regions(chars: Chars, words: Words, bbox: tuple[float, float, float, float]) -> list[np.ndarray]:
+    """The page in reading order, as sets of character indices: for a two-column layout, each
+    band of the page read left column then right column (full-width lines, like a title over
+    both columns, stay in place); otherwise the whole page."""
+    everything = np.arange(len(chars))
+    gutter = find_gutter(words, bbox)
+    if gutter is None:
+        return [everything]
+    x, spanning = gutter
+    left, top_edge, right, bottom = (float(v) for v in bbox)
+    regions, top = [], top_edge
+    for y0, y1 in spanning + [(bottom, bottom)]:
+        y0, y1 = max(top, y0 - 0.5), min(bottom, y1 + 0.5)
+        if y0 > top:  # the two columns of this band, whole characters only
+            regions += [within(chars, (left, top, x, y0)), within(chars, (x, top, right, y0))]
+        if y1 > y0:
+            regions.append(within(chars, (left, y0, right, y1)))
+        top = max(top, y1)
+    return regions
+
+
+def within(chars: Chars, bbox: tuple[float, float, float, float]) -> np.ndarray:
+    """Indices of the characters wholly inside ``bbox`` (pdfplumber's ``within_bbox``)."""
+    x0, top, x1, bottom = bbox
+    inside = ((chars.x0 >= x0) & (chars.x1 <= x1) & (chars.top >= top) & (chars.bottom <= bottom)
+              & ((chars.x1 - chars.x0) + (chars.bottom - chars.top) > 0))
+    return np.flatnonzero(inside)
+
+
+def find_gutter(words: Words, bbox, min_words: int = 60) -> tuple[float, list[tuple[float, float]]] | None:
+    """(x of the gap between two columns, the (top, bottom) of the rows that cross it), or None
+    when the page is not laid out in two columns: a vertical band in the middle third that no
+    word crosses on at least 85% of the text rows, with text on both sides."""
+    count = len(words)
+    if count < min_words:
+        return None
+    x0, x1 = float(bbox[0]), float(bbox[2])
+    width = x1 - x0
+    keys = [round(float(t) / 2) for t in words.top]
+    rows: dict[int, list[int]] = {}
+    for index, key in enumerate(keys):
+        rows.setdefault(key, []).append(index)
+    number = {key: n for n, key in enumerate(rows)}
+    row_of = np.array([number[k] for k in keys])
+    xs = np.array([x0 + width * (0.3 + 0.4 * step / 40) for step in range(41)])
+    inside = (words.x0[None, :] < xs[:, None]) & (xs[:, None] < words.x1[None, :])
+    left = (words.x1[None, :] <= xs[:, None]).sum(axis=1)
+    right = (words.x0[None, :] >= xs[:, None]).sum(axis=1)
+    best = None
+    for step in range(41):
+        if min(left[step], right[step]) < 0.25 * count:
+            continue
+        crossing = np.unique(row_of[inside[step]])
+        if best is None or len(crossing) < len(best[1]):
+            best = (float(xs[step]), crossing)
+    if best is None or len(best[1]) > 0.15 * len(rows):
+        return None
+    x = best[0]
+    row_keys = list(rows)
+    crossing_keys = {row_keys[i] for i in best[1]}
+    # A row also spans the columns when its words close up around the gap (a centred title).
+    gaps = {}
+    for key, members in rows.items():
+        lefts = [float(words.x1[i]) for i in members if float(words.x1[i]) <= x]
+        rights = [float(words.x0[i]) for i in members if float(words.x0[i]) >= x]
+        if lefts and rights:
+            gaps[key] = min(rights) - max(lefts)
+    usual = statistics.median(gaps.values()) if gaps else 0.0
+    spanning = sorted(
+        (min(float(words.top[i]) for i in members), max(float(words.bottom[i]) for i in members))
+        for key, members in rows.items() if key in crossing_keys or (key in gaps and gaps[key] < usual / 2)
+    )
+    return x, spanning
+
