@@ -31,6 +31,7 @@ Unicode (or to the font hint's encoding): text that is valid as it is never chan
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -456,11 +457,13 @@ class _Chunk:
     informative: bool = False
 
 
+@functools.lru_cache(maxsize=65536)  # a pure function of the word: bulletins repeat words
 def _reading_valid(reading: str) -> bool:
     core = strip_token(reading)
     return not core or classify_token(core) != "invalid"
 
 
+@functools.lru_cache(maxsize=65536)  # a pure function of the word: bulletins repeat words
 def _readings(chunk: str) -> dict[str, str | None]:
     tcvn3 = None
     if not any(_foreign_letter(c, _TCVN3_CHARS) for c in chunk):
@@ -476,6 +479,7 @@ def _readings(chunk: str) -> dict[str, str | None]:
     }
 
 
+@functools.lru_cache(maxsize=65536)  # a pure function of the word: bulletins repeat words
 def _restorable(reading: str) -> bool:
     core = strip_token(reading)
     return bool(core) and _restore(core, evidence=False) is not None

@@ -30,6 +30,7 @@ foreign words included, is left as it is (after NFC).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -71,6 +72,7 @@ def tone_position(onset: str, rhyme: str, style: str = CANONICAL_STYLE) -> int:
     return len(onset) + index
 
 
+@functools.lru_cache(maxsize=65536)  # a pure function of the word: text repeats words
 def _place_tone(word: str, style: str) -> str:
     """A word with its tone mark moved to the canonical vowel; unchanged if not a syllable."""
     syllable = parse_syllable(word)
