@@ -58,6 +58,45 @@ class Chars:
     def __len__(self) -> int:
         return len(self.text)
 
+    @functools.cached_property
+    def blank(self) -> np.ndarray:
+        """Whitespace characters (they separate words and belong to none)."""
+        return np.fromiter(map(str.isspace, self.text), dtype=bool, count=len(self.text))
+
+    @functools.cached_property
+    def letters(self) -> list[str]:
+        """Each character as the letters it stands for (a ligature spelled out)."""
+        return [LIGATURES.get(t, t) for t in self.text]
+
+    @functools.cached_property
+    def counts(self) -> np.ndarray:
+        """How many letters each character stands for (a ligature two or three, an empty one none)."""
+        return np.fromiter(map(len, self.letters), dtype=np.int64, count=len(self.text))
+
+    @functools.cached_property
+    def visible(self) -> np.ndarray:
+        return np.fromiter((bool(t.strip()) for t in self.text), dtype=bool, count=len(self.text))
+
+    @functools.cached_property
+    def styles(self) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(font number of each character, the font names by number in order of first
+        appearance, whether each number's font is bold): the subset prefix dropped."""
+        names: dict[str, int] = {}
+        by_raw: dict[str, int] = {}
+        bold: list[bool] = []
+        ids = np.empty(len(self.font), dtype=np.int64)
+        for k, raw in enumerate(self.font):
+            number = by_raw.get(raw)
+            if number is None:
+                name, heavy = _font(raw or "")
+                number = names.get(name)
+                if number is None:
+                    number = names[name] = len(names)
+                    bold.append(heavy)
+                by_raw[raw] = number
+            ids[k] = number
+        return ids, list(names), np.array(bold, dtype=bool)
+
 
 @dataclass
 class Words:
@@ -68,10 +107,15 @@ class Words:
     x1: np.ndarray
     top: np.ndarray
     bottom: np.ndarray
-    chars: list[np.ndarray]  # indices into the page's Chars, in reading order
+    members: np.ndarray  # indices into the page's Chars, word after word, in reading order
+    starts: np.ndarray  # where each word's members begin (one more: the end of the last)
 
     def __len__(self) -> int:
         return len(self.text)
+
+    @property
+    def chars(self) -> list[np.ndarray]:
+        return [self.members[a:b] for a, b in zip(self.starts[:-1], self.starts[1:])]
 
 
 def page_lines(chars: Chars, bbox: tuple[float, float, float, float]) -> list[Line]:
@@ -103,14 +147,16 @@ def words_of(chars: Chars, indices: np.ndarray) -> Words:
     """pdfplumber's WordExtractor with its defaults over the characters ``indices`` (in content
     order): upright and turned characters in runs, each run clustered into lines, each line
     sorted along the text and split into words at blanks, backward steps and 3 pt gaps."""
-    text, out_chars = [], []
-    boxes: list[tuple[float, float, float, float]] = []
     if len(indices) == 0:
-        return Words([], np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), [])
+        empty = np.zeros(0)
+        return Words([], empty, empty, empty, empty, np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
+    text: list[str] = []
+    members, starts, boxes = [], [], []
+    letters, blank = chars.letters, chars.blank
     upright = chars.upright[indices]
     run_starts = np.flatnonzero(np.concatenate(([True], upright[1:] != upright[:-1])))
     run_ends = np.concatenate((run_starts[1:], [len(indices)]))
-    blank = np.fromiter((t.isspace() for t in chars.text), dtype=bool, count=len(chars.text)) if chars.text else np.zeros(0, bool)
+    offset = 0
     for start, end in zip(run_starts, run_ends):
         run = indices[start:end]
         if upright[start]:  # left to right, lines from the top down
@@ -133,14 +179,20 @@ def words_of(chars: Chars, indices: np.ndarray) -> Words:
         if kept.size == 0:
             continue
         bounds = np.flatnonzero(np.concatenate(([True], kept_segment[1:] != kept_segment[:-1])))
-        for word in np.split(kept, bounds[1:]):
-            text.append("".join(LIGATURES.get(chars.text[i], chars.text[i]) for i in word))
-            out_chars.append(word)
-        starts = bounds
-        boxes.extend(zip(np.minimum.reduceat(chars.x0[kept], starts), np.maximum.reduceat(chars.x1[kept], starts),
-                         np.minimum.reduceat(chars.top[kept], starts), np.maximum.reduceat(chars.bottom[kept], starts)))
-    box = np.array(boxes, dtype=np.float64).reshape(-1, 4)
-    return Words(text, box[:, 0], box[:, 1], box[:, 2], box[:, 3], out_chars)
+        spelled = [letters[i] for i in kept.tolist()]
+        edges = bounds.tolist() + [kept.size]
+        text.extend("".join(spelled[a:b]) for a, b in zip(edges, edges[1:]))
+        members.append(kept)
+        starts.append(bounds + offset)
+        offset += kept.size
+        boxes.append(np.stack((np.minimum.reduceat(chars.x0[kept], bounds), np.maximum.reduceat(chars.x1[kept], bounds),
+                               np.minimum.reduceat(chars.top[kept], bounds), np.maximum.reduceat(chars.bottom[kept], bounds)),
+                              axis=1))
+    if not members:
+        return words_of(chars, indices[:0])
+    box = np.concatenate(boxes).astype(np.float64)
+    edges = np.concatenate((*starts, [offset])).astype(np.int64)
+    return Words(text, box[:, 0], box[:, 1], box[:, 2], box[:, 3], np.concatenate(members), edges)
 
 
 # ------------------------------------------------------------------------------------- lines
@@ -149,31 +201,36 @@ def words_of(chars: Chars, indices: np.ndarray) -> Words:
 def region_lines(chars: Chars, words: Words) -> list[Line]:
     """pdfplumber's ``extract_text_lines(layout=False)``: words (in their order) clustered by
     top, consecutive words of one cluster making a line; each line with the median size of its
-    characters, its most common font, and bold when most of its characters are."""
+    characters, its most common font (the first met among the most common), and bold when most
+    of its characters are."""
     if not len(words):
         return []
     cluster = _cluster_ids(words.top)
     starts = np.flatnonzero(np.concatenate(([True], cluster[1:] != cluster[:-1])))
     ends = np.concatenate((starts[1:], [len(words)]))
+    font_ids, font_names, font_bold = chars.styles
+    counts, visible = chars.counts, chars.visible
     lines = []
-    for start, end in zip(starts, ends):
+    for start, end in zip(starts.tolist(), ends.tolist()):
         text = " ".join(words.text[start:end]).strip(" ")
         if not text.strip():
             continue
         # a character counts once per letter it stands for (a ligature for two or three, an
         # empty one not at all), as in pdfplumber's text map
-        members = [i for i in np.concatenate(words.chars[start:end]).tolist()
-                   for _ in range(len(LIGATURES.get(chars.text[i], chars.text[i])))]
-        picked = [i for i in members if chars.text[i].strip()]
+        of_line = words.members[words.starts[start]:words.starts[end]]
+        members = np.repeat(of_line, counts[of_line])
+        picked = members[visible[members]]
         top = float(chars.top[members].min())
-        if not picked:
+        if not picked.size:
             lines.append(Line(text=text, size=0.0, bold=False, top=round(top, 2), font=None))
             continue
-        sizes = chars.size[picked]
-        fonts = Counter(_font(chars.font[i] or "")[0] for i in picked)
-        bold = sum(_font(chars.font[i] or "")[1] for i in picked) > len(picked) / 2
-        lines.append(Line(text=text, size=round(float(statistics.median(sizes.tolist())), 2), bold=bold,
-                          top=round(top, 2), font=fonts.most_common(1)[0][0]))
+        ids = font_ids[picked]
+        tally = np.bincount(ids)
+        best = np.flatnonzero(tally == tally.max())
+        font = best[0] if best.size == 1 else ids[np.isin(ids, best)][0]  # the first met of the most common
+        bold = int(font_bold[ids].sum()) > picked.size / 2
+        lines.append(Line(text=text, size=round(float(np.median(chars.size[picked])), 2), bold=bold,
+                          top=round(top, 2), font=font_names[font]))
     return lines
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import itertools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -166,10 +167,6 @@ class _Frame:
         return a * ra + b * rc, a * rb + b * rd, c * ra + d * rc, c * rb + d * rd
 
 
-class _RECTF(ctypes.Structure):
-    _fields_ = [("left", ctypes.c_float), ("top", ctypes.c_float), ("right", ctypes.c_float), ("bottom", ctypes.c_float)]
-
-
 class _MATRIX(ctypes.Structure):
     _fields_ = [(k, ctypes.c_float) for k in "abcdef"]
 
@@ -185,7 +182,7 @@ _vp, _int = ctypes.c_void_p, ctypes.c_int
 _count_chars = _function("FPDFText_CountChars", _int, _vp)
 _get_text = _function("FPDFText_GetText", _int, _vp, _int, _int, _vp)
 _text_object = _function("FPDFText_GetTextObject", _vp, _vp, _int)
-_loose_box = _function("FPDFText_GetLooseCharBox", _int, _vp, _int, ctypes.POINTER(_RECTF))
+_loose_box_at = _function("FPDFText_GetLooseCharBox", _int, _vp, _int, _vp)  # the box's address as an int
 _font_size = _function("FPDFText_GetFontSize", ctypes.c_double, _vp, _int)
 _matrix = _function("FPDFText_GetMatrix", _int, _vp, _int, ctypes.POINTER(_MATRIX))
 _unicode = _function("FPDFText_GetUnicode", ctypes.c_uint, _vp, _int)
@@ -273,15 +270,17 @@ _STANDARD_FONT_NAMES = frozenset({
 def pdfium_chars(textpage: pdfium.PdfTextPage, frame: _Frame) -> Chars:
     """A page's characters from pdfium's text page, in pdfplumber's coordinates.
 
-    Per character two calls (its text object, its loose box: the glyph's advance across); per
-    text object (one Tj/TJ run: one font, one size) its font, size and matrix, once. Spaces and
-    line breaks pdfium generates (no text object) are not characters of the page, but a
-    generated space still ends a word: pdfium measured a word gap there. What pdfium does
-    otherwise than pdfminer is undone here: ``FPDFText_GetFontSize`` is the Tf operand (the
-    size is that times the matrix's scale); the loose box spans ascent to descent scaled to the
-    size, pdfminer's box one size up from the stated descent; a glyph without a Unicode mapping
-    is U+FFFD (pdfminer: '(cid:N)'); and a '-' or U+00AD ending a line comes out as U+FFFE,
-    which is U+00AD on a TCVN3 page (the letter 'ư' there) and '-' otherwise.
+    Per character two calls (its text object, its loose box: the glyph's advance across),
+    made in bulk (``map`` over the indices, the boxes written straight into one array); per
+    text object (one Tj/TJ run: one font, one size) its font, size and matrix, once; the rest
+    is done on arrays. Spaces and line breaks pdfium generates (no text object) are not
+    characters of the page, but a generated space still ends a word: pdfium measured a word
+    gap there. What pdfium does otherwise than pdfminer is undone here:
+    ``FPDFText_GetFontSize`` is the Tf operand (the size is that times the matrix's scale);
+    the loose box spans ascent to descent scaled to the size, pdfminer's box one size up from
+    the stated descent; a glyph without a Unicode mapping is U+FFFD (pdfminer: '(cid:N)'); and
+    a '-' or U+00AD ending a line comes out as U+FFFE, which is U+00AD on a TCVN3 page (the
+    letter 'ư' there) and '-' otherwise.
     """
     handle = ctypes.cast(textpage.raw, ctypes.c_void_p).value
     count = _count_chars(handle)
@@ -290,65 +289,75 @@ def pdfium_chars(textpage: pdfium.PdfTextPage, frame: _Frame) -> Chars:
     buffer = ctypes.create_string_buffer((count + 1) * 2)
     got = _get_text(handle, 0, count, buffer)
     page_text = buffer.raw[: max(0, got - 1) * 2].decode("utf-16-le", "replace")
-    aligned = len(page_text) == count  # a character outside the BMP takes two UTF-16 units
-    box, matrix = _RECTF(), _MATRIX()
-    box_ref = ctypes.byref(box)
-    fonts: dict = {}
-    text, left, right, lower, upper, objects = [], [], [], [], [], []
+    if len(page_text) == count:  # a character outside the BMP takes two UTF-16 units
+        chars = page_text
+    else:
+        chars = "".join(chr(code) for code in map(_unicode, itertools.repeat(handle, count), range(count)))
+    objects = list(map(_text_object, itertools.repeat(handle, count), range(count)))
+    # styles in the order their text objects first appear
+    matrix, fonts = _MATRIX(), {}
     styles: list[_Style] = []
     style_of: dict[int, int] = {}
-    hyphens: list[int] = []
-    last_object, style, current = None, -1, None
-    gap = False
-    for i in range(count):
-        text_object = _text_object(handle, i)
-        if not text_object:
-            if (page_text[i] if aligned else chr(_unicode(handle, i))) == " ":
-                gap = True  # a word gap pdfium saw: a blank just before the next character
-            continue
-        if text_object != last_object:
-            last_object = text_object
-            style = style_of.get(text_object, -1)
-            if style < 0:
-                style = style_of[text_object] = len(styles)
-                styles.append(_style(handle, i, text_object, frame, fonts, matrix))
-            current = styles[style]
-        ch = page_text[i] if aligned else chr(_unicode(handle, i))
-        if ch == " " and _is_generated(handle, i):
-            gap = True
-            continue
-        _loose_box(handle, i, box_ref)
-        x_a, x_b, y_a, y_b = box.left, box.right, box.bottom, box.top
-        axis = current.axis
-        if axis == "y":  # the descent edge is the bottom when the text is upright, else the top
-            y_a = (y_a if current.scale > 0 else y_b) + current.shift
-            y_b = y_a + (current.height if current.scale > 0 else -current.height)
-        elif axis == "x":
-            x_a = (x_a if current.scale > 0 else x_b) + current.shift
-            x_b = x_a + (current.height if current.scale > 0 else -current.height)
-        if gap:
-            gap = False
-            text.append(" ")
-            left.append(x_a)
-            right.append(x_a)
-            lower.append(y_a)
-            upper.append(y_b)
-            objects.append(style)
-        if ch == "\ufffe":
-            hyphens.append(len(text))
-        elif ch == "\x00":
-            ch = "\ufffd"
-        text.append(ch)
-        left.append(x_a)
-        right.append(x_b)
-        lower.append(y_a)
-        upper.append(y_b)
-        objects.append(style)
-    if hyphens:
-        soft = _looks_tcvn3(page_text) or any(parse_font_hint(s.font) for s in styles)
-        for k in hyphens:
-            text[k] = "\u00ad" if soft else "-"
-    return _to_frame(text, left, right, lower, upper, objects, styles, frame)
+    for i, text_object in enumerate(objects):
+        if text_object and text_object not in style_of:
+            style_of[text_object] = len(styles)
+            styles.append(_style(handle, i, text_object, frame, fonts, matrix))
+    # a space in a text object that pdfium generated is a word gap, as is a space outside one
+    codes = np.frombuffer(chars.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    handles = np.array(objects, dtype=np.float64)  # NULL (None): nan; pointers stay exact
+    kept = ~np.isnan(handles)
+    gaps = (codes == 32) & ~kept
+    generated = [i for i in np.flatnonzero((codes == 32) & kept).tolist() if _is_generated(handle, i)]
+    if generated:
+        kept[generated] = False
+        gaps[generated] = True
+    kept_index = np.flatnonzero(kept)
+    if kept_index.size == 0:
+        return Chars()
+    raw = (ctypes.c_float * (4 * count))()
+    base = ctypes.addressof(raw)
+    list(map(_loose_box_at, itertools.repeat(handle, count), range(count), range(base, base + 16 * count, 16)))
+    box = np.frombuffer(raw, dtype=np.float32).reshape(count, 4)[kept_index].astype(np.float64)
+    x_a, y_b, x_b, y_a = box[:, 0], box[:, 1], box[:, 2], box[:, 3]  # left, top, right, bottom
+    distinct, inverse = np.unique(handles[kept_index], return_inverse=True)
+    style = np.array([style_of[int(h)] for h in distinct.tolist()], dtype=np.int64)[inverse.reshape(-1)]
+    axis = np.array([s.axis for s in styles])[style]
+    scale = np.array([s.scale for s in styles], dtype=np.float64)[style]
+    shift = np.array([s.shift for s in styles], dtype=np.float64)[style]
+    height = np.array([s.height for s in styles], dtype=np.float64)[style]
+    forward = scale > 0
+    signed = np.where(forward, height, -height)
+    on_y, on_x = axis == "y", axis == "x"  # the descent edge is the bottom when upright, else the top
+    y_a = np.where(on_y, np.where(forward, y_a, y_b) + shift, y_a)
+    y_b = np.where(on_y, y_a + signed, y_b)
+    x_a = np.where(on_x, np.where(forward, x_a, x_b) + shift, x_a)
+    x_b = np.where(on_x, x_a + signed, x_b)
+    # one blank before a kept character when a gap came since the previous kept one
+    seen = np.cumsum(gaps)[kept_index]
+    blank = np.diff(seen, prepend=0) > 0
+    blank_at = np.flatnonzero(blank) + np.arange(int(blank.sum()))  # where the blanks land
+    place = np.arange(kept_index.size) + np.cumsum(blank)  # where the kept characters land
+    total = kept_index.size + blank_at.size
+    text = [" "] * total
+    letters = [chars[i] for i in kept_index.tolist()]
+    for k, ch in zip(place.tolist(), letters):
+        text[k] = ch
+    source = np.empty(total, dtype=np.int64)  # the kept character each output takes its box from
+    source[place] = np.arange(kept_index.size)
+    source[blank_at] = np.flatnonzero(blank)
+    left, right = x_a[source], x_b[source]
+    right[blank_at] = left[blank_at]  # a blank is as wide as nothing, at the next one's left
+    lower, upper = y_a[source], y_b[source]
+    if "\ufffe" in letters or "\x00" in letters:
+        soft = None
+        for k, ch in enumerate(text):
+            if ch == "\ufffe":
+                if soft is None:
+                    soft = _looks_tcvn3(page_text) or any(parse_font_hint(s.font) for s in styles)
+                text[k] = "\u00ad" if soft else "-"
+            elif ch == "\x00":
+                text[k] = "\ufffd"
+    return _to_frame(text, left, right, lower, upper, style[source], styles, frame)
 
 
 def _to_frame(text, left, right, lower, upper, objects, styles: list[_Style], frame: _Frame) -> Chars:
@@ -368,10 +377,11 @@ def _to_frame(text, left, right, lower, upper, objects, styles: list[_Style], fr
         dx_a, dy_a, dx_b, dy_b = x_a - frame.x0, y_a - frame.y0, x_b - frame.x0, y_b - frame.y0
     x0, x1 = np.minimum(dx_a, dx_b), np.maximum(dx_a, dx_b)
     y0, y1 = np.minimum(dy_a, dy_b), np.maximum(dy_a, dy_b)
-    style = np.array(objects, dtype=np.int64)
+    style = np.asarray(objects, dtype=np.int64)
     upright = np.array([s.upright for s in styles], dtype=bool)[style]
     sizes = y1 - y0  # pdfminer's size: the height of its box
-    fonts = [styles[k].font for k in objects]
+    names = [s.font for s in styles]
+    fonts = [names[k] for k in style.tolist()]
     if frame.mb_x0:
         x0, x1 = x0 + frame.mb_x0, x1 + frame.mb_x0
     top = (frame.height - y1) + frame.mb_top
