@@ -20,7 +20,7 @@ from pipelines.core.models import Line, Page, StageClock
 from pipelines.core.read import cleanup
 from pipelines.core.read.images import iter_frames
 from pipelines.core.read.ocr import OcrError, OcrResult, engine_name, ocr_image
-from pipelines.core.read.pdf import open_pdfium, render_gray, text_layer_pages
+from pipelines.core.read.pdf import open_pdfium, page_image_gray, render_gray, text_layer_pages
 from pipelines.core.read.routing import OCR, route_pdf_page
 from pipelines.core.read.textfile import decode_text
 from pipelines.core.text.encodings import as_text_layer
@@ -73,7 +73,9 @@ def read_pdf(path: Path, options: ReadOptions, clock: StageClock | None = None) 
                     if renderer is None:
                         renderer = open_pdfium(path)
                     try:
-                        image = render_gray(renderer, layer.page_number, options.ocr_dpi)
+                        image = page_image_gray(renderer, layer.page_number, options.ocr_dpi)
+                        if image is None:
+                            image = render_gray(renderer, layer.page_number, options.ocr_dpi)
                     except Exception as exc:
                         queue.done(_failed_page(layer.page_number, route.reason, f"cannot render page: {exc}"))
                         continue

@@ -510,6 +510,44 @@ def render_gray(document: pdfium.PdfDocument, page_number: int, dpi: int) -> np.
         page.close()
 
 
+def page_image_gray(document: pdfium.PdfDocument, page_number: int, dpi: int) -> np.ndarray | None:
+    """A scanned page's own pixels, without rendering: when the page (1-based) is one greyscale
+    or bi-level image laid square over the whole page at ``dpi`` (within 1%), that image
+    decoded, which is what rendering at ``dpi`` would show without pdfium's resampling by a
+    fraction of a pixel. None for any other page (colour, rotated, cropped, several objects,
+    another resolution): render it."""
+    page = document[page_number - 1]
+    try:
+        if page.get_rotation() % 360 or _count_objects(page.raw) != 1:
+            return None
+        (image,) = page.get_objects(max_depth=1)
+        if image.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            return None
+        a, b, c, d, e, f = image.get_matrix().get()
+        left, bottom, right, top = page.get_mediabox()
+        width, height = right - left, top - bottom
+        if b or c or a <= 0 or d <= 0 or abs(e - left) > 0.5 or abs(f - bottom) > 0.5 \
+                or abs(a - width) > 0.5 or abs(d - height) > 0.5:
+            return None
+        meta = image.get_metadata()
+        if meta.colorspace != pdfium_c.FPDF_COLORSPACE_DEVICEGRAY or meta.bits_per_pixel not in (1, 8):
+            return None
+        expected = (round(width / 72 * dpi), round(height / 72 * dpi))
+        if abs(meta.width - expected[0]) > 0.01 * expected[0] or abs(meta.height - expected[1]) > 0.01 * expected[1]:
+            return None
+        bitmap = image.get_bitmap(render=False)  # freed with its Python object
+        if bitmap.format != pdfium_c.FPDFBitmap_Gray:
+            return None
+        return np.array(bitmap.to_numpy().reshape(meta.height, -1)[:, : meta.width])  # owns its memory
+    except Exception:  # anything unusual in the page: rendering decides
+        return None
+    finally:
+        page.close()
+
+
+_count_objects = _function("FPDFPage_CountObjects", _int, _vp)
+
+
 def render_page(document: pdfium.PdfDocument, page_number: int, dpi: int) -> Image.Image:
     """Render one page (1-based) to a greyscale image at the given resolution."""
     page = document[page_number - 1]
