@@ -100,7 +100,7 @@ def test_pages_record_how_they_were_read(samples_run):
     assert engine.startswith("tesseract ") and "(vie)" in engine
     assert 60 < confidence <= 100
     method, engine, confidence, reason = rows["bulletin-2014-05-hoi-nghi-bch.pdf"]
-    assert method == "text" and engine.startswith("pdfplumber ") and confidence is None
+    assert method == "text" and engine.startswith("pypdfium2 ") and confidence is None
     assert rows["bulletin-2014-05-hoi-nghi-bch.txt"][1] == "plain text (utf-8)"
 
 

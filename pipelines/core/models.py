@@ -6,8 +6,11 @@ another process (or on another machine) than the next.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,10 +140,37 @@ class Extraction:
     issue_number: str | None = None
     issue_date: dt.date | None = None
     issue_date_precision: str | None = None
+    # Seconds spent in each stage of reading this document (render, orientation, cleanup, ocr,
+    # text_layer, repair, metadata), summed over its pages: for the run's figures, not loaded.
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def page_count(self) -> int:
         return len(self.pages)
+
+
+class StageClock:
+    """Seconds spent per stage, summed over pages and threads: ``with clock("ocr"): ...``."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def __call__(self, stage: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(stage, time.perf_counter() - started)
+
+    def add(self, stage: str, seconds: float) -> None:
+        with self._lock:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    def rounded(self, digits: int = 3) -> dict[str, float]:
+        with self._lock:
+            return {stage: round(value, digits) for stage, value in self.seconds.items()}
 
 
 def to_jsonable(obj: Any) -> Any:

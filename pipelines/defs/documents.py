@@ -101,12 +101,14 @@ def document(context: dg.AssetExecutionContext, warehouse: WarehouseResource, pr
         for item in paths_only:
             described[path_to_key(item.source_path)] = known_metadata(item)
 
-    read, seconds, started = [], 0.0, time.monotonic()
+    read, seconds, started, staged_s = [], 0.0, time.monotonic(), 0.0
     progress.start(len(to_read), "reading")
     for item, extraction, worker_seconds in read_isolated(to_read, settings):
+        staging_started = time.perf_counter()
         staging.write_staged(warehouse.staging_dir, extraction, source_path=item.source_path,
                              byte_size=item.byte_size, file_rows=[p.file_row() for p in paths_of[item.document_id]],
                              run_id=context.run.run_id, read_seconds=worker_seconds)
+        staged_s += time.perf_counter() - staging_started
         if extraction.status != "ok":
             context.log.warning(f"{item.source_path}: {extraction.status}: {extraction.error}")
         read.append((item, extraction))
@@ -116,7 +118,7 @@ def document(context: dg.AssetExecutionContext, warehouse: WarehouseResource, pr
             described[path_to_key(other.source_path)] = file_metadata(other, extraction, worker_seconds, same_as)
         progress.advance(Path(item.source_path).name)
     progress.finish()
-    summary = run_summary(read, seconds, settings, wall_seconds=time.monotonic() - started)
+    summary = run_summary(read, seconds, settings, wall_seconds=time.monotonic() - started, staging_seconds=staged_s)
     describe_partitions(context, described)
     if read:
         progress.status(f"recording {len(items)} file(s) in the run history")
@@ -254,7 +256,8 @@ MAX_LISTED_FAILURES = 50
 MAX_PREVIEWED_ARTICLES = 20
 
 
-def run_summary(read: list, seconds: float, settings, wall_seconds: float | None = None) -> dict:
+def run_summary(read: list, seconds: float, settings, wall_seconds: float | None = None,
+                staging_seconds: float | None = None) -> dict:
     """What the run did as a whole, told once (on the `files_read` check), with bounded lists."""
     pages = sum(e.page_count for _i, e in read)
     failures = [{"path": i.source_path, "status": e.status, "reason": e.error} for i, e in read if e.status != "ok"]
@@ -270,12 +273,26 @@ def run_summary(read: list, seconds: float, settings, wall_seconds: float | None
         "pages_by_method": dg.MetadataValue.json(dict(Counter(p.method for _i, e in read for p in e.pages))),
         "pages_per_minute": round(60 * pages * settings.workers / seconds, 1) if seconds else 0.0,
         "reading_seconds": round(wall_seconds, 2) if wall_seconds is not None else None,
+        "stage_seconds": dg.MetadataValue.json(stage_seconds(read, staging_seconds)),
         "articles": len(articles),
         "failures": dg.MetadataValue.json(failures[:MAX_LISTED_FAILURES]),
         "failures_not_listed": max(0, len(failures) - MAX_LISTED_FAILURES),
         "preview": dg.MetadataValue.md(preview or "(no new article)"),
         **_quality(read),
     }
+
+
+def stage_seconds(read: list, staging_seconds: float | None = None) -> dict[str, float]:
+    """Seconds per stage summed over the run's documents (render, orientation, cleanup, ocr,
+    text_layer, repair, metadata: worker time, summed over its OCR threads), and the time spent
+    staging the results: a slow stage shows on the `files_read` check."""
+    totals: dict[str, float] = {}
+    for _item, extraction in read:
+        for stage, value in (extraction.timings or {}).items():
+            totals[stage] = totals.get(stage, 0.0) + value
+    if staging_seconds is not None:
+        totals["staging"] = staging_seconds
+    return {stage: round(value, 2) for stage, value in sorted(totals.items())}
 
 
 def files_read_result(summary: dict) -> dg.AssetCheckResult:

@@ -1,5 +1,6 @@
 """The loader: everything staged → the warehouse, in one DuckLake transaction."""
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,7 +81,9 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     """Load every staged document and path in one DuckLake transaction (one snapshot, recorded
     in `loads` and in this run's tags), with the search index in the same transaction.
     Readers keep reading the previous snapshot until it commits; nothing is copied."""
+    started = time.perf_counter()
     outcome = load_staged(warehouse, run_id=context.run.run_id, log=context.log)
+    load_seconds = round(time.perf_counter() - started, 2)
     result = outcome.result
     with warehouse.read() as con:
         totals = wh.counts(con)
@@ -96,6 +99,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             asset_key=name,
             metadata={
                 "rows": totals[name],
+                "load_seconds": load_seconds,
                 "documents_loaded": result.documents,
                 "paths_recorded": result.paths,
                 "load_id": result.load_id,

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
@@ -590,10 +591,11 @@ def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+@functools.lru_cache(maxsize=16384)  # a pure function of the line, asked of each line many times
 def is_heading(line: str) -> bool:
     """A mostly upper-case line: a title ("HỘI NGHỊ LẦN THỨ 4 …"), not a sentence."""
-    upper = sum(1 for c in line if c.isupper())
-    lower = sum(1 for c in line if c.islower())
+    upper = sum(map(str.isupper, line))
+    lower = sum(map(str.islower, line))
     return upper >= 4 and upper >= 0.8 * (upper + lower)
 
 

@@ -6,8 +6,9 @@ threshold keeps every speck, and its line finder is tuned for ~300 dpi, straight
 :func:`prepare_for_ocr` hands it a straight, upright, speck-free black-on-white page at 300 dpi.
 
 Each step is a plain function on a greyscale numpy array (uint8, ink dark on white paper), so
-it can be tested on its own; only :func:`prepare_for_ocr` and :func:`detect_orientation` take
-PIL images. Nothing here imports Dagster.
+it can be tested on its own; :func:`clean` runs them in order on a page's array (what the page
+reader uses), :func:`prepare_for_ocr` does the same for a PIL image, with orientation first.
+Nothing here imports Dagster.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-import pytesseract
 from PIL import Image
+
+from pipelines.core.read import tesseract
 
 __all__ = [
     "CleanupReport",
+    "clean",
     "prepare_for_ocr",
     "detect_orientation",
     "estimate_skew",
@@ -29,6 +32,8 @@ __all__ = [
     "binarize",
     "denoise",
     "upsample",
+    "to_gray",
+    "resolution",
 ]
 
 MIN_OSD_CONFIDENCE = 2.0
@@ -93,17 +98,29 @@ def prepare_for_ocr(
     when the scan is coarser, straighten the skew, binarize, remove specks. ``dpi`` defaults
     to the image's ``info['dpi']``; when neither is known (or the value is implausible) the
     page is not resampled and specks are sized as if at ``target_dpi``. The returned image
-    carries its resolution in ``info['dpi']`` when known, which Tesseract uses to size its
-    filters (otherwise Tesseract estimates it from the text height, better than a guess).
+    carries its resolution in ``info['dpi']`` when known (for the page's record: Tesseract is
+    not told it, and estimates the resolution from the height of the text, as it always has
+    here; telling it would move some paragraph breaks, a change to measure on its own).
     """
     report = CleanupReport()
-    source_dpi = _resolution(image, dpi)
-    gray = _to_gray(image)
+    source_dpi = resolution(image, dpi)
+    gray = to_gray(image)
     if detect_orientation:
-        report.rotated = _osd_rotation(_as_image(gray, source_dpi), osd_timeout_s)
+        report.rotated = _osd_rotation(gray, osd_timeout_s)
     if report.rotated:
-        gray = np.ascontiguousarray(np.rot90(gray, k=-(report.rotated // 90)))  # rot90 turns anticlockwise
+        gray = turn(gray, report.rotated)
         report.steps.append(f"orientation:{report.rotated}")
+    binary, after, work_dpi = clean(gray, source_dpi, target_dpi)
+    report.deskew_deg, report.upsampled_from_dpi = after.deskew_deg, after.upsampled_from_dpi
+    report.steps += after.steps
+    return _as_image(binary, work_dpi), report
+
+
+def clean(gray: np.ndarray, source_dpi: int | None, target_dpi: int = 300) -> tuple[np.ndarray, CleanupReport, int | None]:
+    """:func:`prepare_for_ocr`'s steps after orientation, on a page's greyscale array (left as
+    it is): upsample, deskew, binarize, remove specks. Returns the black-on-white page, what was
+    done, and the resolution the page now has (None when unknown)."""
+    report = CleanupReport()
     if source_dpi and source_dpi < target_dpi:
         gray = upsample(gray, source_dpi, target_dpi)
         report.upsampled_from_dpi = source_dpi
@@ -120,7 +137,12 @@ def prepare_for_ocr(
     report.steps.append("binarize")
     binary = denoise(binary, dpi=work_dpi or target_dpi)
     report.steps.append("denoise")
-    return _as_image(binary, work_dpi), report
+    return binary, report, work_dpi
+
+
+def turn(gray: np.ndarray, degrees: int) -> np.ndarray:
+    """The page turned ``degrees`` clockwise (90, 180 or 270)."""
+    return np.ascontiguousarray(np.rot90(gray, k=-(degrees // 90)))  # rot90 turns anticlockwise
 
 
 def detect_orientation(image: Image.Image | np.ndarray, timeout_s: int = 30) -> int:
@@ -130,6 +152,23 @@ def detect_orientation(image: Image.Image | np.ndarray, timeout_s: int = 30) -> 
     within ±10°. Returns 0 whenever OSD cannot tell: too little text, low confidence, no
     ``osd`` traineddata, a timeout or any Tesseract failure (a wrong turn is worse than none).
     """
+    if not tesseract.available():
+        return _osd_with_command(image, timeout_s)
+    gray = image if isinstance(image, np.ndarray) else to_gray(image)
+    try:
+        rotate, confidence = tesseract.detect_orientation(gray)
+    except tesseract.TesseractError:
+        return 0
+    if rotate not in (90, 180, 270) or confidence < MIN_OSD_CONFIDENCE:
+        return 0
+    return rotate
+
+
+def _osd_with_command(image: Image.Image | np.ndarray, timeout_s: int) -> int:
+    import pytesseract
+
+    if isinstance(image, np.ndarray):
+        image = Image.fromarray(image)
     try:
         osd = pytesseract.image_to_osd(
             image, config="--psm 0", output_type=pytesseract.Output.DICT, timeout=timeout_s
@@ -210,14 +249,16 @@ def denoise(binary: np.ndarray, *, dpi: int = 300) -> np.ndarray:
     stroke and can erase a tone mark or the dot under 'ạ' outright, while a component's size
     tells dust from a dot (the smallest diacritic is several times the speck limit).
     """
-    ink = (binary < 128).astype(np.uint8)
+    ink = cv2.compare(binary, 128, cv2.CMP_LT)  # 255 on ink
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     del ink
     min_area = (SPECK_MM / 25.4 * dpi) ** 2
-    keep = stats[:, cv2.CC_STAT_AREA] >= min_area
-    keep[0] = False  # label 0 is the paper
-    colour = np.where(keep, 0, 255).astype(np.uint8)  # a lookup per label, not per pixel
-    return colour[labels]
+    specks = stats[:, cv2.CC_STAT_AREA] < min_area
+    specks[0] = False  # label 0 is the paper
+    _, out = cv2.threshold(binary, 127, 255, cv2.THRESH_BINARY)  # ink 0, paper 255, as the labels say
+    if specks.any():
+        out[specks[labels]] = 255  # only the specks are painted: a lookup per label, not per pixel
+    return out
 
 
 def upsample(gray: np.ndarray, from_dpi: int, to_dpi: int) -> np.ndarray:
@@ -237,7 +278,7 @@ def upsample(gray: np.ndarray, from_dpi: int, to_dpi: int) -> np.ndarray:
 # ------------------------------------------------------------------------------ helpers
 
 
-def _to_gray(image: Image.Image) -> np.ndarray:
+def to_gray(image: Image.Image) -> np.ndarray:
     """The page as a writable uint8 greyscale array (mode '1' becomes 0/255)."""
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         background = Image.new("RGBA", image.size, "white")
@@ -253,19 +294,20 @@ def _as_image(gray: np.ndarray, dpi: int | None) -> Image.Image:
     return image
 
 
-def _resolution(image: Image.Image, dpi: int | None) -> int | None:
+def resolution(image: Image.Image | tuple[int, int], dpi: int | None) -> int | None:
     """The scan resolution: the given one, else the file's, when it fits a real page.
 
     Files often carry a placeholder (72 dpi in JPEGs and screenshots); taken at its word it
     would blow a 300 dpi page up to four times its size. A resolution implying a sheet longer
-    than MAX_PAGE_IN inches is treated as unknown.
+    than MAX_PAGE_IN inches is treated as unknown. ``image`` may be a (width, height) size.
     """
+    size = image if isinstance(image, tuple) else image.size
     if dpi is None:
         try:
             dpi = round(float(image.info["dpi"][0]))
-        except (KeyError, TypeError, ValueError, IndexError):
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError):
             return None
-    if dpi <= 0 or max(image.size) / dpi > MAX_PAGE_IN:
+    if dpi <= 0 or max(size) / dpi > MAX_PAGE_IN:
         return None
     return dpi
 

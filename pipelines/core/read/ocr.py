@@ -1,4 +1,9 @@
-"""Tesseract through pytesseract: one page image in, text with lines and confidences out."""
+"""Tesseract: one page image in, text with lines, words, boxes and confidences out.
+
+Tesseract runs in this process through its C API (tesseract.py): no process start, no model
+reload, no temporary PNG per page. Where libtesseract cannot be loaded, the ``tesseract``
+command is run through pytesseract instead; both give the same result for the same pixels.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,14 @@ import functools
 import os
 from dataclasses import dataclass
 
-import pytesseract
+import numpy as np
 from PIL import Image
 
 from pipelines.core.models import Line, Word
+from pipelines.core.read import tesseract
 
 # Tesseract's OpenMP threading makes it several times slower on small machines: parallelism
-# comes from running one Tesseract process per core instead. Children inherit this.
+# comes from one single-threaded engine per core instead. Child processes inherit this.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 
@@ -26,10 +32,15 @@ class OcrResult:
     lines: list[Line]
     confidence: float | None  # mean word confidence, 0–100; None when no words
     words: list[Word]
+    sideways: bool = False  # Tesseract found most of the text written top to bottom: the page lies on its side
 
 
 @functools.lru_cache(maxsize=1)
 def tesseract_version() -> str:
+    if tesseract.available():
+        return tesseract.version()
+    import pytesseract
+
     try:
         return str(pytesseract.get_tesseract_version()).split()[0]
     except (pytesseract.TesseractNotFoundError, OSError) as exc:
@@ -42,10 +53,45 @@ def engine_name(languages: str) -> str:
     return f"tesseract {tesseract_version()} ({languages})"
 
 
-def ocr_image(image: Image.Image, *, languages: str = "vie", timeout_s: int = 120) -> OcrResult:
-    """Read one page image. Blocks and paragraphs found by Tesseract become blank-line breaks."""
-    if image.mode not in ("1", "L", "RGB"):
-        image = image.convert("RGB")
+def ocr_image(image: Image.Image | np.ndarray, *, languages: str = "vie", timeout_s: float = 120) -> OcrResult:
+    """Read one page image (a PIL image, or the page's pixels: a greyscale or RGB uint8 array).
+    Blocks and paragraphs found by Tesseract become blank-line breaks. No resolution is given to
+    Tesseract: it estimates one from the height of the text, as it always has here."""
+    if not tesseract.available():
+        return _ocr_with_command(_as_image(image), languages, timeout_s)
+    try:
+        data, sideways = tesseract.recognize(pixels(image), languages, timeout_s=timeout_s)
+    except tesseract.Timeout as exc:
+        raise OcrError(str(exc)) from exc
+    except tesseract.TesseractError as exc:
+        raise OcrError(f"Tesseract failed: {exc}") from exc
+    result = _assemble(data)
+    result.sideways = sideways
+    return result
+
+
+def pixels(image: Image.Image | np.ndarray) -> np.ndarray:
+    """The pixels Tesseract is given: grey as it is, bi-level as 0/255 grey, anything else as
+    RGB (what the PNG that pytesseract wrote held)."""
+    if isinstance(image, np.ndarray):
+        return image
+    if image.mode == "L":
+        return np.asarray(image)
+    if image.mode == "1":
+        return np.asarray(image.convert("L"))
+    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+
+
+def _as_image(image: Image.Image | np.ndarray) -> Image.Image:
+    if isinstance(image, np.ndarray):
+        return Image.fromarray(image)
+    return image if image.mode in ("1", "L", "RGB") else image.convert("RGB")
+
+
+def _ocr_with_command(image: Image.Image, languages: str, timeout_s: float) -> OcrResult:
+    """The fallback: the ``tesseract`` command through pytesseract (a process and a PNG per page)."""
+    import pytesseract
+
     try:
         data = pytesseract.image_to_data(
             image,

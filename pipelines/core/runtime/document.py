@@ -13,7 +13,7 @@ from pathlib import Path
 from pipelines.config import ReadOptions
 from pipelines.core.metadata import articles as article_builder
 from pipelines.core.metadata.masthead import find_masthead
-from pipelines.core.models import Extraction, Line, Page
+from pipelines.core.models import Extraction, Line, Page, StageClock
 from pipelines.core.read import files
 from pipelines.core.read.images import ImageReadError
 from pipelines.core.read.ocr import OcrError
@@ -24,7 +24,13 @@ from pipelines.core.read.textfile import NotTextError
 
 def process_document(path: Path, document_id: str, media_type: str | None, options: ReadOptions) -> Extraction:
     """Read a file into pages and articles; failures are recorded, never raised."""
-    path = Path(path)
+    clock = StageClock()
+    result = _process(Path(path), document_id, media_type, options, clock)
+    result.timings = clock.rounded()
+    return result
+
+
+def _process(path: Path, document_id: str, media_type: str | None, options: ReadOptions, clock: StageClock) -> Extraction:
     result = Extraction(document_id=document_id, media_type=media_type or "unknown", status="ok")
     try:
         size = path.stat().st_size
@@ -32,10 +38,10 @@ def process_document(path: Path, document_id: str, media_type: str | None, optio
             return _failed(result, files.unsupported_reason(path, size))
         if media_type is None and path.suffix.lower() == ".pdf":
             # A damaged header: PDF readers, like poppler, try anyway.
-            return _headerless_pdf(result, path, options)
+            return _headerless_pdf(result, path, options, clock)
         if media_type is None:
             return _failed(result, files.unsupported_reason(path, size))
-        result.pages = read_pages(path, media_type, options)
+        result.pages = read_pages(path, media_type, options, clock)
     except UnsupportedType:
         return _failed(result, files.unsupported_reason(path, size))
     except (PdfError, ImageReadError, NotTextError, OcrError) as exc:
@@ -47,16 +53,18 @@ def process_document(path: Path, document_id: str, media_type: str | None, optio
     except Exception as exc:  # a reader bug must not take the batch down; say what it was
         return _failed(result, f"unexpected error while reading: {type(exc).__name__}: {exc}")
 
-    return _finish(result)
+    with clock("metadata"):
+        return _finish(result)
 
 
-def _headerless_pdf(result: Extraction, path: Path, options: ReadOptions) -> Extraction:
+def _headerless_pdf(result: Extraction, path: Path, options: ReadOptions, clock: StageClock) -> Extraction:
     try:
-        result.pages = read_pdf(path, options)
+        result.pages = read_pdf(path, options, clock)
     except Exception as exc:
         return _failed(result, f"{files.unsupported_reason(path, 1)} ({exc})")
     result.media_type = "application/pdf"
-    return _finish(result)
+    with clock("metadata"):
+        return _finish(result)
 
 
 def _finish(result: Extraction) -> Extraction:

@@ -31,6 +31,7 @@ Unicode (or to the font hint's encoding): text that is valid as it is never chan
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
@@ -456,11 +457,13 @@ class _Chunk:
     informative: bool = False
 
 
+@functools.lru_cache(maxsize=65536)  # a pure function of the word: bulletins repeat words
 def _reading_valid(reading: str) -> bool:
     core = strip_token(reading)
     return not core or classify_token(core) != "invalid"
 
 
+@functools.lru_cache(maxsize=65536)  # a pure function of the word: bulletins repeat words
 def _readings(chunk: str) -> dict[str, str | None]:
     tcvn3 = None
     if not any(_foreign_letter(c, _TCVN3_CHARS) for c in chunk):
@@ -476,13 +479,44 @@ def _readings(chunk: str) -> dict[str, str | None]:
     }
 
 
+@functools.lru_cache(maxsize=65536)  # a pure function of the word: bulletins repeat words
+def _unicode_cheapest(chunk: str) -> bool:
+    """Without a font hint, Unicode is the cheapest reading of the chunk, strictly, or the chunk
+    carries no evidence (it reads the same in every encoding); the costs are :func:`_chunks`'.
+    A valid Unicode reading costs 0 and any other at least _COST_NOT_PREFERRED; an invalid one
+    costs _COST_INVALID, less than any other reading unless that one is valid or a restorable
+    TCVN3 word."""
+    readings = _readings(chunk)
+    if len(set(readings.values())) <= 1 or _reading_valid(chunk):
+        return True
+    for encoding in ENCODINGS[1:]:
+        reading = readings[encoding]
+        if reading is not None and (_reading_valid(reading) or (encoding == "tcvn3" and _restorable(reading))):
+            return False
+    return True
+
+
+def plainly_unicode(text: str) -> bool:
+    """True when detection without a font hint can only find Unicode in ``text``, so that
+    :func:`repair` changes nothing (but NFC): every chunk that carries evidence is strictly
+    cheapest in Unicode (:func:`_unicode_cheapest`), and staying in one encoding costs no
+    switch, so the cheapest path of the Viterbi pass is Unicode throughout, the only one, and
+    the chunks without evidence take Unicode from their neighbours. Plain ASCII is not enough
+    to say so: VIQR is ASCII ("Vie^.t")."""
+    return all(_unicode_cheapest(chunk) for chunk in _CHUNK.findall(text))
+
+
+_CHUNK = re.compile(r"\S+")
+
+
+@functools.lru_cache(maxsize=65536)  # a pure function of the word: bulletins repeat words
 def _restorable(reading: str) -> bool:
     core = strip_token(reading)
     return bool(core) and _restore(core, evidence=False) is not None
 
 
 def _chunks(text: str, preferred: str, hinted: bool) -> list[_Chunk]:
-    matches = list(re.finditer(r"\S+", text))
+    matches = list(_CHUNK.finditer(text))
     chunks = []
     line = 0
     last = 0

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import replace
 
 from pipelines.core.models import Line
-from pipelines.core.text.encodings import Change, parse_font_hint, repair
+from pipelines.core.text.encodings import Change, parse_font_hint, plainly_unicode, repair
 
 
 def repair_lines(lines: list[Line]) -> tuple[list[Line], str | None, list[Change]]:
@@ -22,6 +22,8 @@ def repair_lines(lines: list[Line]) -> tuple[list[Line], str | None, list[Change
     hints = Counter(line.font for line in lines if line.font and parse_font_hint(line.font))
     hint = hints.most_common(1)[0][0] if hints else None
     text = "\n".join(line.text for line in lines)
+    if hint is None and plainly_unicode(text):  # nothing any legacy encoding could have made
+        return lines, None, []
     result = repair(text, font_hint=hint)
     if not result.changes:
         return lines, None, []

@@ -15,6 +15,7 @@ later legacy-encoding repair needs it intact to map the bytes back.
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 import unicodedata
@@ -51,6 +52,17 @@ def _translate_char(char: str) -> str:
     return char
 
 
+class _Translation(dict):
+    """:func:`_translate_char` as a ``str.translate`` table, filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = value = _translate_char(chr(code))
+        return value
+
+
+_TRANSLATION = _Translation()
+
+
 def normalize_text(text: str) -> str:
     """Text cleaned so that equal-looking text compares equal.
 
@@ -68,7 +80,7 @@ def normalize_text(text: str) -> str:
     are: paragraph structure is :func:`to_paragraphs`' job. Idempotent.
     """
     text = _LINE_BREAK.sub("\n", text)
-    text = "".join(map(_translate_char, text))
+    text = text.translate(_TRANSLATION)
     # NFC last among the per-character steps: dropping a zero-width character can put a
     # combining mark next to its base letter, and they must then compose.
     text = unicodedata.normalize("NFC", text)
@@ -136,10 +148,11 @@ _VIETNAMESE_SYLLABLE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=16384)  # a pure function of the line, asked of each line many times
 def _is_heading(line: str) -> bool:
     """A mostly upper-case line: a title or section heading."""
-    upper = sum(1 for c in line if c.isupper())
-    lower = sum(1 for c in line if c.islower())
+    upper = sum(map(str.isupper, line))
+    lower = sum(map(str.islower, line))
     return upper >= _HEADING_MIN_UPPER and upper >= _HEADING_UPPER_SHARE * (upper + lower)
 
 

@@ -30,9 +30,9 @@ foreign words included, is left as it is (after NFC).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
-from functools import lru_cache
 
 from pipelines.core.text.quality import TONE_MARKS, parse_syllable
 
@@ -72,7 +72,7 @@ def tone_position(onset: str, rhyme: str, style: str = CANONICAL_STYLE) -> int:
     return len(onset) + index
 
 
-@lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=65536)  # a pure function of the word: text repeats words
 def _place_tone(word: str, style: str) -> str:
     """A word with its tone mark moved to the canonical vowel; unchanged if not a syllable.
     (Cached: a text repeats its words, and search indexes every article's text.)"""

@@ -1,0 +1,337 @@
+"""A PDF page's characters into lines in reading order: words, lines, two columns, paragraphs.
+
+The characters come from pdfium's text page (pdf.py) or, for the files pdfium cannot open, from
+pdfplumber; either way they are columns of arrays (:class:`Chars`) and the same code lays them
+out. The grouping is pdfplumber's, restated on arrays (``extract_words`` and
+``extract_text_lines(layout=False)`` with their default tolerances of 3 pt): characters are
+clustered into lines by their top, sorted left to right, split into words at spaces and at gaps
+wider than 3 pt, and words are clustered into lines again by their top. On pdfplumber's own
+characters this gives exactly what pdfplumber gives (tests/read/test_layout.py); the project's
+reading order (two columns read one after the other, full-width titles kept in place) and each
+line's size, boldness and main font, which heading and legacy-font detection use, come on top.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipelines.core.models import Line
+
+TOLERANCE = 3.0  # pdfplumber's x_tolerance and y_tolerance, in points
+LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+
+_SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
+_BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
+
+
+def font_name(raw: str | None) -> str:
+    """'ABCDEF+.VnTime-Bold' → '.VnTime-Bold': subset prefixes carry no meaning."""
+    return _SUBSET_PREFIX.sub("", raw or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _font(raw: str) -> tuple[str, bool]:
+    name = font_name(raw)
+    return name, bool(_BOLD.search(name))
+
+
+@dataclass
+class Chars:
+    """A page's characters as columns, in content order. Coordinates are pdfplumber's: points
+    from the top-left corner of the page's media box, as the page is displayed."""
+
+    text: list[str] = field(default_factory=list)
+    x0: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    x1: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    top: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    bottom: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    size: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    font: list[str] = field(default_factory=list)  # the font's name as the PDF gives it (subset prefix included)
+    upright: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    @functools.cached_property
+    def blank(self) -> np.ndarray:
+        """Whitespace characters (they separate words and belong to none)."""
+        return np.fromiter(map(str.isspace, self.text), dtype=bool, count=len(self.text))
+
+    @functools.cached_property
+    def letters(self) -> list[str]:
+        """Each character as the letters it stands for (a ligature spelled out)."""
+        return [LIGATURES.get(t, t) for t in self.text]
+
+    @functools.cached_property
+    def counts(self) -> np.ndarray:
+        """How many letters each character stands for (a ligature two or three, an empty one none)."""
+        return np.fromiter(map(len, self.letters), dtype=np.int64, count=len(self.text))
+
+    @functools.cached_property
+    def visible(self) -> np.ndarray:
+        return np.fromiter((bool(t.strip()) for t in self.text), dtype=bool, count=len(self.text))
+
+    @functools.cached_property
+    def styles(self) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(font number of each character, the font names by number in order of first
+        appearance, whether each number's font is bold): the subset prefix dropped."""
+        names: dict[str, int] = {}
+        by_raw: dict[str, int] = {}
+        bold: list[bool] = []
+        ids = np.empty(len(self.font), dtype=np.int64)
+        for k, raw in enumerate(self.font):
+            number = by_raw.get(raw)
+            if number is None:
+                name, heavy = _font(raw or "")
+                number = names.get(name)
+                if number is None:
+                    number = names[name] = len(names)
+                    bold.append(heavy)
+                by_raw[raw] = number
+            ids[k] = number
+        return ids, list(names), np.array(bold, dtype=bool)
+
+
+@dataclass
+class Words:
+    """Words as pdfplumber's ``extract_words`` makes them, with the characters of each."""
+
+    text: list[str]
+    x0: np.ndarray
+    x1: np.ndarray
+    top: np.ndarray
+    bottom: np.ndarray
+    members: np.ndarray  # indices into the page's Chars, word after word, in reading order
+    starts: np.ndarray  # where each word's members begin (one more: the end of the last)
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    @property
+    def chars(self) -> list[np.ndarray]:
+        return [self.members[a:b] for a, b in zip(self.starts[:-1], self.starts[1:])]
+
+
+def page_lines(chars: Chars, bbox: tuple[float, float, float, float]) -> list[Line]:
+    """The page's lines in reading order, with an empty line where a wider gap marks a new
+    paragraph. ``bbox`` is (x0, top, x1, bottom) of the page."""
+    everything = np.arange(len(chars))
+    words = words_of(chars, everything)
+    lines: list[Line] = []
+    for region in reading_regions(chars, words, bbox):
+        region_words = words if region is everything else words_of(chars, region)
+        lines.extend(mark_paragraph_gaps(region_lines(chars, region_words)))
+    return lines
+
+
+# ------------------------------------------------------------------------------------- words
+
+
+def _cluster_ids(values: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
+    """pdfplumber's cluster_list: sorted distinct values chained while each is within
+    ``tolerance`` of the previous one; the cluster number of each value."""
+    distinct = np.unique(values)
+    if distinct.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(distinct[1:] > distinct[:-1] + tolerance)))
+    return starts[np.searchsorted(distinct, values)]
+
+
+def words_of(chars: Chars, indices: np.ndarray) -> Words:
+    """pdfplumber's WordExtractor with its defaults over the characters ``indices`` (in content
+    order): upright and turned characters in runs, each run clustered into lines, each line
+    sorted along the text and split into words at blanks, backward steps and 3 pt gaps."""
+    if len(indices) == 0:
+        empty = np.zeros(0)
+        return Words([], empty, empty, empty, empty, np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
+    text: list[str] = []
+    members, starts, boxes = [], [], []
+    letters, blank = chars.letters, chars.blank
+    upright = chars.upright[indices]
+    run_starts = np.flatnonzero(np.concatenate(([True], upright[1:] != upright[:-1])))
+    run_ends = np.concatenate((run_starts[1:], [len(indices)]))
+    offset = 0
+    for start, end in zip(run_starts, run_ends):
+        run = indices[start:end]
+        if upright[start]:  # left to right, lines from the top down
+            line_key, along, along2 = chars.top[run], chars.x0[run], chars.x0[run]
+            ax, bx, ay = chars.x0, chars.x1, chars.top
+        else:  # turned text: lines by x0, characters top to bottom
+            line_key, along, along2 = chars.x0[run], chars.top[run], chars.bottom[run]
+            ax, bx, ay = chars.top, chars.bottom, chars.x0
+        line = _cluster_ids(line_key)
+        order = run[np.lexsort((along2, along, line))]  # stable: ties keep the content order
+        sorted_line = np.sort(line, kind="stable")
+        previous, current = order[:-1], order[1:]
+        cx = ax[current]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = ((sorted_line[1:] != sorted_line[:-1]) | blank[previous] | (cx < ax[previous])
+                   | (cx > bx[previous] + TOLERANCE) | (np.abs(ay[current] - ay[previous]) > TOLERANCE))
+        keep = ~blank[order]
+        segment = np.cumsum(new)
+        kept, kept_segment = order[keep], segment[keep]
+        if kept.size == 0:
+            continue
+        bounds = np.flatnonzero(np.concatenate(([True], kept_segment[1:] != kept_segment[:-1])))
+        spelled = [letters[i] for i in kept.tolist()]
+        edges = bounds.tolist() + [kept.size]
+        text.extend("".join(spelled[a:b]) for a, b in zip(edges, edges[1:]))
+        members.append(kept)
+        starts.append(bounds + offset)
+        offset += kept.size
+        boxes.append(np.stack((np.minimum.reduceat(chars.x0[kept], bounds), np.maximum.reduceat(chars.x1[kept], bounds),
+                               np.minimum.reduceat(chars.top[kept], bounds), np.maximum.reduceat(chars.bottom[kept], bounds)),
+                              axis=1))
+    if not members:
+        return words_of(chars, indices[:0])
+    box = np.concatenate(boxes).astype(np.float64)
+    edges = np.concatenate((*starts, [offset])).astype(np.int64)
+    return Words(text, box[:, 0], box[:, 1], box[:, 2], box[:, 3], np.concatenate(members), edges)
+
+
+# ------------------------------------------------------------------------------------- lines
+
+
+def region_lines(chars: Chars, words: Words) -> list[Line]:
+    """pdfplumber's ``extract_text_lines(layout=False)``: words (in their order) clustered by
+    top, consecutive words of one cluster making a line; each line with the median size of its
+    characters, its most common font (the first met among the most common), and bold when most
+    of its characters are."""
+    if not len(words):
+        return []
+    cluster = _cluster_ids(words.top)
+    starts = np.flatnonzero(np.concatenate(([True], cluster[1:] != cluster[:-1])))
+    ends = np.concatenate((starts[1:], [len(words)]))
+    font_ids, font_names, font_bold = chars.styles
+    counts, visible = chars.counts, chars.visible
+    lines = []
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        text = " ".join(words.text[start:end]).strip(" ")
+        if not text.strip():
+            continue
+        # a character counts once per letter it stands for (a ligature for two or three, an
+        # empty one not at all), as in pdfplumber's text map
+        of_line = words.members[words.starts[start]:words.starts[end]]
+        members = np.repeat(of_line, counts[of_line])
+        picked = members[visible[members]]
+        top = float(chars.top[members].min())
+        if not picked.size:
+            lines.append(Line(text=text, size=0.0, bold=False, top=round(top, 2), font=None))
+            continue
+        ids = font_ids[picked]
+        tally = np.bincount(ids)
+        best = np.flatnonzero(tally == tally.max())
+        font = best[0] if best.size == 1 else ids[np.isin(ids, best)][0]  # the first met of the most common
+        bold = int(font_bold[ids].sum()) > picked.size / 2
+        lines.append(Line(text=text, size=round(float(np.median(chars.size[picked])), 2), bold=bold,
+                          top=round(top, 2), font=font_names[font]))
+    return lines
+
+
+def mark_paragraph_gaps(lines: list[Line], ratio: float = 1.3) -> list[Line]:
+    """Insert an empty line where the vertical gap is clearly wider than the usual line spacing:
+    that is how most layouts separate paragraphs. The usual spacing is the smallest gap
+    between two lines of the same size (a wrapped paragraph's): on a page of short paragraphs
+    (a posting line, a caption, a one-line byline) most gaps are paragraph gaps, and their
+    median would hide them."""
+    pairs = [(a, b) for a, b in zip(lines, lines[1:]) if a.top is not None and b.top is not None and b.top > a.top]
+    gaps = [b.top - a.top for a, b in pairs]
+    if len(gaps) < 3:
+        return lines
+    fallback = sorted(gaps)[len(gaps) // 4]
+    usual: dict[float, float] = {}
+    for a, b in pairs:
+        if a.size and a.size == b.size:
+            usual[a.size] = min(usual.get(a.size, b.top - a.top), b.top - a.top)
+    marked = [lines[0]]
+    for previous, line in zip(lines, lines[1:]):
+        spacing = usual.get(previous.size, fallback) if previous.size == line.size else fallback
+        if previous.top is not None and line.top is not None and line.top - previous.top > spacing * ratio:
+            marked.append(Line(text=""))
+        marked.append(line)
+    return marked
+
+
+# ----------------------------------------------------------------------------------- columns
+
+
+def reading_regions(chars: Chars, words: Words, bbox: tuple[float, float, float, float]) -> list[np.ndarray]:
+    """The page in reading order, as sets of character indices: for a two-column layout, each
+    band of the page read left column then right column (full-width lines, like a title over
+    both columns, stay in place); otherwise the whole page."""
+    everything = np.arange(len(chars))
+    gutter = find_gutter(words, bbox)
+    if gutter is None:
+        return [everything]
+    x, spanning = gutter
+    left, top_edge, right, bottom = (float(v) for v in bbox)
+    regions, top = [], top_edge
+    for y0, y1 in spanning + [(bottom, bottom)]:
+        y0, y1 = max(top, y0 - 0.5), min(bottom, y1 + 0.5)
+        if y0 > top:  # the two columns of this band, whole characters only
+            regions += [within(chars, (left, top, x, y0)), within(chars, (x, top, right, y0))]
+        if y1 > y0:
+            regions.append(within(chars, (left, y0, right, y1)))
+        top = max(top, y1)
+    return regions
+
+
+def within(chars: Chars, bbox: tuple[float, float, float, float]) -> np.ndarray:
+    """Indices of the characters wholly inside ``bbox`` (pdfplumber's ``within_bbox``)."""
+    x0, top, x1, bottom = bbox
+    inside = ((chars.x0 >= x0) & (chars.x1 <= x1) & (chars.top >= top) & (chars.bottom <= bottom)
+              & ((chars.x1 - chars.x0) + (chars.bottom - chars.top) > 0))
+    return np.flatnonzero(inside)
+
+
+def find_gutter(words: Words, bbox, min_words: int = 60) -> tuple[float, list[tuple[float, float]]] | None:
+    """(x of the gap between two columns, the (top, bottom) of the rows that cross it), or None
+    when the page is not laid out in two columns: a vertical band in the middle third that no
+    word crosses on at least 85% of the text rows, with text on both sides."""
+    count = len(words)
+    if count < min_words:
+        return None
+    x0, x1 = float(bbox[0]), float(bbox[2])
+    width = x1 - x0
+    keys = [round(float(t) / 2) for t in words.top]
+    rows: dict[int, list[int]] = {}
+    for index, key in enumerate(keys):
+        rows.setdefault(key, []).append(index)
+    number = {key: n for n, key in enumerate(rows)}
+    row_of = np.array([number[k] for k in keys])
+    xs = np.array([x0 + width * (0.3 + 0.4 * step / 40) for step in range(41)])
+    inside = (words.x0[None, :] < xs[:, None]) & (xs[:, None] < words.x1[None, :])
+    left = (words.x1[None, :] <= xs[:, None]).sum(axis=1)
+    right = (words.x0[None, :] >= xs[:, None]).sum(axis=1)
+    best = None
+    for step in range(41):
+        if min(left[step], right[step]) < 0.25 * count:
+            continue
+        crossing = np.unique(row_of[inside[step]])
+        if best is None or len(crossing) < len(best[1]):
+            best = (float(xs[step]), crossing)
+    if best is None or len(best[1]) > 0.15 * len(rows):
+        return None
+    x = best[0]
+    row_keys = list(rows)
+    crossing_keys = {row_keys[i] for i in best[1]}
+    # A row also spans the columns when its words close up around the gap (a centred title).
+    gaps = {}
+    for key, members in rows.items():
+        lefts = [float(words.x1[i]) for i in members if float(words.x1[i]) <= x]
+        rights = [float(words.x0[i]) for i in members if float(words.x0[i]) >= x]
+        if lefts and rights:
+            gaps[key] = min(rights) - max(lefts)
+    usual = statistics.median(gaps.values()) if gaps else 0.0
+    spanning = sorted(
+        (min(float(words.top[i]) for i in members), max(float(words.bottom[i]) for i in members))
+        for key, members in rows.items() if key in crossing_keys or (key in gaps and gaps[key] < usual / 2)
+    )
+    return x, spanning
+
