@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from pipelines.core.read.textfile import NotTextError, decode_text, read_text_file
@@ -296,6 +296,9 @@ def test_bom_round_trip(text, codec):
 @given(st.text(alphabet=CP1258_CHARS, min_size=1))
 def test_cp1258_round_trip(text):
     data = text.encode("cp1258")
+    # The documented limit: a code-page text that starts with the bytes of a byte-order mark
+    # ("ÿþ", "þÿ", "ï»¿") is read as that mark's encoding.
+    assume(not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)))
     try:
         as_utf8 = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -167,7 +167,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
     ASCII or Latin-1 letters (Vietnamese is); a Windows-1258 file that happens to be valid
     UTF-8 decodes as UTF-8 (real Vietnamese text practically never is) unless it holds C1
     control characters; TCVN3 and VNI are recognized only when their reading is clearly
-    Vietnamese, and otherwise decode as Windows-1258 (wrong letters, but every byte kept).
+    Vietnamese, and otherwise decode as Windows-1258 (wrong letters, but every byte kept); a
+    Windows-1258 text that begins with the bytes of a byte-order mark ("ÿþ", "þÿ", "ï»¿") is read
+    as that mark's encoding.
     """
     data = bytes(data)
     if not data:
