@@ -185,3 +185,47 @@ def _children(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry.name))
     return found
+
+
+OWNER = """
+import json, os, signal, sys
+from pathlib import Path
+from pipelines.deploy.cluster import start_cluster
+cluster = start_cluster(Path(sys.argv[1]))
+service = cluster.start_service("sleeper", ["sleep", "600"])
+print(json.dumps({"postgres": cluster.postgres.port, "redis": cluster.redis.port, "sleeper": service.process.pid,
+                  "pg_base": str(cluster.postgres.base), "redis_base": str(cluster.redis.base)}), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # dies as a CI runner's time limit or a closed terminal kills it
+"""
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_a_killed_owner_leaves_no_server_running(tmp_path):
+    """The process that started a deployment is killed (no Python code of its runs): its reaper
+    stops PostgreSQL, Redis and the services, and removes their folders."""
+    missing = servers.missing_programs()
+    if missing:
+        pytest.skip(f"needs PostgreSQL's and Redis's programs; missing: {', '.join(missing)}")
+    import json
+
+    owner = subprocess.run([sys.executable, "-c", OWNER, str(tmp_path / "cluster")], capture_output=True, text=True,
+                           timeout=COMMAND_TIMEOUT_S, cwd=Path(__file__).resolve().parents[1])
+    assert owner.returncode == -signal.SIGKILL, owner.stderr[-2000:]
+    started = json.loads(owner.stdout.strip().splitlines()[-1])
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        left = [name for name, port in (("postgres", started["postgres"]), ("redis", started["redis"])) if _listening(port)]
+        if os.path.exists(f"/proc/{started['sleeper']}"):
+            left.append("sleeper")
+        if not left and not Path(started["pg_base"]).exists() and not Path(started["redis_base"]).exists():
+            break
+        time.sleep(0.5)
+    assert not left, f"still running after the owner died: {left}"
+    assert not Path(started["pg_base"]).exists() and not Path(started["redis_base"]).exists()

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.deploy import servers
+from pipelines.deploy import reaper, servers
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
 STOP_GRACE_S = 20.0
@@ -74,6 +74,7 @@ class LocalCluster:
     redis: servers.Redis
     services: list[Service] = field(default_factory=list)
     owns_base: bool = False  # a temporary folder made here: removed by stop()
+    manifest: Path | None = None  # what the reaper stops if this process dies without stop()
 
     @property
     def dagster_home(self) -> Path:
@@ -87,6 +88,8 @@ class LocalCluster:
                                        stdin=subprocess.DEVNULL, start_new_session=True, cwd=self.base)
         service = Service(name, process, log)
         self.services.append(service)
+        if self.manifest is not None:
+            reaper.record(self.manifest, kind="group", pid=process.pid, name=name)
         return service
 
     def start_daemon(self) -> Service:
@@ -121,6 +124,8 @@ class LocalCluster:
         self.services.clear()
         self.redis.stop()
         self.postgres.stop()
+        if self.manifest is not None:
+            self.manifest.unlink(missing_ok=True)  # stopped in order: the reaper has nothing left to do
         if self.owns_base:
             shutil.rmtree(self.base, ignore_errors=True)
 
@@ -137,12 +142,26 @@ def start_cluster(base: Path | None = None, files_per_run: int = 4, extra_env: d
     owns_base = base is None
     base = Path(base or tempfile.mkdtemp(prefix="archive-cluster-")).resolve()
     base.mkdir(parents=True, exist_ok=True)
-    postgres = servers.start_postgres(["dagster", "archive"])
+    # If this process dies without stop() (SIGKILL, a closed terminal), the reaper stops it all.
+    manifest = base / "reaper.manifest"
+    reaper.start(manifest)
+    if owns_base:
+        reaper.record(manifest, kind="folder", path=str(base))
+    try:
+        postgres = servers.start_postgres(["dagster", "archive"])
+    except BaseException:
+        manifest.unlink(missing_ok=True)
+        raise
+    reaper.record(manifest, kind="postgres", **postgres.stop_command())
+    reaper.record(manifest, kind="folder", path=str(postgres.base))
     try:
         redis = servers.start_redis()
     except BaseException:
         postgres.stop()
+        manifest.unlink(missing_ok=True)
         raise
+    reaper.record(manifest, kind="process", pid=redis.process.pid, name="redis")
+    reaper.record(manifest, kind="folder", path=str(redis.base))
     home = base / "dagster"
     home.mkdir(exist_ok=True)
     shutil.copy(DEPLOY_DIR / "dagster.yaml", home / "dagster.yaml")
@@ -160,4 +179,4 @@ def start_cluster(base: Path | None = None, files_per_run: int = 4, extra_env: d
         "OMP_THREAD_LIMIT": "1",
         **(extra_env or {}),
     }
-    return LocalCluster(base, env, postgres, redis, owns_base=owns_base)
+    return LocalCluster(base, env, postgres, redis, owns_base=owns_base, manifest=manifest)

@@ -82,6 +82,10 @@ class Postgres:
                                      "-q", "-c", f'CREATE DATABASE "{name}"']), check=True, capture_output=True)
         self.databases.append(name)
 
+    def stop_command(self) -> dict:
+        """How another process stops this server (pipelines.deploy.reaper)."""
+        return {"prefix": _as_postgres([]), "pg_ctl": postgres_bin("pg_ctl"), "cluster": str(self.cluster)}
+
     def stop(self) -> None:
         subprocess.run(_as_postgres([postgres_bin("pg_ctl"), "-D", str(self.cluster), "-w", "-t", "30", "-m", "fast",
                                      "stop"]), capture_output=True)

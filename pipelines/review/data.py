@@ -11,9 +11,12 @@ The catalog is only ever reached through these DuckDB sessions in this process (
 
 What a document view reads is kept in memory per snapshot: nothing in the warehouse can change
 without a new snapshot, so the same page asked again at the same snapshot costs no query. At a
-new snapshot what was read from the extractor's tables is carried over when it cannot have
-changed: after a save here (only ``corrections`` changed), or after a load when the document's
-``ingested_at`` and paths are the same. Corrections are read once per snapshot for all documents
+new snapshot what was read is carried over when it cannot have changed: after a save here (only
+``corrections`` changed); after a load or save by another process, by what the catalog lists as
+changed between the two snapshots (one query: ``warehouse.changed_tables``) — corrections when no
+snapshot touched them, a document when no row of the document tables was deleted and no path
+was added for it (``warehouse.inserted_for`` reads only what the load added) — and otherwise
+when the document's ``ingested_at`` and paths are the same. Corrections are read once per snapshot for all documents
 and resolved per document in Python (``corrections.document_threads``), not through the view.
 bench/review.py measures it.
 """
@@ -120,6 +123,9 @@ class Archive:
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
         self._cursors_guard = threading.Lock()
+        # snapshot -> (the earlier snapshot its memo entries were carried from, what changed
+        # in between by changed_tables), for the snapshots met since the app started
+        self._changes: OrderedDict[int, tuple[int, dict[str, set[str]]] | None] = OrderedDict()
 
     # --- sessions ----------------------------------------------------------------------------
 
@@ -190,6 +196,7 @@ class Archive:
             with self._memo_guard:
                 for key in [k for k in self._memo if k[0] == before and k[1] in EXTRACTED]:
                     self._memo[(after, *key[1:])] = self._memo[key]
+                self._changes[after] = (before, {"inserted": {"corrections"}, "deleted": {"corrections"}})
         return result
 
     # --- what is read ---------------------------------------------------------------------------
@@ -223,8 +230,36 @@ class Archive:
 
         return list(self._pool.map(run, queries))
 
+    def _carry_over(self, snapshot: int) -> tuple[int, dict[str, set[str]]] | None:
+        """The first time a snapshot is met: what changed since the last one read (one catalog
+        query), and every memo entry that change cannot have touched, carried to it."""
+        with self._memo_guard:
+            if snapshot in self._changes:
+                return self._changes[snapshot]
+            earlier = max((k[0] for k in self._memo if k[0] < snapshot), default=None)
+        changes = None
+        if earlier is not None:
+            with self.read() as con:
+                found = wh.changed_tables(con, earlier, snapshot)
+            changes = (earlier, found) if found is not None else None
+        with self._memo_guard:
+            self._changes[snapshot] = changes
+            while len(self._changes) > MEMO_ENTRIES:
+                self._changes.popitem(last=False)
+            if changes is not None:
+                touched = changes[1]["inserted"] | changes[1]["deleted"]
+                same_corrections = "corrections" not in touched
+                same_documents = not (changes[1]["deleted"] & DOCUMENT_TABLES) and "files" not in changes[1]["inserted"]
+                for key in [k for k in self._memo if k[0] == earlier]:
+                    kind = key[1]
+                    if ((kind == "corrections" and same_corrections) or (kind in EXTRACTED and same_documents)
+                            or (kind == "doc_threads" and same_corrections and same_documents)):
+                        self._memo.setdefault((snapshot, *key[1:]), self._memo[key])
+        return changes
+
     def document(self, document_id: str, snapshot: int | None = None) -> Document | None:
         snapshot = self.snapshot() if snapshot is None else snapshot
+        self._carry_over(snapshot)
         # every thread's latest correction on a cursor of the pool while this thread reads the
         # document (whose own queries are leaves of the pool too: no task of the pool waits for another)
         latest = self._pool.submit(self.memo, ("corrections",), self._latest, snapshot)
@@ -270,12 +305,28 @@ class Archive:
                 return self._memo[(snapshot, *key)]
             earlier = max((k[0] for k in self._memo if k[1:] == key and k[0] < snapshot), default=None)
             previous = self._memo.get((earlier, *key)) if earlier is not None else None
-        if previous is not None and self._fingerprint(document_id) == previous[-1]:
+        if previous is not None and self._unchanged(document_id, earlier, snapshot, previous[-1]):
+            changes = self._changes.get(snapshot)
+            same_corrections = changes is not None and changes[0] == earlier and "corrections" not in (
+                changes[1]["inserted"] | changes[1]["deleted"])
             with self._memo_guard:
-                for k in [k for k in self._memo if k[0] == earlier and k[1] in EXTRACTED and k[2] == document_id]:
-                    self._memo[(snapshot, *k[1:])] = self._memo[k]
+                for k in [k for k in self._memo if k[0] == earlier and len(k) > 2 and k[2] == document_id
+                          and (k[1] in EXTRACTED or (k[1] == "doc_threads" and same_corrections))]:
+                    self._memo.setdefault((snapshot, *k[1:]), self._memo[k])
             return previous
         return self.memo(key, lambda: self._document_base(document_id), snapshot)
+
+    def _unchanged(self, document_id: str, earlier: int, snapshot: int, fingerprint: tuple | None) -> bool:
+        """Whether the document read at ``earlier`` is the same at ``snapshot``: by what the
+        catalog says changed and the paths added for it when that is known (no row of the
+        document tables deleted: it was not replaced), else by its fingerprint."""
+        changes = self._changes.get(snapshot)
+        if changes is not None and changes[0] == earlier and not (changes[1]["deleted"] & DOCUMENT_TABLES):
+            if "files" not in changes[1]["inserted"]:
+                return True
+            with self.read() as con:
+                return wh.inserted_for(con, "files", earlier, snapshot, document_id) == 0
+        return self._fingerprint(document_id) == fingerprint
 
     def _fingerprint(self, document_id: str) -> tuple | None:
         with self.read() as con:
@@ -336,6 +387,8 @@ class Archive:
 
 # What a view reads from the extractor's tables (not from corrections), by memo kind.
 EXTRACTED = ("doc_base", "page_base")
+# The tables those are read from: a document is replaced by deleting its rows from them.
+DOCUMENT_TABLES = {"documents", "files", "pages", "ocr_words", "articles", "article_places", "article_people"}
 
 _ARTICLES = """
     SELECT a.article_id, a.seq, a.title, a.body, a.published_date, a.date_text, a.date_precision,

@@ -94,3 +94,47 @@ def waiting(archive):
     """The queue's corrections to decide on: (kind, article, field)."""
     with archive.read() as con:
         return [(i.kind, i.article_id, i.field) for i in queue.items(con) if i.kind in ("conflict", "orphan")]
+
+
+def _save_elsewhere(warehouse, article_id, value, expected):
+    con = wh.connect(warehouse)
+    try:
+        cx.save(con, article_id=article_id, field="title", value=value, expected=expected, reviewer="Minh")
+    finally:
+        con.close()
+
+
+def test_after_another_process_writes_only_what_changed_is_read(tmp_path, monkeypatch):
+    """The first view after a load or a save by another process: the catalog says which tables
+    changed, so corrections are not read again when no snapshot touched them, and the document
+    is not fingerprinted (a scan of two tables) when it was not replaced and got no new path."""
+    warehouse = tmp_path / "wh"
+    _load(warehouse, "doc1", "HỘI NGHỊ", ("/raw/a.pdf",))
+    archive = Archive(parse(warehouse))
+    archive.open()
+    calls = []
+    latest_rows, fingerprint = cx.latest_rows, archive._fingerprint
+    monkeypatch.setattr(cx, "latest_rows", lambda con: calls.append("corrections") or latest_rows(con))
+    monkeypatch.setattr(archive, "_fingerprint", lambda d: calls.append("fingerprint") or fingerprint(d))
+    try:
+        first = archive.document("doc1")
+        assert calls == ["corrections"]
+
+        load(warehouse, "doc2", "TIN VẮN", paths=("/raw/b.pdf",))  # other files, by another process
+        calls.clear()
+        after = archive.document("doc1")
+        assert after.snapshot > first.snapshot and calls == []
+        assert archive.page("doc1", 1, after)[0].startswith("HỘI NGHỊ")
+
+        # a correction saved by another process: read at once, the document still not read again
+        subprocess.run([sys.executable, "-c", "import sys; from tests.review.test_data import _save_elsewhere; "
+                        "_save_elsewhere(*sys.argv[1:])", str(warehouse), "doc1-1", "Hội nghị thường niên", "HỘI NGHỊ"],
+                       check=True, timeout=120)
+        corrected = archive.document("doc1")
+        assert calls == ["corrections"]
+        assert corrected.articles[0].values["title"].value == "Hội nghị thường niên"
+
+        load(warehouse, "doc1", None, paths=("/raw/copy/a.pdf",))  # a path more for doc1: noticed
+        assert archive.document("doc1").paths == ["/raw/a.pdf", "/raw/copy/a.pdf"]
+    finally:
+        archive.close()

@@ -384,6 +384,44 @@ def current_snapshot(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute(f"SELECT id FROM {ALIAS}.current_snapshot()").fetchone()[0]
 
 
+# The kinds of change DuckLake lists per snapshot that only add or remove rows of a table.
+_ROW_CHANGES = {"tables_inserted_into": "inserted", "tables_deleted_from": "deleted",
+                "inlined_insert": "inserted", "inlined_delete": "deleted"}
+
+
+def changed_tables(con: duckdb.DuckDBPyConnection, after: int, upto: int) -> dict[str, set[str]] | None:
+    """The tables whose rows the snapshots after ``after`` up to ``upto`` inserted into
+    (``inserted``) or deleted from (``deleted``), by name: one query of the catalog, which tells
+    a reader what it can keep of what it read at ``after``. None when a snapshot did anything
+    else (a table created, dropped or altered, a compaction): then anything may have changed."""
+    rows = con.execute(f"SELECT changes FROM {ALIAS}.snapshots() WHERE snapshot_id > ? AND snapshot_id <= ?",
+                       [after, upto]).fetchall()
+    if len(rows) != upto - after:
+        return None  # snapshots expired in between: nothing can be told
+    ids: dict[str, set[str]] = {"inserted": set(), "deleted": set()}
+    for (changes,) in rows:
+        for kind, values in (changes or {}).items():
+            if kind not in _ROW_CHANGES:
+                return None
+            ids[_ROW_CHANGES[kind]].update(str(v) for v in values)
+    if not ids["inserted"] and not ids["deleted"]:
+        return {"inserted": set(), "deleted": set()}
+    names = dict(con.execute(
+        f"SELECT table_id::VARCHAR, table_name FROM __ducklake_metadata_{ALIAS}.ducklake_table "
+        "WHERE end_snapshot IS NULL").fetchall())
+    if not (ids["inserted"] | ids["deleted"]) <= names.keys():
+        return None  # a table since dropped: not a change of rows alone
+    return {kind: {names[i] for i in found} for kind, found in ids.items()}
+
+
+def inserted_for(con: duckdb.DuckDBPyConnection, table: str, after: int, upto: int, document_id: str) -> int:
+    """Rows of ``document_id`` that the snapshots after ``after`` up to ``upto`` inserted into
+    ``table``: reads what those snapshots added, not the table."""
+    return con.execute(
+        f"SELECT count(*) FROM ducklake_table_insertions('{ALIAS}', 'main', '{table}', {int(after) + 1}, {int(upto)}) "
+        "WHERE document_id = ?", [document_id]).fetchone()[0]
+
+
 def latest_snapshot(location: Location, con: duckdb.DuckDBPyConnection | None = None) -> tuple[int, str] | None:
     """The warehouse's last committed snapshot, as (id, commit time): from the SQLite catalog
     directly (a millisecond, no extension to load), else through a warehouse session."""
