@@ -13,7 +13,9 @@ from pipelines.samples import Block, write_scanned_pdf
 LIMIT_MIB = 1024
 
 
-@pytest.mark.parametrize("threads", [1, 2])
+# Two OCR threads (the default on this 2-core machine): each holds an engine and a page, so
+# this is the larger of the two peaks; one thread was measured too and kept well below it.
+@pytest.mark.parametrize("threads", [2])
 def test_a_300_page_scan_stays_under_1_gib(tmp_path, threads):
     one = write_scanned_pdf(tmp_path / "one.pdf", [[Block("Ngày 22/ 5/ 2014, tại Hà Nội. " * 40, "body")]])
     big = pdfium.PdfDocument.new()
