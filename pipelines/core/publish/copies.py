@@ -1,0 +1,527 @@
+"""One document's access copy: gathered from the warehouse, built from the raw file, written
+beside the warehouse, recorded in ``access_copies``.
+
+A copy is made for every document with pages read by OCR (scanned PDFs, TIFFs, page images,
+mixed PDFs): its pages show the raw file's own images — a PDF's pages as they are, an image
+file's frames wrapped without recompression by img2pdf (JPEG kept as JPEG, PNG and CCITT data
+copied) — and each OCR page carries an invisible text layer: the page text in force
+(``v_pages``: the extractor's, or a reviewer's correction) laid word by word on the boxes of
+``ocr_words``, mapped back through clean-up (``geometry.py``). Text-layer pages of a PDF are kept
+as they are. The metadata (title, date, authors, the articles' titles) are the values in force
+(``v_articles``). The raw file is only read: its bytes are checked against the document's
+SHA-256 first, and it is opened from a copy in memory.
+
+A copy is rebuilt only when what it is made of changed: its ``inputs`` digest covers the
+pipeline and copy versions, the document's reading, the text and metadata in force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pikepdf
+
+from pipelines.config import PIPELINE_VERSION
+from pipelines.core.publish import geometry, pdfa, textlayer
+from pipelines.core.read.files import sha256_file
+from pipelines.core.text.normalize import normalize_text
+from pipelines.core.text.tones import canonical_tones
+
+COPY_VERSION = "1"
+"""Bumped when the way copies are made changes: every copy is rebuilt."""
+
+PRODUCER = f"bulletin-archive {PIPELINE_VERSION} (access copies {COPY_VERSION}; pikepdf {pikepdf.__version__})"
+COPY_MEDIA_TYPES = ("application/pdf", "image/")
+
+
+class CopyError(RuntimeError):
+    """This document's copy cannot be made; the message says why, for a person."""
+
+
+@dataclass
+class PageInput:
+    number: int
+    method: str
+    text: str  # in force
+    cleanup: str | None
+    dpi: int | None
+    words: list[tuple[str, int, int, int, int]] = field(default_factory=list)  # text, left, top, width, height
+
+
+@dataclass
+class DocumentInput:
+    document_id: str
+    media_type: str
+    file_name: str
+    paths: list[str]
+    byte_size: int | None
+    status: str
+    pipeline_version: str
+    ingested_at: str
+    title: str
+    authors: list[str]
+    date: dt.date | None
+    subject: str | None
+    pages: list[PageInput]
+
+    def why_not(self) -> str | None:
+        """Why this document gets no copy (None: it gets one)."""
+        if self.status == "failed":
+            return "the document failed to read: there is nothing to copy"
+        if not self.media_type.startswith(COPY_MEDIA_TYPES):
+            return f"{self.media_type} files have no page images: the file itself is the access copy"
+        if not any(p.method == "ocr" for p in self.pages):
+            return "no page was read by OCR: the file itself is the access copy"
+        return None
+
+    def digest(self) -> str:
+        """What the copy is made of: when this changes, the copy is rebuilt."""
+        state = {
+            "copy": COPY_VERSION, "pipeline": PIPELINE_VERSION, "document": self.document_id,
+            "read_by": self.pipeline_version, "ingested_at": self.ingested_at, "title": self.title,
+            "authors": self.authors, "date": self.date.isoformat() if self.date else None, "subject": self.subject,
+            "pages": [(p.number, p.method, p.text, p.cleanup, p.dpi, len(p.words)) for p in self.pages],
+        }
+        return hashlib.sha256(json.dumps(state, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Built:
+    document_id: str
+    path: Path
+    status: str  # 'ok' | 'failed'
+    sha256: str | None
+    pages: int | None
+    pdfa_part: str | None
+    note: str | None
+    inputs: str
+
+
+# ------------------------------------------------------------------------------ gathering
+
+
+def eligible_documents(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Documents that get a copy: not failed, a PDF or an image file, a page read by OCR."""
+    return [r[0] for r in con.execute(
+        """SELECT d.document_id FROM documents d
+           WHERE d.status <> 'failed' AND (d.media_type = 'application/pdf' OR d.media_type LIKE 'image/%')
+             AND EXISTS (SELECT 1 FROM pages p WHERE p.document_id = d.document_id AND p.method = 'ocr')
+           ORDER BY d.source_path""").fetchall()]
+
+
+def has_corrections(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("SELECT count(*) FROM corrections").fetchone()[0] > 0
+
+
+def documents_at(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> tuple[list[str], list[Path]]:
+    """The documents read from these files, or from the files under these folders (as ingested);
+    and the paths that name no ingested file."""
+    found: list[str] = []
+    unknown: list[Path] = []
+    for path in paths:
+        path = Path(path).expanduser().absolute()
+        if path.is_dir():
+            rows = con.execute("SELECT document_id FROM files WHERE starts_with(source_path, ?) ORDER BY source_path",
+                               [str(path).rstrip("/") + "/"]).fetchall()
+        else:
+            rows = con.execute("SELECT document_id FROM files WHERE source_path = ?", [str(path)]).fetchall()
+        if not rows:
+            unknown.append(path)
+        found += [r[0] for r in rows if r[0] not in found]
+    return found, unknown
+
+
+def gather(con: duckdb.DuckDBPyConnection, document_id: str, corrected: bool = True) -> DocumentInput:
+    """Everything a copy is made of, as the warehouse holds it now: the values in force (the
+    views that apply reviewers' corrections; with ``corrected`` False, when the warehouse holds
+    no correction at all, the extracted tables, which are then the same and much faster)."""
+    page_text = "v.text" if corrected else "p.text"
+    page_join = "JOIN v_pages v USING (document_id, page_number)" if corrected else ""
+    articles_from = "v_articles" if corrected else "articles"
+    row = con.execute(
+        """SELECT media_type, file_name, byte_size, status, pipeline_version, ingested_at::VARCHAR, masthead,
+                  issue_date FROM documents WHERE document_id = ?""", [document_id]).fetchone()
+    if row is None:
+        raise CopyError(f"no document {document_id} in the warehouse")
+    media_type, file_name, byte_size, status, version, ingested_at, masthead, issue_date = row
+    paths = [r[0] for r in con.execute(
+        "SELECT source_path FROM files WHERE document_id = ? ORDER BY seen_at, source_path", [document_id]).fetchall()]
+    pages = {
+        number: PageInput(number, method, text or "", cleanup, dpi)
+        for number, method, text, cleanup, dpi in con.execute(
+            f"""SELECT p.page_number, p.method, {page_text}, p.cleanup, p.dpi FROM pages p {page_join}
+                WHERE p.document_id = ? ORDER BY p.page_number""",
+            [document_id]).fetchall()
+    }
+    for number, text, left, top, width, height in con.execute(
+            """SELECT page_number, text, "left", top, width, height FROM ocr_words WHERE document_id = ?
+               ORDER BY page_number, word_number""", [document_id]).fetchall():
+        if number in pages and None not in (left, top, width, height):
+            pages[number].words.append((text, left, top, width, height))
+    articles = con.execute(
+        f"SELECT title, published_date, authors FROM {articles_from} WHERE document_id = ? ORDER BY seq",
+        [document_id]).fetchall()
+    titles = [t for t, _, _ in articles if t]
+    authors: list[str] = []
+    for _, _, names in articles:
+        for name in names or []:
+            if name not in authors:
+                authors.append(name)
+    dates = [d for _, d, _ in articles if d]
+    title = masthead or (titles[0] if titles else None) or Path(file_name).stem
+    subject = "; ".join(titles) if titles and (masthead or len(titles) > 1) else None
+    return DocumentInput(document_id, media_type, file_name, paths, byte_size, status, version, ingested_at,
+                         title, authors, issue_date or (min(dates) if dates else None), subject,
+                         [pages[n] for n in sorted(pages)])
+
+
+def source_file(doc: DocumentInput) -> Path:
+    """A path holding the document's bytes now (size and SHA-256 checked), or CopyError saying why none does."""
+    tried = []
+    for text in doc.paths:
+        path = Path(text)
+        try:
+            size = path.stat().st_size
+        except OSError:
+            tried.append(f"{text} (not found)")
+            continue
+        if (doc.byte_size is not None and size != doc.byte_size) or sha256_file(path) != doc.document_id:
+            tried.append(f"{text} (changed since it was read)")
+            continue
+        return path
+    raise CopyError("the raw file is not where it was read: " + "; ".join(tried or ["no path recorded"]))
+
+
+def copy_name(doc: DocumentInput) -> str:
+    """``<file stem>-<first 12 of the SHA-256>.pdf``: readable, and one per content."""
+    stem = re.sub(r"[\x00-\x1f/\\]", "_", Path(doc.file_name).stem)[:80] or "document"
+    return f"{stem}-{doc.document_id[:12]}.pdf"
+
+
+# ------------------------------------------------------------------------------ the text
+
+
+def _tokens(text: str) -> list[str]:
+    return text.split()
+
+
+def page_words(page: PageInput) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """The page text in force, laid on the OCR words' boxes in reading order.
+
+    The OCR words and the page text are aligned token by token (difflib): a word the text keeps
+    gets the text's spelling (NFC, canonical tones, a reviewer's correction), a replaced run of
+    words gets the text's run spread over its boxes, text the words lack is added to the word
+    before it, and words the text dropped are left out. So the copy's text is the warehouse's."""
+    boxes = [(w[1], w[2], w[3], w[4]) for w in page.words]
+    ocr = [canonical_tones(normalize_text(w[0])).strip() for w in page.words]
+    text = _tokens(page.text)
+    assigned: list[list[str]] = [[] for _ in ocr]
+    matcher = difflib.SequenceMatcher(None, ocr, text, autojunk=False)
+    pending: list[str] = []  # text before the first word
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal" or (op == "replace" and i2 - i1 == j2 - j1):
+            for k in range(i2 - i1):
+                assigned[i1 + k].append(text[j1 + k])
+        elif op == "replace":
+            count = i2 - i1
+            for k, token in enumerate(text[j1:j2]):
+                assigned[i1 + min(count - 1, k * count // (j2 - j1))].append(token)
+        elif op == "insert":
+            if i1 > 0:
+                assigned[i1 - 1].extend(text[j1:j2])
+            else:
+                pending.extend(text[j1:j2])
+    if pending:
+        if assigned:
+            assigned[0][:0] = pending
+    return [(" ".join(tokens), box) for tokens, box in zip(assigned, boxes) if tokens]
+
+
+def _same_line(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    overlap = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    return b[0] >= a[0] + a[2] / 2 and overlap > 0.5 * min(a[3], b[3])
+
+
+# ------------------------------------------------------------------------------ building
+
+
+def build(doc: DocumentInput, source: Path, target: Path, now: dt.datetime | None = None) -> Built:
+    """Write ``doc``'s access copy to ``target`` (atomically); the raw file is only read."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    data = source.read_bytes()
+    if hashlib.sha256(data).hexdigest() != doc.document_id:
+        raise CopyError(f"{source} changed while it was read")
+    notes: list[str] = []
+    closers: list = []
+    try:
+        return _build(doc, data, target, now, notes, closers)
+    finally:
+        for close in closers:
+            close()
+
+
+def _build(doc: DocumentInput, data: bytes, target: Path, now: dt.datetime, notes: list[str], closers: list) -> Built:
+    if doc.media_type == "application/pdf":
+        pdf, frames = _open_pdf(data, closers)
+    else:
+        pdf, frames = _wrap_images(data, notes)
+    closers.append(pdf.close)
+    texts = {p.number: page_words(p) for p in doc.pages if p.method == "ocr" and p.words}
+    chars = {c for words in texts.values() for t, _ in words for c in t}
+    font = textlayer.make_font(chars)
+    missing = sorted({c for c in chars if not c.isspace() and not font.covers(c)})
+    if missing:
+        notes.append(f"characters the font lacks, left out of the text layer: {''.join(missing[:20])}")
+    font_ref = textlayer.font_object(pdf, font) if texts else None
+    for page_input in doc.pages:
+        words = texts.get(page_input.number)
+        if not words:
+            continue
+        if page_input.number > len(pdf.pages):
+            raise CopyError(f"the file has no page {page_input.number}, which the warehouse read")
+        page = pdf.pages[page_input.number - 1]
+        to_user = frames(page_input.number, page, page_input.dpi)
+        to_source = geometry.ToSource(geometry.parse_steps(page_input.cleanup), to_user.size)
+        placed = []
+        for index, (text, (left, top, width, height)) in enumerate(words):
+            nxt = words[index + 1][1] if index + 1 < len(words) else None
+            corners = [to_user(*to_source(x, y)) for x, y in
+                       ((left, top + height), (left + width, top + height), (left, top))]
+            placed.append(textlayer.PlacedWord(text, *corners, space_after=bool(nxt and _same_line(
+                (left, top, width, height), nxt))))
+        page.add_resource(font_ref, pikepdf.Name.Font, textlayer.FONT_RESOURCE)
+        page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+        page.contents_add(pikepdf.Stream(pdf, b"\nQ\n" + textlayer.content(placed, font)))
+    problems = pdfa.make_pdfa(pdf, title=doc.title, authors=doc.authors, date=doc.date, subject=doc.subject,
+                              producer=PRODUCER, created=now)
+    pages = len(pdf.pages)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False)
+    try:
+        with handle:
+            pdf.save(handle, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                     fix_metadata_version=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        digest = sha256_file(Path(handle.name))
+        os.chmod(handle.name, 0o644)  # a temporary file is private; a copy is for readers
+        os.replace(handle.name, target)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    notes.extend(problems[:5])
+    if len(problems) > 5:
+        notes.append(f"… and {len(problems) - 5} more")
+    return Built(doc.document_id, target, "ok", digest, pages, None if problems else "2b",
+                 "; ".join(notes) or None, doc.digest())
+
+
+@dataclass
+class _ToUser:
+    """Pixels of the image OCR was given for a page → PDF user space (points)."""
+
+    size: tuple[float, float]  # that image's pixels
+    scale: tuple[float, float]  # points per pixel
+    box: tuple[float, float, float, float]  # left, bottom, right, top
+    rotate: int = 0
+
+    def __call__(self, x: float, y: float) -> tuple[float, float]:
+        u, v = x * self.scale[0], y * self.scale[1]
+        left, bottom, right, top = self.box
+        if self.rotate == 90:
+            return left + v, bottom + u
+        if self.rotate == 180:
+            return right - u, bottom + v
+        if self.rotate == 270:
+            return right - v, top - u
+        return left + u, top - v
+
+
+def _open_pdf(data: bytes, closers: list):
+    """The raw PDF opened from memory, and how each page's OCR pixels map to its points: as the
+    reader rendered it (pdfium, at ``pages.dpi``, the crop box turned by /Rotate), or the page's
+    own image when the reader took that instead (``pdf.page_image_gray``)."""
+    import pypdfium2 as pdfium
+
+    from pipelines.core.read import pdf as pdf_reader
+
+    try:
+        document = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError as exc:
+        raise CopyError("encrypted: the PDF needs a password to open") from exc
+    except pikepdf.PdfError as exc:
+        raise CopyError(f"pikepdf cannot open the PDF: {exc}") from exc
+    closers.append(document.close)
+    try:
+        renderer = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise CopyError(f"pdfium cannot open the PDF: {exc}") from exc
+    closers.append(renderer.close)
+
+    def frames(number: int, page: pikepdf.Page, dpi: int | None) -> _ToUser:
+        if not dpi:
+            raise CopyError(f"page {number} has no recorded OCR resolution (pages.dpi)")
+        rendered = renderer[number - 1]
+        try:
+            rotate = rendered.get_rotation() % 360
+            box = tuple(float(v) for v in rendered.get_cropbox())
+            width, height = rendered.get_width(), rendered.get_height()
+        finally:
+            rendered.close()
+        own = pdf_reader.page_image_gray(renderer, number, dpi)
+        if own is not None:
+            size = (own.shape[1], own.shape[0])
+            return _ToUser(size, (width / size[0], height / size[1]), box, rotate)
+        size = (width * dpi / 72, height * dpi / 72)
+        return _ToUser(size, (72 / dpi, 72 / dpi), box, rotate)
+
+    return document, frames
+
+
+def _wrap_images(data: bytes, notes: list[str]):
+    """An image file's frames as PDF pages, by img2pdf: no recompression (JPEG stays JPEG, PNG
+    and CCITT group 4 data are copied); what it cannot wrap as is (an alpha channel, a palette
+    with transparency) is decoded once and stored losslessly (Flate), composited on white as OCR saw it."""
+    import img2pdf
+    from PIL import Image, ImageSequence
+
+    try:
+        wrapped = img2pdf.convert(data, rotation=img2pdf.Rotation.ifvalid)
+    except (img2pdf.AlphaChannelError, img2pdf.ImageOpenError, ValueError, TypeError, OSError) as exc:
+        frames_png = []
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                for frame in ImageSequence.Iterator(image):
+                    if frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info):
+                        rgba = frame.convert("RGBA")
+                        flat = Image.new("RGB", rgba.size, "white")
+                        flat.paste(rgba, mask=rgba.getchannel("A"))
+                    else:
+                        flat = frame.convert("RGB") if frame.mode not in ("1", "L", "RGB") else frame.copy()
+                    out = io.BytesIO()
+                    flat.save(out, format="PNG", dpi=frame.info.get("dpi", (300, 300)))
+                    frames_png.append(out.getvalue())
+            wrapped = img2pdf.convert(frames_png)
+        except Exception as inner:
+            raise CopyError(f"cannot wrap the image in a PDF: {exc}; {inner}") from inner
+        notes.append(f"image re-encoded losslessly ({type(exc).__name__}: {exc})")
+    document = pikepdf.open(io.BytesIO(wrapped))
+    sizes = []
+    for page in document.pages:
+        images = list(page.images.values())
+        sizes.append((int(images[0].Width), int(images[0].Height)) if images else None)
+
+    def frames(number: int, page: pikepdf.Page, dpi: int | None) -> _ToUser:
+        size = sizes[number - 1]
+        if size is None:
+            raise CopyError(f"page {number} holds no image")
+        left, bottom, right, top = (float(v) for v in page.mediabox)
+        return _ToUser(size, ((right - left) / size[0], (top - bottom) / size[1]), (left, bottom, right, top))
+
+    return document, frames
+
+
+# ------------------------------------------------------------------------------ recording
+
+
+COLUMNS = ("document_id", "path", "status", "sha256", "pages", "pdfa_part", "note", "inputs", "created_at", "pipeline_version")
+
+
+def recorded(con: duckdb.DuckDBPyConnection, document_id: str, path: Path) -> dict | None:
+    row = con.execute(f"SELECT {', '.join(COLUMNS)} FROM access_copies WHERE document_id = ? AND path = ?",
+                      [document_id, str(path)]).fetchone()
+    return dict(zip(COLUMNS, row)) if row else None
+
+
+def up_to_date(row: dict | None, doc: DocumentInput, path: Path) -> bool:
+    """The recorded copy is still this document's: same inputs, and the file is the one written."""
+    if not row or row["status"] != "ok" or row["inputs"] != doc.digest() or row["pipeline_version"] != PIPELINE_VERSION:
+        return False
+    try:
+        return path.is_file() and sha256_file(path) == row["sha256"]
+    except OSError:
+        return False
+
+
+def record(con: duckdb.DuckDBPyConnection, built: list[Built], now: dt.datetime | None = None) -> None:
+    """Replace the rows of these copies, in one transaction of a writer's session."""
+    if not built:
+        return
+    from pipelines.core.store.transactions import transaction
+
+    now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    with transaction(con):
+        for b in built:
+            con.execute("DELETE FROM access_copies WHERE document_id = ? AND path = ?", [b.document_id, str(b.path)])
+        con.executemany(
+            f"INSERT INTO access_copies ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
+            [[b.document_id, str(b.path), b.status, b.sha256, b.pages, b.pdfa_part, b.note, b.inputs, now, PIPELINE_VERSION]
+             for b in built])
+
+
+# ------------------------------------------------------------------------------ a batch
+
+
+@dataclass
+class Outcome:
+    document_id: str
+    action: str  # 'built' | 'up to date' | 'skipped' | 'failed'
+    path: Path | None = None
+    detail: str | None = None  # why skipped or failed; the note of a built copy
+    built: Built | None = None  # to record ('built' and 'failed')
+
+
+def make_copies(con: duckdb.DuckDBPyConnection, out_dir: Path, document_ids: list[str], *, force: bool = False,
+                now: dt.datetime | None = None, on_done=None) -> list[Outcome]:
+    """Build the copies of ``document_ids`` that are missing or out of date into ``out_dir``,
+    reading the warehouse with ``con`` (a reader). Nothing is recorded here: pass each outcome's
+    ``built`` to :func:`record` in a writer's session. A document that cannot be copied is a
+    'failed' outcome with its reason; the batch goes on."""
+    outcomes = []
+    corrected = has_corrections(con)
+    try:
+        rows = {(r[0], r[1]): dict(zip(COLUMNS, r))
+                for r in con.execute(f"SELECT {', '.join(COLUMNS)} FROM access_copies").fetchall()}
+    except duckdb.CatalogException:  # a warehouse of schema 8, not yet upgraded by a writer
+        rows = {}
+    for document_id in document_ids:
+        outcome = make_copy(con, out_dir, document_id, force=force, now=now, corrected=corrected, rows=rows)
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return outcomes
+
+
+def make_copy(con: duckdb.DuckDBPyConnection, out_dir: Path, document_id: str, *, force: bool = False,
+              now: dt.datetime | None = None, corrected: bool = True, rows: dict | None = None) -> Outcome:
+    try:
+        doc = gather(con, document_id, corrected)
+    except CopyError as exc:
+        return Outcome(document_id, "skipped", detail=str(exc))
+    reason = doc.why_not()
+    if reason:
+        return Outcome(document_id, "skipped", detail=reason)
+    target = Path(out_dir).absolute() / copy_name(doc)
+    row = rows.get((document_id, str(target))) if rows is not None else recorded(con, document_id, target)
+    if not force and up_to_date(row, doc, target):
+        return Outcome(document_id, "up to date", target)
+    try:
+        built = build(doc, source_file(doc), target, now)
+    except (CopyError, textlayer.FontError, geometry.CleanupStepsError) as exc:
+        failed = Built(document_id, target, "failed", None, None, None, str(exc), doc.digest())
+        return Outcome(document_id, "failed", target, str(exc), failed)
+    except Exception as exc:  # a damaged file must not stop the batch: recorded with its reason
+        detail = f"{type(exc).__name__}: {exc}"
+        failed = Built(document_id, target, "failed", None, None, None, detail, doc.digest())
+        return Outcome(document_id, "failed", target, detail, failed)
+    return Outcome(document_id, "built", target, built.note, built)
