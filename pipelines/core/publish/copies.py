@@ -244,7 +244,25 @@ def page_words(page: PageInput) -> list[tuple[str, tuple[int, int, int, int]]]:
     if pending:
         if assigned:
             assigned[0][:0] = pending
-    return [(" ".join(tokens), box) for tokens, box in zip(assigned, boxes) if tokens]
+    placed = []
+    for tokens, box in zip(assigned, boxes):
+        placed += _split(tokens, box)
+    return placed
+
+
+def _split(tokens: list[str], box: tuple[int, int, int, int]) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """Several tokens on one word's box share it, each on a part as wide as its letters (and a
+    space between), so that readers still see separate words."""
+    if len(tokens) <= 1:
+        return [(tokens[0], box)] if tokens else []
+    left, top, width, height = box
+    units = sum(len(t) for t in tokens) + len(tokens) - 1
+    parts, x = [], float(left)
+    for token in tokens:
+        w = width * len(token) / units
+        parts.append((token, (round(x), top, max(1, round(w)), height)))
+        x += w + width / units
+    return parts
 
 
 def _same_line(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_STEP = re.compile(r"^(orientation|upsample|deskew):(.+)$")
+_STEP = re.compile(r"^(orientation|upsample|deskew):(\S+)$")
 
 
 class CleanupStepsError(ValueError):
