@@ -11,6 +11,7 @@
     archive ui                    the Dagster UI on the same definitions and run history
     archive review                the reading room: review and correct extracted values in a browser
     archive corrections export|import   move reviewers' corrections between warehouses (CSV, JSON)
+    archive pdf [PATH ...|--all]  PDF/A-2b access copies: the scans with an invisible, searchable text layer
 
 On a deployment (deploy/, docs/scaling.md):
     archive worker                a Celery worker taking reading steps (one at a time)

@@ -253,3 +253,21 @@ def test_a_raw_file_changed_since_ingestion_is_a_recorded_failure(archive, tmp_p
         status, note = con.execute("SELECT status, note FROM access_copies WHERE document_id = ?",
                                    [archive["copies"]["upright.png"]["id"]]).fetchone()
     assert status == "failed" and "changed since it was read" in note
+
+
+def test_the_dagster_asset_makes_the_same_copies(archive):
+    """`access_copies`, one partition per source file as `document`: up to date copies are not rebuilt."""
+    import dagster as dg
+
+    from pipelines.defs.copies import access_copies
+    from pipelines.defs.documents import path_to_key
+    from pipelines.defs.resources import WarehouseResource
+
+    key = path_to_key(archive["raw"] / "scan.pdf")
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("source_files", [key])
+        result = dg.materialize([access_copies], partition_key=key, instance=instance,
+                                resources={"warehouse": WarehouseResource(path=str(archive["base"] / "wh"))})
+        assert result.success
+        metadata = result.asset_materializations_for_node("access_copies")[0].metadata
+    assert metadata["up_to_date"].value == 1 and "built" not in metadata
