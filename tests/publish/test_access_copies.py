@@ -271,3 +271,32 @@ def test_the_dagster_asset_makes_the_same_copies(archive):
         assert result.success
         metadata = result.asset_materializations_for_node("access_copies")[0].metadata
     assert metadata["up_to_date"].value == 1 and "built" not in metadata
+
+
+@pytest.mark.parametrize("encoding", ["tcvn3", "vni"])
+def test_a_legacy_encoded_pdf_gets_a_unicode_text_layer(tmp_path, encoding):
+    """The TCVN3/VNI glyphs stay as they were drawn; the copy's text is the repaired Unicode."""
+    from pipelines.core.text.encodings import as_text_layer, encode_tcvn3, encode_vni
+    from tests.runtime.test_legacy_pipeline import LINES, legacy_pdf
+
+    encode = encode_tcvn3 if encoding == "tcvn3" else encode_vni
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    source = legacy_pdf(raw / f"{encoding}.pdf", [as_text_layer(encode(line)) for line in LINES[:20]])
+    before = sha(source)
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster"), "ARCHIVE_WAREHOUSE": str(tmp_path / "wh")}
+    assert run("ingest", str(raw), env=env).returncode == 0
+    done = run("pdf", str(source), env=env)
+    assert done.returncode == 0 and "built" in done.stdout, done.stdout + done.stderr
+    with open_warehouse(tmp_path / "wh") as con:
+        path, pdfa_part, text, method = con.execute(
+            "SELECT c.path, c.pdfa_part, p.text, p.method FROM access_copies c JOIN v_pages p USING (document_id) "
+            "WHERE p.page_number = 1").fetchone()
+    assert method == f"legacy-{encoding}" and pdfa_part == "2b"
+    copied = pdftotext(Path(path))
+    assert cer(squash(text), squash(copied)) <= 0.01, copied
+    assert "Hội Thư viện Việt Nam" in copied and "ViÖt" not in copied
+    with pikepdf.open(source) as original, pikepdf.open(path) as pdf:
+        contents = [c.read_bytes() for c in pdf.pages[0].Contents]
+        assert original.pages[0].Contents.read_bytes() in contents  # the glyphs drawn as before
+    assert sha(source) == before

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pikepdf
 
 from pipelines.config import PIPELINE_VERSION
@@ -80,8 +81,9 @@ class DocumentInput:
             return "the document failed to read: there is nothing to copy"
         if not self.media_type.startswith(COPY_MEDIA_TYPES):
             return f"{self.media_type} files have no page images: the file itself is the access copy"
-        if not any(p.method == "ocr" for p in self.pages):
-            return "no page was read by OCR: the file itself is the access copy"
+        if not any(p.method == "ocr" or (p.method.startswith("legacy-") and self.media_type == "application/pdf")
+                   for p in self.pages):
+            return "no page was read by OCR or converted from a legacy encoding: the file itself is the access copy"
         return None
 
     def digest(self) -> str:
@@ -111,11 +113,13 @@ class Built:
 
 
 def eligible_documents(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Documents that get a copy: not failed, a PDF or an image file, a page read by OCR."""
+    """Documents that get a copy: not failed, a PDF or an image file, a page read by OCR (or a
+    PDF page typed in a legacy encoding)."""
     return [r[0] for r in con.execute(
         """SELECT d.document_id FROM documents d
            WHERE d.status <> 'failed' AND (d.media_type = 'application/pdf' OR d.media_type LIKE 'image/%')
-             AND EXISTS (SELECT 1 FROM pages p WHERE p.document_id = d.document_id AND p.method = 'ocr')
+             AND EXISTS (SELECT 1 FROM pages p WHERE p.document_id = d.document_id
+                         AND (p.method = 'ocr' OR (p.method LIKE 'legacy-%' AND d.media_type = 'application/pdf')))
            ORDER BY d.source_path""").fetchall()]
 
 
@@ -281,20 +285,26 @@ def build(doc: DocumentInput, source: Path, target: Path, now: dt.datetime | Non
         raise CopyError(f"{source} changed while it was read")
     notes: list[str] = []
     closers: list = []
+    inputs = doc.digest()  # before the legacy pages' words are read from the file
     try:
-        return _build(doc, data, target, now, notes, closers)
+        built = _build(doc, data, target, now, notes, closers)
+        built.inputs = inputs
+        return built
     finally:
         for close in closers:
             close()
 
 
 def _build(doc: DocumentInput, data: bytes, target: Path, now: dt.datetime, notes: list[str], closers: list) -> Built:
+    legacy: dict[int, list] = {}
     if doc.media_type == "application/pdf":
         pdf, frames = _open_pdf(data, closers)
+        legacy = _legacy_words(data, [p for p in doc.pages if p.method.startswith("legacy-")], notes)
     else:
         pdf, frames = _wrap_images(data, notes)
     closers.append(pdf.close)
     texts = {p.number: page_words(p) for p in doc.pages if p.method == "ocr" and p.words}
+    texts.update({number: words for number, (words, _) in legacy.items()})
     chars = {c for words in texts.values() for t, _ in words for c in t}
     font = textlayer.make_font(chars)
     missing = sorted({c for c in chars if not c.isspace() and not font.covers(c)})
@@ -308,6 +318,18 @@ def _build(doc: DocumentInput, data: bytes, target: Path, now: dt.datetime, note
         if page_input.number > len(pdf.pages):
             raise CopyError(f"the file has no page {page_input.number}, which the warehouse read")
         page = pdf.pages[page_input.number - 1]
+        if page_input.number in legacy:
+            _, frame = legacy[page_input.number]
+            placed = [textlayer.PlacedWord(text, frame(x0, bottom), frame(x1, bottom), frame(x0, top), space_after=bool(
+                index + 1 < len(words) and _same_line(box, words[index + 1][1])))
+                for index, (text, box) in enumerate(words)
+                for x0, top, x1, bottom in [(box[0], box[1], box[0] + box[2], box[1] + box[3])]]
+            page.add_resource(font_ref, pikepdf.Name.Font, textlayer.FONT_RESOURCE)
+            # The legacy glyphs stay visible; their text (Ö for ệ…) is replaced by nothing for
+            # readers that honour ActualText, and the Unicode layer is laid over them.
+            page.contents_add(pikepdf.Stream(pdf, b"/Span <</ActualText ()>> BDC q\n"), prepend=True)
+            page.contents_add(pikepdf.Stream(pdf, b"\nQ EMC\n" + textlayer.content(placed, font)))
+            continue
         to_user = frames(page_input.number, page, page_input.dpi)
         to_source = geometry.ToSource(geometry.parse_steps(page_input.cleanup), to_user.size)
         placed = []
@@ -342,6 +364,53 @@ def _build(doc: DocumentInput, data: bytes, target: Path, now: dt.datetime, note
         notes.append(f"… and {len(problems) - 5} more")
     return Built(doc.document_id, target, "ok", digest, pages, None if problems else "2b",
                  "; ".join(notes) or None, doc.digest())
+
+
+def _legacy_words(data: bytes, pages: list[PageInput], notes: list[str]) -> dict[int, tuple[list, object]]:
+    """For each legacy-encoded page: its text layer's words with their boxes (points, from the
+    top left as pdfplumber gives them, scaled by 1000 to keep integers' precision), carrying the
+    page text in force (``page_words``), and the map from those coordinates to user space."""
+    if not pages:
+        return {}
+    import pypdfium2 as pdfium
+
+    from pipelines.core.read import layout
+    from pipelines.core.read import pdf as pdf_reader
+    from pipelines.core.text.encodings import tcvn3_to_unicode, vni_to_unicode
+
+    found: dict[int, tuple[list, object]] = {}
+    document = pdfium.PdfDocument(data)
+    try:
+        for page_input in pages:
+            page = document[page_input.number - 1]
+            try:
+                frame = pdf_reader._Frame.of(page)
+                if frame.rotation:
+                    notes.append(f"page {page_input.number}: a turned legacy page keeps its legacy text layer only")
+                    continue
+                textpage = page.get_textpage()
+                try:
+                    chars = pdf_reader.pdfium_chars(textpage, frame)
+                finally:
+                    textpage.close()
+            finally:
+                page.close()
+            words = layout.words_of(chars, np.arange(len(chars)))
+            convert = tcvn3_to_unicode if page_input.method == "legacy-tcvn3" else vni_to_unicode
+            scale = 1000
+            page_input.words = [
+                (convert(text), round(x0 * scale), round(top * scale), round((x1 - x0) * scale), round((bottom - top) * scale))
+                for text, x0, x1, top, bottom in zip(words.text, words.x0.tolist(), words.x1.tolist(),
+                                                     words.top.tolist(), words.bottom.tolist())]
+            left, top = frame.x0, frame.y1
+
+            def to_user(x: float, y: float, left=left, top=top) -> tuple[float, float]:
+                return left + x / scale, top - y / scale
+
+            found[page_input.number] = (page_words(page_input), to_user)
+    finally:
+        document.close()
+    return found
 
 
 @dataclass
