@@ -56,7 +56,7 @@ def check(work: Path, sources: list[Path]) -> dict:
             pages += len(pdf.pages)
     copy_bytes = sum(Path(r[0]).stat().st_size for r in rows)
     source_bytes = sum(p.stat().st_size for p in sources)
-    return {"copies": len(rows), "copy_pages": pages, "not_pdfa_or_failed": len(bad), "copy_bytes": copy_bytes,
+    return {"copy_files": len(rows), "copy_pages": pages, "not_pdfa_or_failed": len(bad), "copy_bytes": copy_bytes,
             "source_bytes": source_bytes, "size_ratio": round(copy_bytes / source_bytes, 3)}
 
 

@@ -149,44 +149,65 @@ def gather(con: duckdb.DuckDBPyConnection, document_id: str, corrected: bool = T
     """Everything a copy is made of, as the warehouse holds it now: the values in force (the
     views that apply reviewers' corrections; with ``corrected`` False, when the warehouse holds
     no correction at all, the extracted tables, which are then the same and much faster)."""
+    found = gather_many(con, [document_id], corrected)
+    if document_id not in found:
+        raise CopyError(f"no document {document_id} in the warehouse")
+    return found[document_id]
+
+
+GATHER_BATCH = 200
+"""Documents gathered per round of queries (five queries a round, whatever its size)."""
+
+
+def gather_many(con: duckdb.DuckDBPyConnection, ids: list[str], corrected: bool = True) -> dict[str, DocumentInput]:
+    """:func:`gather` for many documents in one round of queries (a DuckLake query costs tens of
+    milliseconds however little it reads); documents not in the warehouse are left out."""
     page_text = "v.text" if corrected else "p.text"
     page_join = "JOIN v_pages v USING (document_id, page_number)" if corrected else ""
     articles_from = "v_articles" if corrected else "articles"
-    row = con.execute(
-        """SELECT media_type, file_name, byte_size, status, pipeline_version, ingested_at::VARCHAR, masthead,
-                  issue_date FROM documents WHERE document_id = ?""", [document_id]).fetchone()
-    if row is None:
-        raise CopyError(f"no document {document_id} in the warehouse")
-    media_type, file_name, byte_size, status, version, ingested_at, masthead, issue_date = row
-    paths = [r[0] for r in con.execute(
-        "SELECT source_path FROM files WHERE document_id = ? ORDER BY seen_at, source_path", [document_id]).fetchall()]
-    pages = {
-        number: PageInput(number, method, text or "", cleanup, dpi)
-        for number, method, text, cleanup, dpi in con.execute(
-            f"""SELECT p.page_number, p.method, {page_text}, p.cleanup, p.dpi FROM pages p {page_join}
-                WHERE p.document_id = ? ORDER BY p.page_number""",
-            [document_id]).fetchall()
-    }
-    for number, text, left, top, width, height in con.execute(
-            """SELECT page_number, text, "left", top, width, height FROM ocr_words WHERE document_id = ?
-               ORDER BY page_number, word_number""", [document_id]).fetchall():
-        if number in pages and None not in (left, top, width, height):
-            pages[number].words.append((text, left, top, width, height))
-    articles = con.execute(
-        f"SELECT title, published_date, authors FROM {articles_from} WHERE document_id = ? ORDER BY seq",
-        [document_id]).fetchall()
-    titles = [t for t, _, _ in articles if t]
-    authors: list[str] = []
-    for _, _, names in articles:
-        for name in names or []:
-            if name not in authors:
-                authors.append(name)
-    dates = [d for _, d, _ in articles if d]
-    title = masthead or (titles[0] if titles else None) or Path(file_name).stem
-    subject = "; ".join(titles) if titles and (masthead or len(titles) > 1) else None
-    return DocumentInput(document_id, media_type, file_name, paths, byte_size, status, version, ingested_at,
-                         title, authors, issue_date or (min(dates) if dates else None), subject,
-                         [pages[n] for n in sorted(pages)])
+    wanted = "(SELECT unnest(?::VARCHAR[]))"
+    docs = {r[0]: r[1:] for r in con.execute(
+        f"""SELECT document_id, media_type, file_name, byte_size, status, pipeline_version, ingested_at::VARCHAR,
+                   masthead, issue_date FROM documents WHERE document_id IN {wanted}""", [ids]).fetchall()}
+    paths: dict[str, list[str]] = {}
+    for document_id, path in con.execute(
+            f"SELECT document_id, source_path FROM files WHERE document_id IN {wanted} ORDER BY seen_at, source_path",
+            [ids]).fetchall():
+        paths.setdefault(document_id, []).append(path)
+    pages: dict[str, dict[int, PageInput]] = {}
+    for document_id, number, method, text, cleanup, dpi in con.execute(
+            f"""SELECT p.document_id, p.page_number, p.method, {page_text}, p.cleanup, p.dpi FROM pages p {page_join}
+                WHERE p.document_id IN {wanted} ORDER BY p.document_id, p.page_number""", [ids]).fetchall():
+        pages.setdefault(document_id, {})[number] = PageInput(number, method, text or "", cleanup, dpi)
+    for document_id, number, text, left, top, width, height in con.execute(
+            f"""SELECT document_id, page_number, text, "left", top, width, height FROM ocr_words
+                WHERE document_id IN {wanted} ORDER BY document_id, page_number, word_number""", [ids]).fetchall():
+        page = pages.get(document_id, {}).get(number)
+        if page is not None and None not in (left, top, width, height):
+            page.words.append((text, left, top, width, height))
+    articles: dict[str, list[tuple]] = {}
+    for document_id, title, date, names in con.execute(
+            f"""SELECT document_id, title, published_date, authors FROM {articles_from}
+                WHERE document_id IN {wanted} ORDER BY document_id, seq""", [ids]).fetchall():
+        articles.setdefault(document_id, []).append((title, date, names))
+    found = {}
+    for document_id, (media_type, file_name, byte_size, status, version, ingested_at, masthead, issue_date) \
+            in docs.items():
+        rows = articles.get(document_id, [])
+        titles = [t for t, _, _ in rows if t]
+        authors: list[str] = []
+        for _, _, names in rows:
+            for name in names or []:
+                if name not in authors:
+                    authors.append(name)
+        dates = [d for _, d, _ in rows if d]
+        title = masthead or (titles[0] if titles else None) or Path(file_name).stem
+        subject = "; ".join(titles) if titles and (masthead or len(titles) > 1) else None
+        of_doc = pages.get(document_id, {})
+        found[document_id] = DocumentInput(
+            document_id, media_type, file_name, paths.get(document_id, []), byte_size, status, version, ingested_at,
+            title, authors, issue_date or (min(dates) if dates else None), subject, [of_doc[n] for n in sorted(of_doc)])
+    return found
 
 
 def source_file(doc: DocumentInput) -> Path:
@@ -581,20 +602,26 @@ def make_copies(con: duckdb.DuckDBPyConnection, out_dir: Path, document_ids: lis
                 for r in con.execute(f"SELECT {', '.join(COLUMNS)} FROM access_copies").fetchall()}
     except duckdb.CatalogException:  # a warehouse of schema 8, not yet upgraded by a writer
         rows = {}
-    for document_id in document_ids:
-        outcome = make_copy(con, out_dir, document_id, force=force, now=now, corrected=corrected, rows=rows)
-        outcomes.append(outcome)
-        if on_done:
-            on_done(outcome)
+    for start in range(0, len(document_ids), GATHER_BATCH):
+        batch = document_ids[start:start + GATHER_BATCH]
+        gathered = gather_many(con, batch, corrected)
+        for document_id in batch:
+            outcome = make_copy(con, out_dir, document_id, force=force, now=now, corrected=corrected, rows=rows,
+                                doc=gathered.get(document_id))
+            outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
     return outcomes
 
 
 def make_copy(con: duckdb.DuckDBPyConnection, out_dir: Path, document_id: str, *, force: bool = False,
-              now: dt.datetime | None = None, corrected: bool = True, rows: dict | None = None) -> Outcome:
-    try:
-        doc = gather(con, document_id, corrected)
-    except CopyError as exc:
-        return Outcome(document_id, "skipped", detail=str(exc))
+              now: dt.datetime | None = None, corrected: bool = True, rows: dict | None = None,
+              doc: DocumentInput | None = None) -> Outcome:
+    if doc is None:
+        try:
+            doc = gather(con, document_id, corrected)
+        except CopyError as exc:
+            return Outcome(document_id, "skipped", detail=str(exc))
     reason = doc.why_not()
     if reason:
         return Outcome(document_id, "skipped", detail=reason)
