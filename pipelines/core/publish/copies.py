@@ -461,8 +461,6 @@ def _open_pdf(data: bytes, closers: list):
     own image when the reader took that instead (``pdf.page_image_gray``)."""
     import pypdfium2 as pdfium
 
-    from pipelines.core.read import pdf as pdf_reader
-
     try:
         document = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError as exc:
@@ -486,14 +484,47 @@ def _open_pdf(data: bytes, closers: list):
             width, height = rendered.get_width(), rendered.get_height()
         finally:
             rendered.close()
-        own = pdf_reader.page_image_gray(renderer, number, dpi)
+        own = _own_image_size(renderer, number, dpi)
         if own is not None:
-            size = (own.shape[1], own.shape[0])
-            return _ToUser(size, (width / size[0], height / size[1]), box, rotate)
+            return _ToUser(own, (width / own[0], height / own[1]), box, rotate)
         size = (width * dpi / 72, height * dpi / 72)
         return _ToUser(size, (72 / dpi, 72 / dpi), box, rotate)
 
     return document, frames
+
+
+def _own_image_size(renderer, number: int, dpi: int) -> tuple[int, int] | None:
+    """The pixel size of the page's own image when the reader took that image instead of a
+    render (``pdf.page_image_gray``'s conditions, read from the image's metadata without
+    decoding it); None when the page was rendered."""
+    import pypdfium2.raw as pdfium_c
+
+    from pipelines.core.read import pdf as pdf_reader
+
+    page = renderer[number - 1]
+    try:
+        if page.get_rotation() % 360 or pdf_reader._count_objects(page.raw) != 1:
+            return None
+        (image,) = page.get_objects(max_depth=1)
+        if image.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            return None
+        a, b, c, d, e, f = image.get_matrix().get()
+        left, bottom, right, top = page.get_mediabox()
+        width, height = right - left, top - bottom
+        if b or c or a <= 0 or d <= 0 or abs(e - left) > 0.5 or abs(f - bottom) > 0.5 \
+                or abs(a - width) > 0.5 or abs(d - height) > 0.5:
+            return None
+        meta = image.get_metadata()
+        if meta.colorspace != pdfium_c.FPDF_COLORSPACE_DEVICEGRAY or meta.bits_per_pixel not in (1, 8):
+            return None
+        expected = (round(width / 72 * dpi), round(height / 72 * dpi))
+        if abs(meta.width - expected[0]) > 0.01 * expected[0] or abs(meta.height - expected[1]) > 0.01 * expected[1]:
+            return None
+        return meta.width, meta.height
+    except Exception:
+        return None
+    finally:
+        page.close()
 
 
 def _wrap_images(data: bytes, notes: list[str]):
