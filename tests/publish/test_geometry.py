@@ -49,3 +49,4 @@ def test_notes_are_not_steps_and_unknown_turns_are_refused():
     assert parse_steps(None) == Steps()
     with pytest.raises(CleanupStepsError, match="multiples of 90"):
         parse_steps("orientation:45")
+
