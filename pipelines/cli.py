@@ -11,6 +11,7 @@
     archive ui                    the Dagster UI on the same definitions and run history
     archive review                the reading room: review and correct extracted values in a browser
     archive corrections export|import   move reviewers' corrections between warehouses (CSV, JSON)
+    archive pdf [PATH ...|--all]  PDF/A-2b access copies: the scans with an invisible, searchable text layer
 
 On a deployment (deploy/, docs/scaling.md):
     archive worker                a Celery worker taking reading steps (one at a time)
@@ -765,6 +766,71 @@ def corrections_import(
         raise _fail(str(exc))
     out.print(f"{result.added} correction row(s) added, {result.already} already there.", highlight=False)
     out.print("Corrections now: " + (", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "none"), highlight=False)
+
+
+@app.command("pdf")
+def pdf_copies(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Ingested files or folders whose documents get a copy.",
+                                                          show_default=False)] = None,
+    all_documents: Annotated[bool, typer.Option("--all", help="Every document with a page read by OCR.")] = False,
+    out_dir: Annotated[Optional[Path], typer.Option("--out", "-o", help="Folder for the copies (default: access/ beside "
+                                                    "the warehouse).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Build again even the copies that are up to date.")] = False,
+    warehouse: WarehouseOption = None,
+) -> None:
+    """Access copies: for each document with OCR'd pages, a PDF/A-2b file showing the original
+    page images with an invisible, searchable text layer (the text in force, corrections
+    included), recorded in `access_copies`. Copies up to date are not built again; raw files
+    are only read. Exit 1 when a copy could not be made (each is listed with its reason)."""
+    from pipelines.core.publish import copies
+    from pipelines.core.runtime.locks import writer_lock
+    from pipelines.core.store import warehouse as wh
+
+    if bool(paths) == all_documents:
+        raise _usage_error("give the files or folders to copy, or --all (not both)")
+    missing = [p for p in paths or [] if not p.expanduser().exists()]
+    if missing:
+        raise _usage_error(f"no such file or folder: {missing[0]}")
+    location = _location(warehouse)
+    if not location.exists():
+        raise _usage_error(f"no warehouse at {location.describe()}: run `archive ingest` first")
+    target = (out_dir.expanduser() if out_dir else location.home / "access").absolute()
+    con = _reader(warehouse)
+    try:
+        if all_documents:
+            ids = copies.eligible_documents(con)
+        else:
+            ids, unknown = copies.documents_at(con, list(paths))
+            if unknown:
+                raise _usage_error(f"not ingested: {unknown[0]} (run `archive ingest` on it first)")
+        err.print(f"[dim]copies → {target}[/dim]", highlight=False, soft_wrap=True)
+
+        def say(outcome):
+            name = outcome.path.name if outcome.path else outcome.document_id[:12]
+            colour = {"built": "green", "failed": "red", "skipped": "dim"}.get(outcome.action, "")
+            line = f"{outcome.action:>10}  {name}" + (f"  ({outcome.detail})" if outcome.detail else "")
+            out.print(Text(line, style=colour), soft_wrap=True, highlight=False)
+
+        outcomes = copies.make_copies(con, target, ids, force=force, on_done=say)
+    finally:
+        con.close()
+    to_record = [o.built for o in outcomes if o.built is not None]
+    if to_record:
+        try:
+            with writer_lock(location.home, _say_waiting):
+                writer = wh.connect(location)
+                try:
+                    copies.record(writer, to_record)
+                finally:
+                    writer.close()
+        except wh.WarehouseError as exc:
+            raise _fail(str(exc))
+    from collections import Counter
+
+    counts = Counter(o.action for o in outcomes)
+    out.print(", ".join(f"{n} {action}" for action, n in sorted(counts.items())) or "no document to copy",
+              highlight=False)
+    raise typer.Exit(code=1 if counts.get("failed") else 0)
 
 
 @app.command("prune-runs")

@@ -9,6 +9,7 @@ import dagster as dg
 
 from pipelines.defs.automation import nightly_batch, raw_files_sensor, staged_documents_sensor
 from pipelines.defs.checks import failures_explained, metadata_completeness, no_duplicate_articles, staging_drained
+from pipelines.defs.copies import access_copies
 from pipelines.defs.documents import document, file_read, load_job, read_files_job
 from pipelines.defs.history import set_dagster_env
 from pipelines.defs.load import warehouse_tables
@@ -25,7 +26,7 @@ from pipelines.defs.resources import Progress, WarehouseResource
 set_dagster_env()
 
 defs = dg.Definitions(
-    assets=[document, warehouse_tables],
+    assets=[document, warehouse_tables, access_copies],
     asset_checks=[file_read, failures_explained, staging_drained, no_duplicate_articles, metadata_completeness],
     jobs=[read_files_job, load_job, prune_run_history, maintain_warehouse],
     sensors=[raw_files_sensor, staged_documents_sensor],

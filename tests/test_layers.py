@@ -1,6 +1,6 @@
 """The core's folders show the flow, and its imports go down the flow only.
 
-    text  ←  read  ←  metadata  ←  store  ←  runtime        (models and config: everyone)
+    text  ←  read  ←  metadata  ←  store  ←  publish  ←  runtime        (models and config: everyone)
 
 A stage may import the stages before it in this order (``read`` uses ``text`` to repair text
 layers, ``store`` uses ``text`` to fold search terms and ``read`` to hash raw files), never a
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 CORE = Path(__file__).resolve().parents[1] / "pipelines" / "core"
-ORDER = ["text", "read", "metadata", "store", "runtime"]
+ORDER = ["text", "read", "metadata", "store", "publish", "runtime"]
 SHARED = {"pipelines.core.models", "pipelines.config", "pipelines.core"}
 FORBIDDEN = ("dagster", "dagster_", "pipelines.defs", "pipelines.cli", "pipelines.definitions", "pipelines.samples",
              "pipelines.review", "starlette", "uvicorn", "jinja2")

@@ -9,7 +9,7 @@ import datetime as dt
 import duckdb
 
 from pipelines.core.models import Article, Extraction, Page, PersonRef, PlaceRef
-from pipelines.core.store import search, search_cache
+from pipelines.core.store import migrations, search, search_cache
 from pipelines.core.store import warehouse as wh
 
 # Texts written for the test.
@@ -114,7 +114,7 @@ def test_a_warehouse_of_schema_6_is_upgraded_with_its_copies_linked_and_pairs_in
         with duckdb.connect(str(search_cache.slot_path(location, slot))) as cache:
             cache.execute("DELETE FROM cache_info WHERE key = 'schema'")
     con = wh.connect(warehouse_dir)  # a writer brings it up to date
-    assert wh.schema_version(con) == 8
+    assert wh.schema_version(con) == migrations.LATEST
     assert links(con) == {"bulletin-1": None, "bulletin-2": None, "single-1": "bulletin-1"}
     assert {q: [(h.article_id, h.score) for h in search.search(con, q)] for q in expected} == expected
     assert search_cache.refresh(con, location).state == "rebuilt"  # the cache copies the new index whole

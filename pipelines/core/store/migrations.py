@@ -13,6 +13,9 @@ Version 8 adds ``articles.duplicate_of`` and ``article_signatures`` (near-identi
 across documents, ``duplicates.py``) and the syllable-pair terms of the search index (idx 2 and
 3, ``search.py``); the upgrade fills them for the articles already there, once.
 
+Version 9 adds ``access_copies``, the PDF/A access copies written beside the warehouse
+(``pipelines/core/publish/``): a new table only, nothing to fill.
+
 A new warehouse gets the latest schema (schema.sql) at once. A DuckLake warehouse of an older
 version gets, in one transaction, the statements of each version after its own (tables new in a
 version come from schema.sql, CREATE TABLE IF NOT EXISTS, so a version lists only changes to
@@ -21,7 +24,7 @@ existing tables). Rows are never dropped: columns are added, never renamed or re
 
 from pipelines.core.store import corrections, duplicates, search
 
-LATEST = 8
+LATEST = 9
 
 # DuckDB-file versions `archive migrate` reads, and the tables it copies (the search index is
 # rebuilt from search_folded/search_exact; the extension's fts_main_* schemas are left behind).
@@ -53,4 +56,5 @@ def _pairs_backfill() -> list[str]:
 UPGRADES: dict[int, list[str]] = {
     7: [corrections.TABLE_SQL],
     8: ["ALTER TABLE articles ADD COLUMN duplicate_of VARCHAR", *_pairs_backfill(), *duplicates.BACKFILL],
+    9: [],  # access_copies: a new table (schema.sql)
 }

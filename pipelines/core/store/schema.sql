@@ -231,3 +231,19 @@ CREATE TABLE IF NOT EXISTS corrections (
     corrected_at    TIMESTAMP NOT NULL,    -- UTC
     note            VARCHAR
 );
+
+-- Access copies (pipelines/core/publish/, docs/access-copies.md): one row per copy written (schema 9).
+-- A copy is PDF/A-2b with the original page images and an invisible text layer; it is rebuilt
+-- when what it is made of (inputs) changes: the pipeline, the reading, the text or metadata in force.
+CREATE TABLE IF NOT EXISTS access_copies (
+    document_id      VARCHAR NOT NULL,     -- key, with path
+    path             VARCHAR NOT NULL,     -- absolute path of the copy
+    status           VARCHAR NOT NULL,     -- 'ok' | 'failed'
+    sha256           VARCHAR,              -- of the copy's bytes (NULL when failed)
+    pages            INTEGER,
+    pdfa_part        VARCHAR,              -- '2b'; NULL when the source keeps it from PDF/A (note says why)
+    note             VARCHAR,              -- why it failed, or what to know about it
+    inputs           VARCHAR NOT NULL,     -- digest of what it was made of
+    created_at       TIMESTAMP NOT NULL,   -- UTC
+    pipeline_version VARCHAR NOT NULL
+);
