@@ -17,7 +17,7 @@ import numpy as np
 
 from pipelines.config import ReadOptions
 from pipelines.core.models import Line, Page, StageClock
-from pipelines.core.read import cleanup
+from pipelines.core.read import cleanup, photo
 from pipelines.core.read.images import iter_frames
 from pipelines.core.read.ocr import OcrError, OcrResult, engine_name, ocr_image
 from pipelines.core.read.pdf import open_pdfium, page_image_gray, render_gray, text_layer_pages
@@ -184,17 +184,24 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
     is then turned, cleaned up and read again, and the better reading is kept."""
     clock = clock or StageClock()
     engine = engine_name(options.ocr_languages)
+    source, exif_steps = None, []
     if isinstance(image, np.ndarray):
         source_dpi = cleanup.resolution((image.shape[1], image.shape[0]), dpi) if dpi else None
         pixels = gray = image
+        bilevel = False
     else:
         dpi = _dpi(image)
         source_dpi = cleanup.resolution(image, dpi)
+        bilevel = image.mode == "1"
+        if image.info.get("exif_orientation"):
+            exif_steps = [f"exif-orientation:{image.info['exif_orientation']}"]
         with clock("render"):
             gray = cleanup.to_gray(image)
             pixels = gray if options.cleanup or image.mode in ("1", "L") else _pixels(image)
-            image.close()
+        source = image
     if is_blank_array(gray):
+        if source is not None:
+            source.close()
         return Page(page_number=number, method="empty", text="", reason=f"{reason}; blank page (no ink)",
                     text_layer_chars=text_layer_chars, dpi=dpi)
     steps: str | None = None
@@ -202,8 +209,14 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
         if options.cleanup:
             try:
                 with clock("cleanup"):
-                    binary, report, work_dpi = cleanup.clean(gray, source_dpi)
-                steps_taken = report.steps
+                    base, base_dpi, first_steps = gray, source_dpi, list(exif_steps)
+                    check = None if bilevel else photo.examine(gray, source, source_dpi)
+                    if check is not None and check.photo:
+                        reason = f"{reason}; {check.describe()}"
+                        base, photo_steps, base_dpi = photo.prepare_photo(gray, check)
+                        first_steps += photo_steps
+                    binary, report, work_dpi = cleanup.clean(base, base_dpi)
+                steps_taken = first_steps + report.steps
             except Exception as exc:  # clean-up must never cost a page: read it as scanned
                 steps = f"clean-up failed ({type(exc).__name__}: {exc}); page read as scanned"
                 reading = _read(gray, [], dpi, options, clock)
@@ -211,16 +224,20 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
                 steps = ", ".join(steps_taken)
                 reading = _read(binary, steps_taken, work_dpi, options, clock)
                 if options.detect_orientation and (reading.poor() or reading.result.sideways):
-                    reading = _orient(reading, gray, binary, source_dpi, options, clock)
+                    reading = _orient(reading, base, binary, base_dpi, options, clock, first_steps)
                     steps = ", ".join(reading.steps)
         else:
-            reading = _read(pixels, [], dpi, options, clock)
+            reading = _read(pixels, list(exif_steps), dpi, options, clock)
+            steps = ", ".join(exif_steps) or None
     except OcrError as exc:
         if "not installed" in str(exc):
             raise
         page = _failed_page(number, reason, str(exc), engine)
         page.text_layer_chars, page.cleanup, page.dpi = text_layer_chars, steps, dpi
         return page
+    finally:
+        if source is not None:
+            source.close()
     ocr = reading.result
     lines = [replace(line, text=canonical_tones(normalize_text(line.text))) for line in ocr.lines]
     return Page(
@@ -233,7 +250,7 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
         engine=engine,
         reason=reason,
         text_layer_chars=text_layer_chars,
-        cleanup=(steps or "none needed") if options.cleanup else None,
+        cleanup=(steps or "none needed") if options.cleanup else steps,
         dpi=reading.dpi or dpi,
         words=ocr.words,
     )
@@ -247,9 +264,10 @@ def _read(pixels: np.ndarray, steps: list[str], dpi: int | None, options: ReadOp
 
 
 def _orient(first: _Reading, gray: np.ndarray, binary: np.ndarray, source_dpi: int | None, options: ReadOptions,
-            clock: StageClock) -> _Reading:
+            clock: StageClock, before: list[str] | None = None) -> _Reading:
     """Orientation detection (Tesseract OSD on the cleaned page) after a poor or sideways read:
-    the page turned upright, cleaned up and read again; the better of the two readings."""
+    the page turned upright, cleaned up and read again; the better of the two readings.
+    ``gray`` is the page as the clean-up got it, after ``before`` (a photo's own steps)."""
     with clock("orientation"):
         degrees = cleanup.detect_orientation(binary)
     if not degrees:
@@ -257,7 +275,7 @@ def _orient(first: _Reading, gray: np.ndarray, binary: np.ndarray, source_dpi: i
     with clock("cleanup"):
         turned, report, work_dpi = cleanup.clean(cleanup.turn(gray, degrees), source_dpi)
     try:
-        second = _read(turned, [f"orientation:{degrees}", *report.steps], work_dpi, options, clock)
+        second = _read(turned, [*(before or []), f"orientation:{degrees}", *report.steps], work_dpi, options, clock)
     except OcrError as exc:
         first.steps.append(f"orientation:{degrees} tried, not read ({exc})")
         return first
