@@ -17,7 +17,7 @@ import numpy as np
 
 from pipelines.config import ReadOptions
 from pipelines.core.models import Line, Page, StageClock
-from pipelines.core.read import cleanup, photo
+from pipelines.core.read import cleanup, photo, readcheck
 from pipelines.core.read.images import iter_frames
 from pipelines.core.read.ocr import OcrError, OcrResult, engine_name, ocr_image
 from pipelines.core.read.pdf import open_pdfium, page_image_gray, render_gray, text_layer_pages
@@ -169,6 +169,7 @@ class _Reading:
     quality: float
     steps: list[str]
     dpi: int | None  # the resolution of what Tesseract read, when known
+    pixels: np.ndarray | None = None  # what Tesseract read (for the reading checks)
 
     def poor(self) -> bool:
         return bool(self.result.words) and (self.quality < MIN_QUALITY or (self.result.confidence or 0.0) < MIN_CONFIDENCE)
@@ -240,13 +241,20 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
             source.close()
     ocr = reading.result
     lines = [replace(line, text=canonical_tones(normalize_text(line.text))) for line in ocr.lines]
+    quality, problems = round(reading.quality, 3), None
+    if options.cleanup:  # the checks need the cleaned page's ink
+        with clock("cleanup"):
+            problems = readcheck.reading_problems(ocr.lines, reading.text, reading.quality, reading.pixels)
+        if problems:
+            quality = readcheck.flagged_quality(reading.quality)
     return Page(
         page_number=number,
         method="ocr",
         text="\n\n".join(to_paragraphs(reading.text)),
         lines=lines,
         confidence=ocr.confidence,
-        quality=round(reading.quality, 3),
+        quality=quality,
+        flags="; ".join(problems) if problems else None,
         engine=engine,
         reason=reason,
         text_layer_chars=text_layer_chars,
@@ -260,7 +268,7 @@ def _read(pixels: np.ndarray, steps: list[str], dpi: int | None, options: ReadOp
     with clock("ocr"):
         result = ocr_image(pixels, languages=options.ocr_languages, timeout_s=options.ocr_timeout_s)
     text = canonical_tones(normalize_text(result.text))
-    return _Reading(result, text, vietnamese_quality(text), list(steps), dpi)
+    return _Reading(result, text, vietnamese_quality(text), list(steps), dpi, pixels)
 
 
 def _orient(first: _Reading, gray: np.ndarray, binary: np.ndarray, source_dpi: int | None, options: ReadOptions,
