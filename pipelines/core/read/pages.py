@@ -209,13 +209,14 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
     try:
         if options.cleanup:
             try:
-                with clock("cleanup"):
+                with clock("photo"):  # photo or scan; a photo straightened and evened out
                     base, base_dpi, first_steps = gray, source_dpi, list(exif_steps)
                     check = None if bilevel else photo.examine(gray, source, source_dpi)
                     if check is not None and check.photo:
                         reason = f"{reason}; {check.describe()}"
                         base, photo_steps, base_dpi = photo.prepare_photo(gray, check)
                         first_steps += photo_steps
+                with clock("cleanup"):
                     binary, report, work_dpi = cleanup.clean(base, base_dpi)
                 steps_taken = first_steps + report.steps
             except Exception as exc:  # clean-up must never cost a page: read it as scanned
@@ -243,8 +244,9 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
     lines = [replace(line, text=canonical_tones(normalize_text(line.text))) for line in ocr.lines]
     quality, problems = round(reading.quality, 3), None
     if options.cleanup:  # the checks need the cleaned page's ink
-        with clock("cleanup"):
-            problems = readcheck.reading_problems(ocr.lines, reading.text, reading.quality, reading.pixels)
+        with clock("check"):
+            problems = readcheck.reading_problems(ocr.lines, reading.text, reading.quality, reading.pixels,
+                                                  ocr.confidence)
         if problems:
             quality = readcheck.flagged_quality(reading.quality)
     return Page(

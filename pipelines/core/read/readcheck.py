@@ -9,7 +9,10 @@ word; these checks look at the page as a whole:
   column gutter (less than CUT_GAP of the text's height apart), several of them;
 * text far shorter than the ink: fewer characters read than MIN_TEXT_PER_INK of the blobs of
   ink on the cleaned page (a reading that lost lines or a block; print reads 0.85-0.9);
-* syllable quality below the usual: well-read pages score above 0.98.
+* syllable quality below the usual: well-read pages score above 0.98;
+* confidence and syllable quality both short of a clean page's (a 150 dpi photo read as it
+  is: 75 and 0.94, 40% of its characters wrong; clean pages and cleaned photocopies read at
+  94 and 0.98 or better).
 
 A page with a problem gets ``pages.flags`` (for a reviewer; the ``document_quality`` check
 lists it) and its quality score is lowered (FLAGGED_QUALITY_FACTOR). Nothing here imports
@@ -45,12 +48,18 @@ USUAL_QUALITY = 0.93
 """Well-read pages score above 0.98 (syllable quality); below this a page is flagged, even
 when its confidence is high."""
 
+LOW_CONFIDENCE = 85.0
+IMPERFECT_QUALITY = 0.97
+"""Below both together a page is flagged: either alone happens on pages that read well (a
+page of names and numbers, a faint but right reading)."""
+
 FLAGGED_QUALITY_FACTOR = 0.5
 """A flagged page's quality is multiplied by this: a page scoring 0.98 drops below the 0.5 the
 batch check and the review queue warn at."""
 
 
-def reading_problems(lines: list[Line], text: str, quality: float, binary: np.ndarray | None) -> list[str]:
+def reading_problems(lines: list[Line], text: str, quality: float, binary: np.ndarray | None,
+                     confidence: float | None = None) -> list[str]:
     """What is wrong with a page's reading, in words for a reviewer; empty when nothing is."""
     problems = []
     cuts, cut_x, boxed = cut_lines(lines)
@@ -63,6 +72,8 @@ def reading_problems(lines: list[Line], text: str, quality: float, binary: np.nd
             problems.append(f"text far shorter than the ink ({chars} characters for {blobs} marks)")
     if text.strip() and quality < USUAL_QUALITY:
         problems.append(f"syllable quality {quality:.2f} below the usual {USUAL_QUALITY}")
+    elif text.strip() and confidence is not None and confidence < LOW_CONFIDENCE and quality < IMPERFECT_QUALITY:
+        problems.append(f"confidence {confidence:.0f} and syllable quality {quality:.2f} both below a clean page's")
     return problems
 
 
