@@ -176,3 +176,18 @@ def test_a_garbled_page_is_flagged_not_trusted(tmp_path, page, monkeypatch):
     assert cer(REFERENCE, read.text) > 0.2  # garbled indeed
     assert read.flags and "lines cut in two" in read.flags
     assert read.quality < 0.5
+
+
+def test_a_heic_photo_is_recognised_and_decoded(tmp_path, page):
+    pytest.importorskip("pillow_heif")
+    from pipelines.core.read.files import sniff_media_type
+
+    made = photograph(page, **DESK)
+    path = tmp_path / "photo.heic"
+    Image.open(io.BytesIO(made.data)).save(path, format="HEIF", quality=60, exif=Image.open(io.BytesIO(made.data)).getexif())
+    assert sniff_media_type(path) == "image/heic"
+    [image] = list(iter_frames(path))
+    assert image.size == made.size
+    check = photo.examine(cleanup.to_gray(image), image, None)
+    assert check.photo and "EXIF camera PhoneMaker" in check.describe()
+    assert _corner_error(check.corners, made) < 0.005

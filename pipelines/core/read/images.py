@@ -58,7 +58,25 @@ def upright(page: Image.Image) -> Image.Image:
     return turned
 
 
+def _register_heif() -> None:
+    """HEIC/HEIF (phone photos) through pillow-heif, registered once; without it such files
+    are refused as unreadable images, like any format Pillow cannot open."""
+    global _HEIF
+    if _HEIF is None:
+        try:
+            from pillow_heif import register_heif_opener
+
+            register_heif_opener()
+            _HEIF = True
+        except ImportError:
+            _HEIF = False
+
+
+_HEIF: bool | None = None
+
+
 def _open(path: Path) -> Image.Image:
+    _register_heif()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

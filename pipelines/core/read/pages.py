@@ -29,7 +29,7 @@ from pipelines.core.text.normalize import normalize_text, to_paragraphs
 from pipelines.core.text.quality import text_quality
 from pipelines.core.text.tones import canonical_tones
 
-IMAGE_TYPES = {"image/tiff", "image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp"}
+IMAGE_TYPES = {"image/tiff", "image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp", "image/heic"}
 
 
 class UnsupportedType(ValueError):
