@@ -18,7 +18,8 @@ A page that fills the frame (no background around it) is not warped: only flatte
 scaled to 300 dpi (taken as A4), then deskewed as scans are. The steps go into
 ``pages.cleanup`` as ``photo, perspective:x0,y0;x1,y1;x2,y2;x3,y3->WxH, flatten`` (corners
 top-left, top-right, bottom-right, bottom-left, in pixels of the upright source image) or
-``photo, fills-frame, upsample:130->300, flatten``. Nothing here imports Dagster.
+``photo, fills-frame, upsample:130->300, flatten, mask`` (``mask``: the desk seen beyond its
+edges painted white). Nothing here imports Dagster.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class PhotoCheck:
     reasons: list[str] = field(default_factory=list)
     corners: np.ndarray | None = None  # the page's corners TL, TR, BR, BL, source pixels (float32 4x2)
     light_variation: float = 0.0
+    outline: np.ndarray | None = None  # a page filling the frame: the paper's outline (source pixels), desk beyond
 
     def describe(self) -> str:
         return ("photo: " if self.photo else "scan: ") + ", ".join(self.reasons or ["nothing says otherwise"])
@@ -99,7 +101,9 @@ def examine(gray: np.ndarray, image: Image.Image | None = None, dpi: int | None 
         check.reasons.append(f"EXIF camera {maker}")
     small, scale = _small(gray)
     closed = _close_text(small)
-    corners, surround = _page_outline(closed)
+    corners, surround, outline = _page_outline(closed)
+    if outline is not None:
+        check.outline = outline / scale
     check.light_variation = _light_variation(closed, None if corners is None else _inside(closed, corners))
     if corners is not None and surround is not None:
         check.corners = (corners / scale).astype(np.float32)
@@ -118,7 +122,7 @@ def find_page(gray: np.ndarray) -> np.ndarray | None:
     """The page's four corners (TL, TR, BR, BL; float32, source pixels) when it lies on a
     background that shows around it; None when it fills the frame or cannot be told apart."""
     small, scale = _small(gray)
-    corners, surround = _page_outline(_close_text(small))
+    corners, surround, _outline = _page_outline(_close_text(small))
     if corners is None or surround is None:
         return None
     return (corners / scale).astype(np.float32)
@@ -150,17 +154,47 @@ def prepare_photo(gray: np.ndarray, check: PhotoCheck, target_dpi: int = TARGET_
     scale it to ``target_dpi`` taken as A4), flatten the light. Returns the page, the steps
     and its resolution now."""
     steps = ["photo"]
+    outline = None
     if check.corners is not None:
         gray, step = straighten(gray, check.corners, target_dpi)
         steps.append(step)
     else:
         steps.append("fills-frame")
         dpi = round(max(gray.shape) / PAGE_LONG_IN)
+        outline = check.outline
         if dpi < target_dpi:
             gray = cleanup.upsample(gray, dpi, target_dpi)
             steps.append(f"upsample:{dpi}->{target_dpi}")
+            outline = None if outline is None else outline * (target_dpi / dpi)
     steps.append("flatten")
-    return flatten(gray), steps, target_dpi
+    page = flatten(gray)
+    if outline is not None:
+        page = _whiten_outside(page, outline, target_dpi)
+        steps.append("mask")
+    return page, steps, target_dpi
+
+
+MASK_INSET_MM = 4.0
+"""The paper's outline is pulled in this much before what lies outside it is painted white:
+the page's own edge (a shadow, a bright rim after flattening) goes too."""
+
+
+FRAME_BORDER_MM = 4.0
+"""Along the frame's own edges this much is painted white too: a sliver of desk thinner than
+the page finder sees; a page's print keeps well clear of its edges (margins of 15-25 mm)."""
+
+
+def _whiten_outside(page: np.ndarray, outline: np.ndarray, dpi: int) -> np.ndarray:
+    """The desk seen beyond a page that fills the frame painted white: flattened, a checked
+    cloth or wood grain turns into print-like marks Tesseract reads as letters."""
+    mask = np.zeros(page.shape, np.uint8)
+    cv2.fillPoly(mask, [np.round(outline).astype(np.int32)], 255)
+    inset = max(1, round(MASK_INSET_MM / 25.4 * dpi))
+    mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * inset + 1, 2 * inset + 1)))
+    border = max(1, round(FRAME_BORDER_MM / 25.4 * dpi))  # a sliver of desk along the frame's edge
+    mask[:border], mask[-border:], mask[:, :border], mask[:, -border:] = 0, 0, 0, 0
+    page[mask == 0] = 255
+    return page
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -182,9 +216,11 @@ def _close_text(small: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(closed, (5, 5), 0)
 
 
-def _page_outline(closed: np.ndarray) -> tuple[np.ndarray | None, float | None]:
+def _page_outline(closed: np.ndarray) -> tuple[np.ndarray | None, float | None, np.ndarray | None]:
     """The page's corners on the small copy and the surround's brightness (a share of the
-    paper's) when a bright region around the centre stands out from a darker frame.
+    paper's) when a bright region around the centre stands out from a darker frame; when the
+    page runs out of the frame instead (desk seen only in its corners or along an edge), no
+    corners but the outline of the paper seen, to paint what lies outside it white.
 
     The page is grown from the brightest spot near the centre, each pixel joining when it is
     within a few levels of its neighbour (so the light may fall off smoothly across the paper,
@@ -204,24 +240,23 @@ def _page_outline(closed: np.ndarray) -> tuple[np.ndarray | None, float | None]:
     side = max(9, round(0.03 * max(width, height)) | 1)
     region = cv2.morphologyEx(region, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
     share = np.count_nonzero(region) / region.size
-    if share < MIN_PAGE_SHARE or share > MAX_PAGE_SHARE:
-        return None, None
+    if share < MIN_PAGE_SHARE:
+        return None, None, None
     contours, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
-        return None, None
+        return None, None, None
     hull = cv2.convexHull(max(contours, key=cv2.contourArea))
-    quad = _quadrilateral(hull)
-    if quad is None or _touches_frame(quad, width, height):
-        return None, None
-    quad = _refine(closed, quad)
     paper = float(np.median(closed[region > 0]))
     outside = cv2.dilate(region, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 15))) == 0
-    if np.count_nonzero(outside) < 0.02 * region.size or paper <= 0:
-        return None, None
+    if np.count_nonzero(outside) < 0.005 * region.size or paper <= 0:
+        return None, None, None
     surround = float(np.median(closed[outside])) / paper
     if surround > DARK_SURROUND:
-        return None, None
-    return quad, surround
+        return None, None, None
+    quad = _quadrilateral(hull)
+    if quad is None or _touches_frame(quad, width, height) or share > MAX_PAGE_SHARE:
+        return None, None, hull.reshape(-1, 2).astype(np.float32)  # the page runs out of the frame
+    return _refine(closed, quad), surround, None
 
 
 def _quadrilateral(hull: np.ndarray) -> np.ndarray | None:

@@ -10,9 +10,9 @@ word; these checks look at the page as a whole:
 * text far shorter than the ink: fewer characters read than MIN_TEXT_PER_INK of the blobs of
   ink on the cleaned page (a reading that lost lines or a block; print reads 0.85-0.9);
 * syllable quality below the usual: well-read pages score above 0.98;
-* confidence and syllable quality both short of a clean page's (a 150 dpi photo read as it
-  is: 75 and 0.94, 40% of its characters wrong; clean pages and cleaned photocopies read at
-  94 and 0.98 or better).
+* a confidence far below a clean page's, or confidence and syllable quality both short of
+  it (a 150 dpi photo read as it is: 73-75 and 0.94-0.98, 15-40% of its characters wrong;
+  clean pages and cleaned photocopies read at 94 and 0.98 or better).
 
 A page with a problem gets ``pages.flags`` (for a reviewer; the ``document_quality`` check
 lists it) and its quality score is lowered (FLAGGED_QUALITY_FACTOR). Nothing here imports
@@ -48,6 +48,10 @@ USUAL_QUALITY = 0.93
 """Well-read pages score above 0.98 (syllable quality); below this a page is flagged, even
 when its confidence is high."""
 
+VERY_LOW_CONFIDENCE = 80.0
+"""Below this alone a page is flagged: clean pages and cleaned photocopies read at 94-96, a
+150 dpi photo read as it is at 73-75 with 15% of its characters wrong and valid syllables."""
+
 LOW_CONFIDENCE = 85.0
 IMPERFECT_QUALITY = 0.97
 """Below both together a page is flagged: either alone happens on pages that read well (a
@@ -72,6 +76,8 @@ def reading_problems(lines: list[Line], text: str, quality: float, binary: np.nd
             problems.append(f"text far shorter than the ink ({chars} characters for {blobs} marks)")
     if text.strip() and quality < USUAL_QUALITY:
         problems.append(f"syllable quality {quality:.2f} below the usual {USUAL_QUALITY}")
+    elif text.strip() and confidence is not None and confidence < VERY_LOW_CONFIDENCE:
+        problems.append(f"confidence {confidence:.0f} far below a clean page's")
     elif text.strip() and confidence is not None and confidence < LOW_CONFIDENCE and quality < IMPERFECT_QUALITY:
         problems.append(f"confidence {confidence:.0f} and syllable quality {quality:.2f} both below a clean page's")
     return problems
