@@ -179,7 +179,7 @@ def test_a_garbled_page_is_flagged_not_trusted(tmp_path, page, monkeypatch):
 
 
 def test_a_heic_photo_is_recognised_and_decoded(tmp_path, page):
-    pytest.importorskip("pillow_heif")
+    pytest.importorskip("pillow_heif").register_heif_opener()  # to write the HEIC file
     from pipelines.core.read.files import sniff_media_type
 
     made = photograph(page, **{**DESK, "dpi": 60})  # small: encoding HEIC is slow
