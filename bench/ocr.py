@@ -211,6 +211,8 @@ def print_scans_and_photos(measured: dict) -> dict:
     now_cer = [s["now"]["cer"] for s in shots]
     before_cer = [s["before"]["cer"] for s in shots]
     shares = [s["now"]["added_share_of_ocr"] or 0.0 for s in shots]
+    photo_share = [round(s["now"]["stages"].get("photo", 0.0) / max(s["now"]["stages"].get("ocr", 0.0), 1e-6), 4)
+                   for s in shots]
     summary = {
         "scan_cer": {"mean": round(statistics.fmean(s["cer"] for s in scans), 4), "max": max(s["cer"] for s in scans)},
         "scan_added_share_of_ocr_max": max(s["added_share_of_ocr"] or 0.0 for s in scans),
@@ -220,6 +222,7 @@ def print_scans_and_photos(measured: dict) -> dict:
                           "flagged": sum(bool(s["now"]["flags"]) for s in shots)},
         "photo_added_share_of_ocr": {"median": round(statistics.median(shares), 4), "max": max(shares)},
         "photo_added_seconds_median": round(statistics.median(s["now"]["added_seconds"] for s in shots), 3),
+        "photo_step_share_of_ocr": {"median": round(statistics.median(photo_share), 4), "max": max(photo_share)},
         "silently_garbled_now": sum(s["now"]["cer"] > PHOTO_TARGET_CER and not s["now"]["flags"] for s in shots),
         "silently_garbled_before": sum(s["before"]["cer"] > PHOTO_TARGET_CER and not s["before"]["flags"] for s in shots),
     }
@@ -231,8 +234,9 @@ def print_scans_and_photos(measured: dict) -> dict:
         f"{summary['silently_garbled_now']} over 1% unflagged, {summary['photo_cer_now']['flagged']} flagged\n"
         f"photo step and reading checks: median {summary['photo_added_seconds_median']} s a photo, "
         f"{summary['photo_added_share_of_ocr']['median']:.1%} of its OCR time (max "
-        f"{summary['photo_added_share_of_ocr']['max']:.1%}; target < {MAX_PHOTO_COST:.0%}); on scans at most "
-        f"{summary['scan_added_share_of_ocr_max']:.1%}"
+        f"{summary['photo_added_share_of_ocr']['max']:.1%}; target < {MAX_PHOTO_COST:.0%}), of which the photo "
+        f"step alone median {summary['photo_step_share_of_ocr']['median']:.1%} (max "
+        f"{summary['photo_step_share_of_ocr']['max']:.1%}); on scans at most {summary['scan_added_share_of_ocr_max']:.1%}"
     )
     return summary
 

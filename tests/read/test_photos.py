@@ -191,3 +191,16 @@ def test_a_heic_photo_is_recognised_and_decoded(tmp_path, page):
     check = photo.examine(cleanup.to_gray(image), image, None)
     assert check.photo and "EXIF camera PhoneMaker" in check.describe()
     assert _corner_error(check.corners, made) < 0.005
+
+
+def test_the_reading_room_draws_a_photo_as_ocr_saw_it(tmp_path, page):
+    from pipelines.review.images import as_ocr_saw_it
+
+    made = photograph(page, **DESK)
+    gray = cleanup.to_gray(_upright(made, tmp_path))
+    straight, steps, _dpi = photo.prepare_photo(gray, photo.examine(gray, None, None))
+    drawn = as_ocr_saw_it(gray, ", ".join(steps + ["binarize", "denoise"]))
+    assert drawn.shape == straight.shape
+    # the same page, in the same place: dark where the print is (the drawing is not flattened)
+    ink = straight < 128
+    assert float(drawn[ink].mean()) < float(drawn[~ink].mean()) - 60

@@ -32,7 +32,7 @@ from PIL import Image
 
 from pipelines.core.read import cleanup
 
-__all__ = ["PhotoCheck", "examine", "camera", "find_page", "straighten", "flatten", "prepare_photo"]
+__all__ = ["PhotoCheck", "examine", "camera", "find_page", "straighten", "warp", "flatten", "prepare_photo"]
 
 TARGET_DPI = 300
 PAGE_LONG_IN = 11.69
@@ -136,11 +136,16 @@ def straighten(gray: np.ndarray, corners: np.ndarray, target_dpi: int = TARGET_D
     height = (np.hypot(*(bl - tl)) + np.hypot(*(br - tr))) / 2
     scale = PAGE_LONG_IN * target_dpi / max(width, height)
     out_w, out_h = round(width * scale), round(height * scale)
-    target = np.float32([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]])
-    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
-    page = cv2.warpPerspective(gray, matrix, (out_w, out_h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     points = ";".join(f"{x:.0f},{y:.0f}" for x, y in corners)
-    return page, f"perspective:{points}->{out_w}x{out_h}"
+    return warp(gray, corners, out_w, out_h), f"perspective:{points}->{out_w}x{out_h}"
+
+
+def warp(gray: np.ndarray, corners: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The quadrilateral ``corners`` (TL, TR, BR, BL) of ``gray`` mapped onto a ``width`` x
+    ``height`` rectangle: the ``perspective:…->WxH`` step, replayable from ``pages.cleanup``."""
+    target = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    matrix = cv2.getPerspectiveTransform(np.float32(corners), target)
+    return cv2.warpPerspective(gray, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
 def flatten(gray: np.ndarray) -> np.ndarray:
