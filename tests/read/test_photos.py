@@ -204,3 +204,15 @@ def test_the_reading_room_draws_a_photo_as_ocr_saw_it(tmp_path, page):
     # the same page, in the same place: dark where the print is (the drawing is not flattened)
     ink = straight < 128
     assert float(drawn[ink].mean()) < float(drawn[~ink].mean()) - 60
+
+
+def test_a_clipping_scanned_on_a_dark_lid_keeps_the_scans_resolution(page):
+    """A half page on a scanner's black lid is found and cut out like a photo, but at the
+    resolution the scan states, not blown up to an A4 page."""
+    canvas = np.full((2200, 2700), 20, np.uint8)
+    half = np.asarray(page.convert("L"))[:1754]
+    canvas[200:200 + half.shape[0], 110:110 + half.shape[1]] = half
+    check = photo.examine(canvas, None, 300)
+    assert check.photo and check.reasons[0].startswith("page on a background")
+    straight, steps, dpi = photo.prepare_photo(canvas, check, source_dpi=300)
+    assert dpi == 300 and abs(straight.shape[1] - 2480) < 12 and abs(straight.shape[0] - 1754) < 12

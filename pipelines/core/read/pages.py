@@ -214,7 +214,7 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
                     check = None if bilevel else photo.examine(gray, source, source_dpi)
                     if check is not None and check.photo:
                         reason = f"{reason}; {check.describe()}"
-                        base, photo_steps, base_dpi = photo.prepare_photo(gray, check)
+                        base, photo_steps, base_dpi = photo.prepare_photo(gray, check, source_dpi=source_dpi)
                         first_steps += photo_steps
                 with clock("cleanup"):
                     binary, report, work_dpi = cleanup.clean(base, base_dpi)

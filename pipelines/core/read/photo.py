@@ -38,6 +38,9 @@ TARGET_DPI = 300
 PAGE_LONG_IN = 11.69
 """The page's long side when nothing says otherwise (A4: the bulletins' size), in inches."""
 
+MIN_STATED_DPI = 150
+"""A resolution stated in a photo below this (phones write 72) says nothing about the page."""
+
 FIND_SIDE = 800
 """Page finding works on a copy whose longer side is at most this many pixels."""
 
@@ -128,13 +131,18 @@ def find_page(gray: np.ndarray) -> np.ndarray | None:
     return (corners / scale).astype(np.float32)
 
 
-def straighten(gray: np.ndarray, corners: np.ndarray, target_dpi: int = TARGET_DPI) -> tuple[np.ndarray, str]:
+def straighten(gray: np.ndarray, corners: np.ndarray, target_dpi: int = TARGET_DPI,
+               source_dpi: int | None = None) -> tuple[np.ndarray, str]:
     """The page inside ``corners`` warped to an upright rectangle at ``target_dpi`` (its long
-    side taken as A4's), and the step for ``pages.cleanup``."""
+    side taken as A4's, unless the image states a plausible ``source_dpi``: a page on a
+    scanner's dark lid), and the step for ``pages.cleanup``."""
     tl, tr, br, bl = corners.astype(np.float64)
     width = (np.hypot(*(tr - tl)) + np.hypot(*(br - bl))) / 2
     height = (np.hypot(*(bl - tl)) + np.hypot(*(br - tr))) / 2
-    scale = PAGE_LONG_IN * target_dpi / max(width, height)
+    if source_dpi:
+        scale = max(1.0, target_dpi / source_dpi)
+    else:
+        scale = PAGE_LONG_IN * target_dpi / max(width, height)
     out_w, out_h = round(width * scale), round(height * scale)
     points = ";".join(f"{x:.0f},{y:.0f}" for x, y in corners)
     return warp(gray, corners, out_w, out_h), f"perspective:{points}->{out_w}x{out_h}"
@@ -154,18 +162,24 @@ def flatten(gray: np.ndarray) -> np.ndarray:
     return cleanup._flatten_background(gray)
 
 
-def prepare_photo(gray: np.ndarray, check: PhotoCheck, target_dpi: int = TARGET_DPI) -> tuple[np.ndarray, list[str], int]:
+def prepare_photo(gray: np.ndarray, check: PhotoCheck, target_dpi: int = TARGET_DPI,
+                  source_dpi: int | None = None) -> tuple[np.ndarray, list[str], int]:
     """A photo's own steps before the scan clean-up: straighten it (or, filling the frame,
-    scale it to ``target_dpi`` taken as A4), flatten the light. Returns the page, the steps
-    and its resolution now."""
+    scale it to ``target_dpi`` taken as A4 unless ``source_dpi`` is known), flatten the light.
+    Returns the page, the steps and its resolution now."""
     steps = ["photo"]
     outline = None
+    if source_dpi and (source_dpi < MIN_STATED_DPI or any(r.startswith("EXIF camera") for r in check.reasons)):
+        source_dpi = None  # a phone's 72 dpi is a placeholder, not the page's resolution
     if check.corners is not None:
-        gray, step = straighten(gray, check.corners, target_dpi)
+        gray, step = straighten(gray, check.corners, target_dpi, source_dpi)
         steps.append(step)
+        if source_dpi and source_dpi > target_dpi:
+            target_dpi = source_dpi
     else:
         steps.append("fills-frame")
-        dpi = round(max(gray.shape) / PAGE_LONG_IN)
+        dpi = source_dpi or round(max(gray.shape) / PAGE_LONG_IN)
+        target_dpi = max(target_dpi, dpi)
         outline = check.outline
         if dpi < target_dpi:
             gray = cleanup.upsample(gray, dpi, target_dpi)
