@@ -153,7 +153,7 @@ def read_file(path: Path, media_type: str, reference: str, photo_step: bool = Tr
     clock = StageClock()
     examine = photo.examine
     if not photo_step:  # as before: no photo step, the page read as a scan
-        photo.examine = lambda gray, image=None, dpi=None: photo.PhotoCheck(photo=False)
+        photo.examine = lambda gray, image=None, dpi=None, camera_name=None: photo.PhotoCheck(photo=False)
     try:
         started = time.perf_counter()
         [page] = read_pages(path, media_type, ReadOptions(), clock)

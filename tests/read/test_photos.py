@@ -170,7 +170,7 @@ def test_an_exif_rotated_photo_filling_the_frame_is_read_upright(tmp_path, page)
 def test_a_garbled_page_is_flagged_not_trusted(tmp_path, page, monkeypatch):
     """The failure the issue met: the photo read as if scanned (not straightened), Tesseract
     cuts its lines in two; the page is flagged and its quality lowered."""
-    monkeypatch.setattr(photo, "examine", lambda gray, image=None, dpi=None: photo.PhotoCheck(photo=False))
+    monkeypatch.setattr(photo, "examine", lambda gray, image=None, dpi=None, camera_name=None: photo.PhotoCheck(photo=False))
     made = photograph(page, desk="pattern", rotation_deg=-2.5, perspective=0.06, seed=1)
     [read] = read_pages(_save(tmp_path, made), "image/jpeg", ReadOptions(detect_orientation=False))
     assert cer(REFERENCE, read.text) > 0.2  # garbled indeed

@@ -185,7 +185,7 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
     is then turned, cleaned up and read again, and the better reading is kept."""
     clock = clock or StageClock()
     engine = engine_name(options.ocr_languages)
-    source, exif_steps = None, []
+    maker, exif_steps = None, []
     if isinstance(image, np.ndarray):
         source_dpi = cleanup.resolution((image.shape[1], image.shape[0]), dpi) if dpi else None
         pixels = gray = image
@@ -199,10 +199,9 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
         with clock("render"):
             gray = cleanup.to_gray(image)
             pixels = gray if options.cleanup or image.mode in ("1", "L") else _pixels(image)
-        source = image
+            maker = photo.camera(image)  # the EXIF fields are all the photo test needs of the file
+            image.close()
     if is_blank_array(gray):
-        if source is not None:
-            source.close()
         return Page(page_number=number, method="empty", text="", reason=f"{reason}; blank page (no ink)",
                     text_layer_chars=text_layer_chars, dpi=dpi)
     steps: str | None = None
@@ -211,7 +210,7 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
             try:
                 with clock("photo"):  # photo or scan; a photo straightened and evened out
                     base, base_dpi, first_steps = gray, source_dpi, list(exif_steps)
-                    check = None if bilevel else photo.examine(gray, source, source_dpi)
+                    check = None if bilevel else photo.examine(gray, dpi=source_dpi, camera_name=maker)
                     if check is not None and check.photo:
                         reason = f"{reason}; {check.describe()}"
                         base, photo_steps, base_dpi = photo.prepare_photo(gray, check, source_dpi=source_dpi)
@@ -237,9 +236,6 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
         page = _failed_page(number, reason, str(exc), engine)
         page.text_layer_chars, page.cleanup, page.dpi = text_layer_chars, steps, dpi
         return page
-    finally:
-        if source is not None:
-            source.close()
     ocr = reading.result
     lines = [replace(line, text=canonical_tones(normalize_text(line.text))) for line in ocr.lines]
     quality, problems = round(reading.quality, 3), None

@@ -95,11 +95,13 @@ def camera(image: Image.Image | None) -> str | None:
     return None
 
 
-def examine(gray: np.ndarray, image: Image.Image | None = None, dpi: int | None = None) -> PhotoCheck:
-    """Photo or scan, from the camera's EXIF fields, a page on a darker background, the light
-    across the paper and the stated resolution. Cheap (a small copy): run on every page."""
+def examine(gray: np.ndarray, image: Image.Image | None = None, dpi: int | None = None,
+            camera_name: str | None = None) -> PhotoCheck:
+    """Photo or scan, from the camera's EXIF fields (read from ``image``, or given as
+    ``camera_name`` by :func:`camera`), a page on a darker background, the light across the
+    paper and the stated resolution. Cheap (a small copy): run on every page."""
     check = PhotoCheck(photo=False)
-    maker = camera(image)
+    maker = camera_name or camera(image)
     if maker:
         check.reasons.append(f"EXIF camera {maker}")
     small, scale = _small(gray)
