@@ -7,7 +7,8 @@ title, body paragraphs, byline) on A4 pages and writes it as
 * a born-digital PDF with a real Unicode text layer (:func:`write_text_pdf`, fpdf2 + DejaVu),
 * a page image drawn with Pillow, optionally degraded like a scan (:func:`render_page_image`),
 * a multi-page TIFF (:func:`write_scanned_tiff`), an image-only PDF (:func:`write_scanned_pdf`)
-  or a single PNG/JPEG (:func:`write_image`).
+  or a single PNG/JPEG (:func:`write_image`),
+* a phone photo of a page (:func:`photograph`): on a desk, at an angle, under a lamp, as JPEG.
 
 Everything is deterministic: fixed creation dates, seeded noise. Nothing here imports Dagster.
 """
@@ -38,6 +39,8 @@ __all__ = [
     "write_image",
     "seed_blocks",
     "paginate",
+    "photograph",
+    "Photo",
 ]
 
 FONT_DIR = Path(os.environ.get("ARCHIVE_FONT_DIR", "/usr/share/fonts/truetype/dejavu"))
@@ -462,3 +465,107 @@ def _prepare(path: str | os.PathLike) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     return target
+
+
+# ---------------------------------------------------------------------------------- photos
+
+
+@dataclass
+class Photo:
+    """A phone photo made by :func:`photograph`: the JPEG bytes and where the page lies in them."""
+
+    data: bytes
+    corners: list[tuple[float, float]]  # the page's corners in the upright photo: TL, TR, BR, BL
+    size: tuple[int, int]  # the upright photo's (width, height)
+
+
+def photograph(
+    page: Image.Image,
+    *,
+    dpi: int = 150,
+    perspective: float = 0.04,
+    rotation_deg: float = 2.0,
+    falloff: float = 0.45,
+    desk: str = "plain",
+    margin: float = 0.12,
+    jpeg_quality: int = 60,
+    exif_orientation: int = 1,
+    seed: int = 0,
+) -> Photo:
+    """A page (drawn at 300 dpi by :func:`render_page_image`) as a volunteer's phone takes it.
+
+    The page lies on a desk (``desk``: ``"plain"`` dark wood, ``"pattern"`` a checked cloth)
+    that shows ``margin`` of the page's size around it (0: the page fills the frame, its edges
+    cut), is seen at an angle (the far edge ``perspective`` narrower than the near one, plus
+    a little jitter on every corner), turned ``rotation_deg`` degrees (counter-clockwise),
+    at about ``dpi`` on the page, lit by a lamp beyond one corner whose light falls off by
+    ``falloff`` across the frame, with sensor noise and a slightly soft lens, and saved as a
+    JPEG of ``jpeg_quality`` carrying a phone's EXIF fields (camera make and model) and the
+    EXIF ``exif_orientation`` (6: the pixels are stored turned, to be shown turned 90° clockwise).
+    Deterministic for a given ``seed``.
+    """
+    import io
+
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    source = np.asarray(page.convert("L"), dtype=np.float32)
+    src_h, src_w = source.shape
+    page_dpi = float(page.info.get("dpi", (300, 300))[0])
+    scale = dpi / page_dpi
+    pw, ph = src_w * scale, src_h * scale  # the page's size in the photo
+    width, height = round(pw * (1 + 2 * margin)), round(ph * (1 + 2 * margin))
+    cx, cy = width / 2, height / 2
+    inset = perspective * pw / 2
+    corners = np.array([[-pw / 2 + inset, -ph / 2], [pw / 2 - inset, -ph / 2], [pw / 2, ph / 2], [-pw / 2, ph / 2]])
+    corners += rng.uniform(-0.01, 0.01, size=(4, 2)) * [pw, ph]
+    theta = np.radians(-rotation_deg)  # counter-clockwise on screen, where y grows downwards
+    turn = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    corners = corners @ turn.T + [cx, cy]
+    matrix = cv2.getPerspectiveTransform(
+        np.float32([[0, 0], [src_w, 0], [src_w, src_h], [0, src_h]]), corners.astype(np.float32)
+    )
+    paper = cv2.warpPerspective(source, matrix, (width, height), flags=cv2.INTER_AREA, borderValue=0)
+    mask = cv2.warpPerspective(np.ones_like(source), matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=0)
+    tint = np.array([0.97, 0.94, 0.88], dtype=np.float32)  # warm paper, in RGB
+    photo = paper[..., None] * tint * mask[..., None] + _desk(desk, width, height, rng) * (1 - mask[..., None])
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    lamp = (-0.2 * width, -0.15 * height)
+    distance = np.hypot(xx - lamp[0], yy - lamp[1])
+    reach = (distance - distance.min()) / (distance.max() - distance.min())
+    photo *= (1 - falloff * reach)[..., None]
+    photo = cv2.GaussianBlur(photo, (0, 0), 0.6)
+    photo += rng.normal(0, 3.0, size=photo.shape).astype(np.float32)
+    image = Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8), "RGB")
+    stored = image.transpose(_STORED_TURN[exif_orientation]) if exif_orientation in _STORED_TURN else image
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "PhoneMaker", "Pocket Camera 3"  # Make, Model
+    exif[0x0112] = exif_orientation
+    out = io.BytesIO()
+    stored.save(out, format="JPEG", quality=jpeg_quality, exif=exif, dpi=(72, 72))
+    return Photo(out.getvalue(), [tuple(map(float, c)) for c in corners], (width, height))
+
+
+_STORED_TURN = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+"""How the pixels are stored for an EXIF orientation (the viewer undoes it): 6 is shown turned
+90° clockwise, so the upright picture is stored turned 90° anticlockwise."""
+
+
+def _desk(kind: str, width: int, height: int, rng):
+    """An RGB desk surface (float32): dark wood grain, or a checked tablecloth."""
+    import numpy as np
+
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    if kind == "plain":
+        grain = 0.5 + 0.5 * np.sin(xx / 9.0 + 3 * np.sin(yy / 60.0))
+        base = np.array([96, 66, 44], dtype=np.float32)
+        return base * (0.8 + 0.25 * grain)[..., None] + rng.normal(0, 4, size=(height, width, 1)).astype(np.float32)
+    if kind == "pattern":
+        checks = ((xx // 40).astype(int) + (yy // 40).astype(int)) % 2
+        stripes = (np.abs(((xx + yy) % 40) - 20) < 3).astype(np.float32)
+        light = np.array([200, 190, 170], dtype=np.float32)
+        dark = np.array([150, 40, 40], dtype=np.float32)
+        cloth = np.where(checks[..., None] == 1, light, dark)
+        return cloth * (1 - 0.3 * stripes[..., None])
+    raise ValueError(f"unknown desk {kind!r}: 'plain' or 'pattern'")

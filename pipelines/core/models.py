@@ -154,15 +154,18 @@ class StageClock:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}  # the CPU time of the thread that ran each stage
         self._lock = threading.Lock()
 
     @contextlib.contextmanager
     def __call__(self, stage: str):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         try:
             yield
         finally:
             self.add(stage, time.perf_counter() - started)
+            with self._lock:
+                self.cpu_seconds[stage] = self.cpu_seconds.get(stage, 0.0) + time.thread_time() - cpu_started
 
     def add(self, stage: str, seconds: float) -> None:
         with self._lock:

@@ -237,17 +237,24 @@ def page_methods(pages: list, limit: int = 12) -> str:
     return ", ".join(parts) or "no pages"
 
 
+MAX_LISTED_FLAGS = 20
+
+
 def _quality(read: list) -> dict:
-    """The weakest document's figures: the check warns if any document read poorly."""
-    confidences, qualities = [], []
-    for _item, extraction in read:
+    """The weakest document's figures: the check warns if any document read poorly, and lists
+    the pages flagged for review (a reading that does not hold together, whatever its
+    confidence: pages.flags)."""
+    confidences, qualities, flagged = [], [], []
+    for item, extraction in read:
         values = [p.confidence for p in extraction.pages if p.confidence is not None]
         if values:
             confidences.append(sum(values) / len(values))
         qualities += [p.quality for p in extraction.pages if p.quality is not None]
+        flagged += [f"{Path(item.source_path).name} p{p.page_number}: {p.flags}" for p in extraction.pages if p.flags]
     return {
         "mean_ocr_confidence": round(min(confidences), 1) if confidences else None,
         "min_quality": min(qualities) if qualities else None,
+        "flagged_pages": flagged,
     }
 
 
@@ -330,11 +337,16 @@ def quality_result(metadata: dict) -> dg.AssetCheckResult:
         problems.append(f"mean OCR confidence {confidence} < {MIN_CONFIDENCE}")
     if quality is not None and quality < MIN_QUALITY:
         problems.append(f"a page's text quality {quality} < {MIN_QUALITY}")
+    flagged = metadata.get("flagged_pages") or []
+    if flagged:
+        listed = "; ".join(flagged[:MAX_LISTED_FLAGS]) + (f"; … {len(flagged) - MAX_LISTED_FLAGS} more"
+                                                           if len(flagged) > MAX_LISTED_FLAGS else "")
+        problems.append(f"{len(flagged)} page(s) flagged for review: {listed}")
     return dg.AssetCheckResult(
         passed=not problems,
         severity=dg.AssetCheckSeverity.WARN,
         description="; ".join(problems) or "read well",
-        metadata={"mean_ocr_confidence": confidence, "min_quality": quality},
+        metadata={"mean_ocr_confidence": confidence, "min_quality": quality, "flagged_pages": len(flagged)},
         asset_key="document",
         check_name="document_quality",
     )

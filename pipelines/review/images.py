@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from pipelines.core.read import cleanup, pdf
+from pipelines.core.read import cleanup, pdf, photo
 from pipelines.core.read.files import sha256_file
 from pipelines.core.read.images import iter_frames
 
@@ -37,7 +37,8 @@ RENDERER = "1"
 DISPLAY_WIDTH = 1100
 TEXT_PAGE_DPI = 110
 
-_ORIENTATION = re.compile(r"orientation:(\d+)")
+_ORIENTATION = re.compile(r"(?<![-\w])orientation:(\d+)")  # not exif-orientation: the decoder applies that
+_PERSPECTIVE = re.compile(r"perspective:((?:-?\d+,-?\d+;){3}-?\d+,-?\d+)->(\d+)x(\d+)")
 _UPSAMPLE = re.compile(r"upsample:(\d+)->(\d+)")
 _DESKEW = re.compile(r"deskew:(-?\d+(?:\.\d+)?)")
 
@@ -182,11 +183,15 @@ class PageImages:
 
 
 def as_ocr_saw_it(gray: np.ndarray, steps: str | None) -> np.ndarray:
-    """The geometric steps of clean-up (orientation, upsampling, deskew), in its order, with its
-    functions: what OCR's word boxes are measured on. Ink steps (binarize, denoise) are left
+    """The geometric steps of clean-up (a photo's perspective, orientation, upsampling, deskew),
+    in its order, with its functions: what OCR's word boxes are measured on. Ink steps (binarize, denoise) are left
     out: the reviewer sees the scan. A clean-up that failed changed nothing."""
     if not steps or steps.startswith("clean-up failed"):
         return gray
+    warp = _PERSPECTIVE.search(steps)  # a phone photo: the page cut out and straightened first
+    if warp:
+        corners = np.float32([[float(v) for v in point.split(",")] for point in warp.group(1).split(";")])
+        gray = photo.warp(gray, corners, int(warp.group(2)), int(warp.group(3)))
     turned = _ORIENTATION.search(steps)
     if turned and int(turned.group(1)) % 360:
         gray = np.ascontiguousarray(np.rot90(gray, k=-(int(turned.group(1)) // 90)))

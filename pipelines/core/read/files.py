@@ -22,7 +22,7 @@ _MAGIC = [
     (b"BM", "image/bmp"),
 ]
 TEXT_SUFFIXES = {".txt", ".text"}
-SUPPORTED = "PDF, TIFF, PNG, JPEG, GIF, BMP, WebP and plain text (.txt)"
+SUPPORTED = "PDF, TIFF, PNG, JPEG, GIF, BMP, WebP, HEIC and plain text (.txt)"
 # Some producers write bytes before the header; PDF readers accept it within the first 1 KiB.
 _PDF_HEADER_WINDOW = 1024
 
@@ -76,6 +76,10 @@ def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
+"""ISO base media 'ftyp' brands of HEIC/HEIF photos (what phones save)."""
+
+
 def sniff_media_type(path: Path) -> str | None:
     """The file's media type from its first bytes (and, for text, its name); None if unknown."""
     with open(path, "rb") as handle:
@@ -85,6 +89,8 @@ def sniff_media_type(path: Path) -> str | None:
             return media_type
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp"
+    if head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS:
+        return "image/heic"
     if b"%PDF-" in head:
         return "application/pdf"
     if path.suffix.lower() in TEXT_SUFFIXES:
@@ -99,7 +105,7 @@ def unsupported_reason(path: Path, byte_size: int) -> str:
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         return "not a PDF: the file has a .pdf name but no PDF header (%PDF-); it may be damaged or another kind of file"
-    if suffix in {".tif", ".tiff", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp"}:
+    if suffix in {".tif", ".tiff", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".heic", ".heif"}:
         return f"not a readable image: the file has a {suffix} name but its bytes are not that format"
     kind = f"'{suffix}' files" if suffix else "files without an extension"
     return f"unsupported file type: {kind} are not read; supported: {SUPPORTED}"

@@ -17,7 +17,7 @@ import numpy as np
 
 from pipelines.config import ReadOptions
 from pipelines.core.models import Line, Page, StageClock
-from pipelines.core.read import cleanup
+from pipelines.core.read import cleanup, photo, readcheck
 from pipelines.core.read.images import iter_frames
 from pipelines.core.read.ocr import OcrError, OcrResult, engine_name, ocr_image
 from pipelines.core.read.pdf import open_pdfium, page_image_gray, render_gray, text_layer_pages
@@ -29,7 +29,7 @@ from pipelines.core.text.normalize import normalize_text, to_paragraphs
 from pipelines.core.text.quality import text_quality
 from pipelines.core.text.tones import canonical_tones
 
-IMAGE_TYPES = {"image/tiff", "image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp"}
+IMAGE_TYPES = {"image/tiff", "image/png", "image/jpeg", "image/gif", "image/bmp", "image/webp", "image/heic"}
 
 
 class UnsupportedType(ValueError):
@@ -169,6 +169,7 @@ class _Reading:
     quality: float
     steps: list[str]
     dpi: int | None  # the resolution of what Tesseract read, when known
+    pixels: np.ndarray | None = None  # what Tesseract read (for the reading checks)
 
     def poor(self) -> bool:
         return bool(self.result.words) and (self.quality < MIN_QUALITY or (self.result.confidence or 0.0) < MIN_CONFIDENCE)
@@ -184,15 +185,21 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
     is then turned, cleaned up and read again, and the better reading is kept."""
     clock = clock or StageClock()
     engine = engine_name(options.ocr_languages)
+    maker, exif_steps = None, []
     if isinstance(image, np.ndarray):
         source_dpi = cleanup.resolution((image.shape[1], image.shape[0]), dpi) if dpi else None
         pixels = gray = image
+        bilevel = False
     else:
         dpi = _dpi(image)
         source_dpi = cleanup.resolution(image, dpi)
+        bilevel = image.mode == "1"
+        if image.info.get("exif_orientation"):
+            exif_steps = [f"exif-orientation:{image.info['exif_orientation']}"]
         with clock("render"):
             gray = cleanup.to_gray(image)
             pixels = gray if options.cleanup or image.mode in ("1", "L") else _pixels(image)
+            maker = photo.camera(image)  # the EXIF fields are all the photo test needs of the file
             image.close()
     if is_blank_array(gray):
         return Page(page_number=number, method="empty", text="", reason=f"{reason}; blank page (no ink)",
@@ -201,9 +208,16 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
     try:
         if options.cleanup:
             try:
+                with clock("photo"):  # photo or scan; a photo straightened and evened out
+                    base, base_dpi, first_steps = gray, source_dpi, list(exif_steps)
+                    check = None if bilevel else photo.examine(gray, dpi=source_dpi, camera_name=maker)
+                    if check is not None and check.photo:
+                        reason = f"{reason}; {check.describe()}"
+                        base, photo_steps, base_dpi = photo.prepare_photo(gray, check, source_dpi=source_dpi)
+                        first_steps += photo_steps
                 with clock("cleanup"):
-                    binary, report, work_dpi = cleanup.clean(gray, source_dpi)
-                steps_taken = report.steps
+                    binary, report, work_dpi = cleanup.clean(base, base_dpi)
+                steps_taken = first_steps + report.steps
             except Exception as exc:  # clean-up must never cost a page: read it as scanned
                 steps = f"clean-up failed ({type(exc).__name__}: {exc}); page read as scanned"
                 reading = _read(gray, [], dpi, options, clock)
@@ -211,10 +225,11 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
                 steps = ", ".join(steps_taken)
                 reading = _read(binary, steps_taken, work_dpi, options, clock)
                 if options.detect_orientation and (reading.poor() or reading.result.sideways):
-                    reading = _orient(reading, gray, binary, source_dpi, options, clock)
+                    reading = _orient(reading, base, binary, base_dpi, options, clock, first_steps)
                     steps = ", ".join(reading.steps)
         else:
-            reading = _read(pixels, [], dpi, options, clock)
+            reading = _read(pixels, list(exif_steps), dpi, options, clock)
+            steps = ", ".join(exif_steps) or None
     except OcrError as exc:
         if "not installed" in str(exc):
             raise
@@ -223,17 +238,25 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
         return page
     ocr = reading.result
     lines = [replace(line, text=canonical_tones(normalize_text(line.text))) for line in ocr.lines]
+    quality, problems = round(reading.quality, 3), None
+    if options.cleanup:  # the checks need the cleaned page's ink
+        with clock("check"):
+            problems = readcheck.reading_problems(ocr.lines, reading.text, reading.quality, reading.pixels,
+                                                  ocr.confidence)
+        if problems:
+            quality = readcheck.flagged_quality(reading.quality)
     return Page(
         page_number=number,
         method="ocr",
         text="\n\n".join(to_paragraphs(reading.text)),
         lines=lines,
         confidence=ocr.confidence,
-        quality=round(reading.quality, 3),
+        quality=quality,
+        flags="; ".join(problems) if problems else None,
         engine=engine,
         reason=reason,
         text_layer_chars=text_layer_chars,
-        cleanup=(steps or "none needed") if options.cleanup else None,
+        cleanup=(steps or "none needed") if options.cleanup else steps,
         dpi=reading.dpi or dpi,
         words=ocr.words,
     )
@@ -243,13 +266,14 @@ def _read(pixels: np.ndarray, steps: list[str], dpi: int | None, options: ReadOp
     with clock("ocr"):
         result = ocr_image(pixels, languages=options.ocr_languages, timeout_s=options.ocr_timeout_s)
     text = canonical_tones(normalize_text(result.text))
-    return _Reading(result, text, vietnamese_quality(text), list(steps), dpi)
+    return _Reading(result, text, vietnamese_quality(text), list(steps), dpi, pixels)
 
 
 def _orient(first: _Reading, gray: np.ndarray, binary: np.ndarray, source_dpi: int | None, options: ReadOptions,
-            clock: StageClock) -> _Reading:
+            clock: StageClock, before: list[str] | None = None) -> _Reading:
     """Orientation detection (Tesseract OSD on the cleaned page) after a poor or sideways read:
-    the page turned upright, cleaned up and read again; the better of the two readings."""
+    the page turned upright, cleaned up and read again; the better of the two readings.
+    ``gray`` is the page as the clean-up got it, after ``before`` (a photo's own steps)."""
     with clock("orientation"):
         degrees = cleanup.detect_orientation(binary)
     if not degrees:
@@ -257,7 +281,7 @@ def _orient(first: _Reading, gray: np.ndarray, binary: np.ndarray, source_dpi: i
     with clock("cleanup"):
         turned, report, work_dpi = cleanup.clean(cleanup.turn(gray, degrees), source_dpi)
     try:
-        second = _read(turned, [f"orientation:{degrees}", *report.steps], work_dpi, options, clock)
+        second = _read(turned, [*(before or []), f"orientation:{degrees}", *report.steps], work_dpi, options, clock)
     except OcrError as exc:
         first.steps.append(f"orientation:{degrees} tried, not read ({exc})")
         return first

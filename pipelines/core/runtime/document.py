@@ -110,7 +110,8 @@ def flag_outlier_pages(pages: list[Page], gap: float = 0.3) -> None:
         others = sorted(p.quality for p in scored if p is not page)
         median = others[len(others) // 2]
         if page.quality < median - gap:
-            page.flags = f"OCR quality {page.quality:.2f} far below the other pages' median {median:.2f}"
+            flag = f"OCR quality {page.quality:.2f} far below the other pages' median {median:.2f}"
+            page.flags = f"{page.flags}; {flag}" if page.flags else flag
 
 
 def _failed(result: Extraction, reason: str) -> Extraction:
