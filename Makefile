@@ -16,8 +16,12 @@ demo: setup
 	@echo "Example query: archive sql \"$(SAMPLE_QUERY)\""
 	$(BIN)/archive sql "$(SAMPLE_QUERY)"
 
+# Test files are spread over one process per core (at most 4; a file's tests stay together, so
+# a file's fixtures are built once). `make test PYTEST_ARGS=-n0` runs them in this process.
+PYTEST_ARGS ?= -n auto --maxprocesses 4 --dist loadfile
+
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 samples: setup
 	$(BIN)/python scripts/make_samples.py
