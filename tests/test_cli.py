@@ -44,8 +44,13 @@ def test_bad_sql_is_a_usage_error(tmp_path):
     assert "error" in result.output.lower()
 
 
-def test_status_lists_failures_with_reasons(tmp_path):
+def test_status_lists_failures_with_reasons(tmp_path, monkeypatch):
     warehouse = make_warehouse(tmp_path)
+    # A terminal wide enough for the path: in 80 columns a long temporary path wraps inside
+    # the file name (how long depends on where pytest puts tmp_path)
+    from pipelines import cli
+
+    monkeypatch.setattr(cli.out, "_width", 250)
     result = runner.invoke(app, ["status", "-w", str(warehouse)])
     assert result.exit_code == 0
     assert "broken.pdf" in result.output and "failed" in result.output
