@@ -50,20 +50,12 @@ class Service:
             except ProcessLookupError:
                 break
             deadline = time.monotonic() + STOP_GRACE_S
-            while time.monotonic() < deadline and _group_alive(self.process.pid):
+            while time.monotonic() < deadline and reaper.group_alive(self.process.pid):
                 self.process.poll()
                 time.sleep(0.2)
-            if not _group_alive(self.process.pid):
+            if not reaper.group_alive(self.process.pid):
                 break
         self.process.wait(timeout=5) if self.process.poll() is None else None
-
-
-def _group_alive(group: int) -> bool:
-    try:
-        os.killpg(group, 0)
-        return True
-    except ProcessLookupError:
-        return False
 
 
 @dataclass

@@ -58,7 +58,7 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def _group_alive(group: int) -> bool:
+def group_alive(group: int) -> bool:
     try:
         os.killpg(group, 0)
         return True
@@ -85,7 +85,7 @@ def stop_piece(piece: dict) -> None:
     kind = piece.get("kind")
     if kind == "group":
         group = int(piece["pid"])
-        _signal_until_gone(lambda s: os.killpg(group, s), lambda: _group_alive(group))
+        _signal_until_gone(lambda s: os.killpg(group, s), lambda: group_alive(group))
     elif kind == "process":
         pid = int(piece["pid"])
         _signal_until_gone(lambda s: os.kill(pid, s), lambda: _alive(pid))
