@@ -175,16 +175,9 @@ def test_the_deployment_loads_what_one_machine_loads_and_survives_a_killed_worke
 
 
 def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
+    from pipelines.deploy.cluster import children_of
+
+    return children_of(pid)
 
 
 OWNER = """

@@ -32,16 +32,7 @@ class Service:
 
     def children(self) -> list[int]:
         """Processes whose parent is this one (a Celery worker's pool processes)."""
-        found = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
-                    found.append(int(entry.name))
-        return found
+        return children_of(self.process.pid)
 
     def stop(self) -> None:
         for signum in (signal.SIGTERM, signal.SIGKILL):
@@ -56,6 +47,20 @@ class Service:
             if not reaper.group_alive(self.process.pid):
                 break
         self.process.wait(timeout=5) if self.process.poll() is None else None
+
+
+def children_of(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
 
 
 @dataclass

@@ -497,29 +497,14 @@ def _own_image_size(renderer, number: int, dpi: int) -> tuple[int, int] | None:
     """The pixel size of the page's own image when the reader took that image instead of a
     render (``pdf.page_image_gray``'s conditions, read from the image's metadata without
     decoding it); None when the page was rendered."""
-    import pypdfium2.raw as pdfium_c
-
     from pipelines.core.read import pdf as pdf_reader
 
     page = renderer[number - 1]
     try:
-        if page.get_rotation() % 360 or pdf_reader._count_objects(page.raw) != 1:
+        found = pdf_reader.full_page_image(page, dpi)
+        if found is None:
             return None
-        (image,) = page.get_objects(max_depth=1)
-        if image.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
-            return None
-        a, b, c, d, e, f = image.get_matrix().get()
-        left, bottom, right, top = page.get_mediabox()
-        width, height = right - left, top - bottom
-        if b or c or a <= 0 or d <= 0 or abs(e - left) > 0.5 or abs(f - bottom) > 0.5 \
-                or abs(a - width) > 0.5 or abs(d - height) > 0.5:
-            return None
-        meta = image.get_metadata()
-        if meta.colorspace != pdfium_c.FPDF_COLORSPACE_DEVICEGRAY or meta.bits_per_pixel not in (1, 8):
-            return None
-        expected = (round(width / 72 * dpi), round(height / 72 * dpi))
-        if abs(meta.width - expected[0]) > 0.01 * expected[0] or abs(meta.height - expected[1]) > 0.01 * expected[1]:
-            return None
+        _image, meta = found
         return meta.width, meta.height
     except Exception:
         return None

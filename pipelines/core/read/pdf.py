@@ -518,23 +518,10 @@ def page_image_gray(document: pdfium.PdfDocument, page_number: int, dpi: int) ->
     another resolution): render it."""
     page = document[page_number - 1]
     try:
-        if page.get_rotation() % 360 or _count_objects(page.raw) != 1:
+        found = full_page_image(page, dpi)
+        if found is None:
             return None
-        (image,) = page.get_objects(max_depth=1)
-        if image.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
-            return None
-        a, b, c, d, e, f = image.get_matrix().get()
-        left, bottom, right, top = page.get_mediabox()
-        width, height = right - left, top - bottom
-        if b or c or a <= 0 or d <= 0 or abs(e - left) > 0.5 or abs(f - bottom) > 0.5 \
-                or abs(a - width) > 0.5 or abs(d - height) > 0.5:
-            return None
-        meta = image.get_metadata()
-        if meta.colorspace != pdfium_c.FPDF_COLORSPACE_DEVICEGRAY or meta.bits_per_pixel not in (1, 8):
-            return None
-        expected = (round(width / 72 * dpi), round(height / 72 * dpi))
-        if abs(meta.width - expected[0]) > 0.01 * expected[0] or abs(meta.height - expected[1]) > 0.01 * expected[1]:
-            return None
+        image, meta = found
         bitmap = image.get_bitmap(render=False)  # freed with its Python object
         if bitmap.format != pdfium_c.FPDFBitmap_Gray:
             return None
@@ -546,6 +533,30 @@ def page_image_gray(document: pdfium.PdfDocument, page_number: int, dpi: int) ->
 
 
 _count_objects = _function("FPDFPage_CountObjects", _int, _vp)
+
+
+def full_page_image(page: pdfium.PdfPage, dpi: int):
+    """(the image object, its metadata) when the page is one greyscale or bi-level image laid
+    square over the whole page at ``dpi`` (within 1%): what :func:`page_image_gray` takes instead
+    of rendering. None for any other page. Reads the image's metadata only, never its pixels."""
+    if page.get_rotation() % 360 or _count_objects(page.raw) != 1:
+        return None
+    (image,) = page.get_objects(max_depth=1)
+    if image.type != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        return None
+    a, b, c, d, e, f = image.get_matrix().get()
+    left, bottom, right, top = page.get_mediabox()
+    width, height = right - left, top - bottom
+    if b or c or a <= 0 or d <= 0 or abs(e - left) > 0.5 or abs(f - bottom) > 0.5 \
+            or abs(a - width) > 0.5 or abs(d - height) > 0.5:
+        return None
+    meta = image.get_metadata()
+    if meta.colorspace != pdfium_c.FPDF_COLORSPACE_DEVICEGRAY or meta.bits_per_pixel not in (1, 8):
+        return None
+    expected = (round(width / 72 * dpi), round(height / 72 * dpi))
+    if abs(meta.width - expected[0]) > 0.01 * expected[0] or abs(meta.height - expected[1]) > 0.01 * expected[1]:
+        return None
+    return image, meta
 
 
 def render_page(document: pdfium.PdfDocument, page_number: int, dpi: int) -> Image.Image:
