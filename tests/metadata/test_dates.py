@@ -548,3 +548,63 @@ def test_sentences_lie_inside_their_paragraphs(text):
         assert 0 <= ps < pe <= len(text)
         for s, e in sentence_spans(text, ps, pe):
             assert ps <= s < e <= pe
+
+
+# ---------------------------------------------------------------------------
+# The scan looks for dates only around digits: it must find what a whole-text scan finds
+# ---------------------------------------------------------------------------
+
+from pipelines.core.metadata import dates as dates_module  # noqa: E402
+
+_WIDE_FRAGMENTS = st.sampled_from(
+    [
+        "Ngày ", "ngày ", "mùng ", "mồng ", "22", "5", "9", "2014", "2016", "/", "/ ", ".", "-", " – ", " ",
+        "\n", "\n\n", "   \n\n  ", " " * 70, "\u00a0", "tháng ", "năm ", "năm học ", "Quý ", "IV", "II ", "từ ",
+        "đến hết ngày ", "tới ", " và ", ", ", "Chủ nhật, ", "Thứ Hai, ", "thứ 5 ", "Sáng nay (", "chiều ",
+        "thời gian: ", "Rằm ", "tháng Giêng ", "tháng Chạp ", "âm lịch", "(ÂL)", "giai đoạn ", "nhiệm kỳ ",
+        "niên khoá ", "số ", "lần thứ ", "ngày lễ ", "các ngày ", "thư viện tỉnh tổ chức hội thảo ",
+        "Hà Nội", ". ", "(", ")", "31", "12", "29", "02",
+    ]
+)
+
+
+def _every_match(search, pattern, text):
+    """Every match a scan meets, as find_dates walks them (retrying one character on)."""
+    found, pos = [], 0
+    while (match := search(pattern, text, pos)) is not None:
+        found.append((match.span(), match.groupdict()))
+        pos = match.start() + 1
+    return found
+
+
+def _whole_text(pattern, text, pos):
+    return pattern.search(text, pos)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_WIDE_FRAGMENTS, max_size=60).map("".join))
+def test_searching_around_digits_finds_what_a_whole_text_search_finds(text):
+    patterns = [p for p, _ in dates_module._PATTERNS] + [p for p, _ in dates_module._PARTIAL_PATTERNS]
+    for pattern in patterns:
+        assert _every_match(dates_module._search_windows, pattern, text) == _every_match(_whole_text, pattern, text)
+
+
+def test_searching_around_digits_finds_what_a_whole_text_search_finds_in_the_labelled_articles():
+    import json
+
+    cases = json.loads((Path(__file__).parents[1] / "data" / "metadata_cases.json").read_text(encoding="utf-8"))["cases"]
+    patterns = [p for p, _ in dates_module._PATTERNS] + [p for p, _ in dates_module._PARTIAL_PATTERNS]
+    for case in cases:
+        for pattern in patterns:
+            assert _every_match(dates_module._search_windows, pattern, case["body"]) == _every_match(
+                _whole_text, pattern, case["body"]
+            ), (case["id"], pattern.pattern[:60])
+
+
+def test_the_windows_leave_out_text_far_from_any_digit():
+    text = "Thư viện mở cửa cả tuần. " * 20 + "Ngày 22/5/2014 khai mạc." + " Bạn đọc đến đông." * 20
+    windows = dates_module._windows(text)
+    assert len(windows) == 1
+    start, end = windows[0]
+    assert text[start:end].count("Ngày 22/5/2014") == 1 and end - start < len(text) / 3
+    assert [m.text for m in find_dates(text)] == ["Ngày 22/5/2014"]

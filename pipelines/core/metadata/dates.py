@@ -380,11 +380,71 @@ def _with_lunar_suffix(text: str, mention: DateMention) -> DateMention:
     return replace(mention, text=text[s:e], span=(s, e), lunar=True, confidence=_LUNAR_CONFIDENCE)
 
 
+_CACHE_SIZE = 256  # texts whose scans are kept (an article's body and its sentences)
+
+# Every date pattern (full and yearless) matches a digit and ends with one: at most a few words
+# ("từ Chủ nhật, ngày mùng", "Rằm tháng Giêng năm") come before its first digit, and between
+# two digits of one date at most a joint and a prefix ("đến hết ngày Thứ Hai, ngày"): under 40
+# characters once each run of spaces counts as one. So every match lies inside a window that
+# reaches _REACH such characters either side of its digits, and the patterns need only be
+# searched there: a quarter of a typical article. Windows that touch are merged, so a window
+# never ends on a digit; the patterns' lookarounds see the whole text (a search's pos and
+# endpos do not hide what lies before pos, and a date's closing "not a digit" reads the same
+# at a window's end). tests/metadata/test_dates.py checks the windows against whole-text scans.
+_REACH = 64
+_SPACE_RUN = re.compile(r"\s+")
+_DIGIT_RUN = re.compile(r"[0-9]+")
+
+
+def _collapsed_length(part: str) -> int:
+    return len(_SPACE_RUN.sub(" ", part))
+
+
+def _reach(text: str, at: int, step: int) -> int:
+    """The position _REACH characters (a run of spaces counting once) from ``at``, going
+    backwards (``step`` -1) or forwards (+1), or the text's edge."""
+    width = _REACH
+    while True:
+        if step < 0:
+            edge = max(0, at - width)
+            if edge == 0 or _collapsed_length(text[edge:at]) >= _REACH:
+                return edge
+        else:
+            edge = min(len(text), at + width)
+            if edge == len(text) or _collapsed_length(text[at:edge]) >= _REACH:
+                return edge
+        width *= 2
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _windows(text: str) -> tuple[tuple[int, int], ...]:
+    """The stretches of ``text`` where a date can be: around its digits (see _REACH)."""
+    windows: list[list[int]] = []
+    for run in _DIGIT_RUN.finditer(text):
+        start = _reach(text, run.start(), -1)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = _reach(text, run.end(), 1)
+        else:
+            windows.append([start, _reach(text, run.end(), 1)])
+    return tuple((s, e) for s, e in windows)
+
+
+def _search_windows(pattern: re.Pattern[str], text: str, pos: int) -> re.Match[str] | None:
+    """``pattern.search(text, pos)``, looking only where a date can be (see _REACH)."""
+    for start, end in _windows(text):
+        if end <= pos:
+            continue
+        match = pattern.search(text, max(start, pos), end)
+        if match is not None:
+            return match
+    return None
+
+
 def _candidates(text: str) -> Iterator[DateMention]:
     """Every acceptable match of every pattern (overlapping each other)."""
     for pattern, build in _PATTERNS:
         pos = 0
-        while (match := pattern.search(text, pos)) is not None:
+        while (match := _search_windows(pattern, text, pos)) is not None:
             mention = build(text, match)
             if mention is not None and _context_ok(text, mention):
                 yield _with_lunar_suffix(text, mention)
@@ -410,7 +470,16 @@ def _longest_first(candidates: Iterable[DateMention]) -> list[DateMention]:
 
 def find_dates(text: str) -> list[DateMention]:
     """All date expressions in ``text``, in order of appearance (see the module docstring)."""
-    return _longest_first(_candidates(text))
+    return list(_found(text))
+
+
+# One article's dates are asked for several times over (its candidates, its yearless days,
+# the end of its event, the year of a sentence): the scan is done once per text. Mentions are
+# frozen, so a cached tuple can be shared.
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _found(text: str) -> tuple[DateMention, ...]:
+    return tuple(_longest_first(_candidates(text)))
 
 
 # ---------------------------------------------------------------------------
@@ -532,9 +601,10 @@ def _yearless(text: str, complete: _Completer, from_issue: bool) -> list[DateMen
     """The yearless dates of ``text`` completed by ``complete``, never overlapping a full date."""
     full = [m.span for m in find_dates(text)]
     candidates = []
-    for pattern, precision in _PARTIAL_PATTERNS:
+    searched = _partial_searches(text)
+    for index, (pattern, precision) in enumerate(_PARTIAL_PATTERNS):
         pos = 0
-        while (match := pattern.search(text, pos)) is not None:
+        while (match := _search(searched, index, pattern, text, pos)) is not None:
             mention = _partial(text, match, precision, complete, from_issue)
             pos = match.start() + 1
             if mention is None or any(s < mention.span[1] and mention.span[0] < e for s, e in full):
@@ -542,6 +612,23 @@ def _yearless(text: str, complete: _Completer, from_issue: bool) -> list[DateMen
             candidates.append(mention)
             pos = match.end()
     return _longest_first(candidates)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _partial_searches(text: str) -> dict[tuple[int, int], re.Match[str] | None]:
+    """The yearless patterns' searches of ``text`` done so far, by (pattern, position): the
+    same text is scanned with its issue's year, with a stated year and with a leap-year
+    template, and the scans differ only where a completion fails."""
+    return {}
+
+
+def _search(
+    searched: dict[tuple[int, int], re.Match[str] | None], index: int, pattern: re.Pattern[str], text: str, pos: int
+) -> re.Match[str] | None:
+    key = (index, pos)
+    if key not in searched:
+        searched[key] = _search_windows(pattern, text, pos)
+    return searched[key]
 
 
 def find_partial_dates(text: str, issue_date: dt.date, issue_precision: str | None = None) -> list[DateMention]:
@@ -554,14 +641,23 @@ def find_partial_dates(text: str, issue_date: dt.date, issue_precision: str | No
     issue date: a date is "too far ahead" when it lies more than six months after the end of
     the issue's period (an issue dated only "2013" covers the whole year).
     """
-    issue_end = _period_end(issue_date, issue_precision)
-    return _yearless(text, lambda month, day=1, back=0: _complete(issue_end, month, day, back), True)
+    return list(_partial_found(text, _period_end(issue_date, issue_precision)))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _partial_found(text: str, issue_end: dt.date) -> tuple[DateMention, ...]:
+    return tuple(_yearless(text, lambda month, day=1, back=0: _complete(issue_end, month, day, back), True))
 
 
 def find_dates_in_year(text: str, year: int) -> list[DateMention]:
     """The yearless dates of ``text`` (as :func:`find_partial_dates` finds them) placed in
     ``year``, a year the text states elsewhere; flagged ``year_from_context``."""
-    return _yearless(text, _in_year(year), False)
+    return list(_in_year_found(text, year))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _in_year_found(text: str, year: int) -> tuple[DateMention, ...]:
+    return tuple(_yearless(text, _in_year(year), False))
 
 
 # ---------------------------------------------------------------------------
