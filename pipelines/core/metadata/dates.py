@@ -53,6 +53,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
 
+from pipelines.core.metadata.leading import leading
+
 __all__ = [
     "DateMention",
     "find_dates",
@@ -430,11 +432,13 @@ def _windows(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def _search_windows(pattern: re.Pattern[str], text: str, pos: int) -> re.Match[str] | None:
-    """``pattern.search(text, pos)``, looking only where a date can be (see _REACH)."""
+    """``pattern.search(text, pos)``, looking only where a date can be (see _REACH) and
+    passing over quickly where the pattern cannot begin (see metadata/leading.py)."""
+    quick = leading(pattern)
     for start, end in _windows(text):
         if end <= pos:
             continue
-        match = pattern.search(text, max(start, pos), end)
+        match = quick.search(text, max(start, pos), end)
         if match is not None:
             return match
     return None
