@@ -134,3 +134,32 @@ def test_short_items_written_to_one_pattern_are_not_copies(warehouse_dir):
     load(con, *(item(n) for n in range(40)))
     load(con, *(item(n) for n in range(40, 60)))
     assert [a for a, first in links(con).items() if first] == []
+
+
+# --- signatures: the load's numpy minima equal the SQL that fills older warehouses -------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+import numpy as np  # noqa: E402
+
+from pipelines.core.store import duplicates  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40))
+def test_minhash_in_64_bit_pieces_equals_the_arithmetic_on_whole_numbers(hashes):
+    expected = [min((h % duplicates.PRIME * a + b) % duplicates.PRIME for h in hashes) for a, b in duplicates._COEFFICIENTS]
+    assert duplicates.minhash(np.array(hashes, dtype=np.uint64), [len(hashes)]) == expected
+
+
+def test_a_load_signs_articles_as_the_sql_of_older_warehouses_does():
+    bodies = [OPENING, COPY, OTHER, "quá ngắn để so", "", " ".join(["Thư viện"] * 30), OPENING.upper(),
+              "Đà Nẵng – ĐÀ NẴNG: 12/6/2019; ½ ﬁ ß İstanbul ǅ ９ " * 5]
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE b_articles (article_id VARCHAR, document_id VARCHAR, body VARCHAR)")
+    con.executemany("INSERT INTO temp.b_articles VALUES (?, ?, ?)", [(f"doc{i % 3}:{i}", f"doc{i % 3}", b)
+                                                                      for i, b in enumerate(bodies * 40)])
+    duplicates.stage_batch(con)
+    got = con.execute("SELECT * FROM temp.b_signatures ORDER BY ALL").fetchall()
+    want = con.execute(f"SELECT * FROM ({duplicates.signatures_sql('temp.b_articles')}) ORDER BY ALL").fetchall()
+    assert got == want and len(got) == 16 * 40 * 5  # the short and the repetitive ones get no signature
