@@ -162,6 +162,37 @@ def test_the_batched_event_log_records_what_dagsters_own_records(tmp_path, monke
     assert outcomes[0] == outcomes[1]
 
 
+def _schema(database: Path) -> tuple:
+    import sqlite3
+
+    con = sqlite3.connect(database)
+    try:
+        return (sorted(con.execute("SELECT type, name, sql FROM sqlite_master").fetchall()),
+                con.execute("SELECT version_num FROM alembic_version").fetchall(),
+                con.execute("PRAGMA journal_mode").fetchall())
+    finally:
+        con.close()
+
+
+def test_a_new_runs_database_is_copied_from_a_template_dagster_made(tmp_path):
+    """Run shards are copied from a template made once by Dagster's own initialization:
+    the copy has Dagster's schema, stamp and journal mode, and a run reads back its events."""
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    own = SqliteEventLogStorage(str(tmp_path / "own"))
+    with own.run_connection("r0"):
+        pass
+    storage = history.BatchedSqliteEventLogStorage(str(tmp_path / "batched"))
+    for run_id in ("r1", "r2"):
+        with storage.run_connection(run_id):
+            pass
+    templates = list((tmp_path / "batched").glob(".run-template-*.sqlite"))
+    assert len(templates) == 1 and dg.__version__ in templates[0].name
+    assert _schema(tmp_path / "batched" / "r2.db") == _schema(tmp_path / "own" / "r0.db")
+    assert not list((tmp_path / "batched").glob(".*.db.*"))  # no draft left behind
+    assert sorted(p.name for p in (tmp_path / "batched").glob("*.db")) == ["index.db", "r1.db", "r2.db"]
+
+
 def test_an_existing_project_instance_is_moved_to_the_batched_event_log(tmp_path, monkeypatch):
     home = tmp_path / "dagster"
     home.mkdir()
