@@ -135,9 +135,20 @@ def _fold_char(char: str) -> str:
     return base if base.isascii() else char
 
 
+class _FoldTable(dict):
+    """str.translate's table for :func:`_fold_char`, filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
     """``text`` without diacritics, character for character (same length, same offsets)."""
-    return "".join(_fold_char(c) for c in text)
+    return text.translate(_FOLD_TABLE)
 
 
 def _tone_key(word: str) -> tuple[str, frozenset[str]]:
