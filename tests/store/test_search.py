@@ -9,11 +9,13 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.core.models import Article, Extraction, Page
 from pipelines.core.store import search
 from pipelines.core.store import warehouse as wh
-from pipelines.core.text.tones import fold
+from pipelines.core.text.tones import canonical_tones, fold
 from tests.helpers import fts_reference
 
 ARTICLES = {
@@ -84,6 +86,16 @@ def test_the_index_follows_replaced_documents(con):
 def test_telex_spells_every_mark():
     assert search.telex("Thư viện tỉnh Quảng Ninh, đọc") == "thuw vieenj tinhr quangr ninh ddocj"
     assert search.has_diacritics("Hà Nội") and not search.has_diacritics("Ha Noi")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["hoà", "hòa", "thuỷ", "thủy", "Quảng", "QUẢNG", "uỷ", "ủy", "khuya", "giữa", "quý",
+                                 "qu\u0301a", "hoa\u0300", "ươ", "ưở", "đọc", "Đ", " ", ", ", "\n", "a\u0301\u0300",
+                                 "x", "12", "ñ", "ǅ"]), max_size=20).map("".join))
+def test_telex_reads_a_tone_mark_wherever_it_sits(text):
+    """The index reads a word's tone wherever its mark is placed: the same tokens as the text
+    with every tone mark moved to one place, in either style."""
+    assert search.telex(text) == search.telex(canonical_tones(text, "old")) == search.telex(canonical_tones(text, "new"))
 
 
 QUERIES = ["thu vien quang ninh", "Thư viện Quảng Ninh", "Quảng Ninh", "quang ninh", "Đồng Tháp", "dong thap",

@@ -41,7 +41,7 @@ from functools import lru_cache
 
 import duckdb
 
-from pipelines.core.text.tones import canonical_tones, fold
+from pipelines.core.text.tones import fold
 
 EXACT_WEIGHT = 1.0
 PAIR_WEIGHT = 2.0  # the adjacency boost: a matched pair's BM25 score, added to its words' scores
@@ -59,8 +59,11 @@ BATCH_TABLES = ("search_tokens", "search_docs", "search_postings", "search_remov
 
 
 def telex(text: str) -> str:
-    """Diacritics spelled in ASCII, one token per word: 'Quảng' → 'quangr', 'đọc' → 'ddocj'."""
-    return " ".join(_telex_word(word) for word in _WORD.findall(canonical_tones(text).lower()))
+    """Diacritics spelled in ASCII, one token per word: 'Quảng' → 'quangr', 'đọc' → 'ddocj'.
+
+    A word's tone goes at its end wherever the mark sits ('hoà' and 'hòa' → 'hoaf'), so the
+    text needs composing (NFC) but not its tone marks moving to one place."""
+    return " ".join(_telex_word(word) for word in _WORD.findall(unicodedata.normalize("NFC", text).lower()))
 
 
 @lru_cache(maxsize=1 << 16)
