@@ -193,6 +193,31 @@ def test_a_new_runs_database_is_copied_from_a_template_dagster_made(tmp_path):
     assert sorted(p.name for p in (tmp_path / "batched").glob("*.db")) == ["index.db", "r1.db", "r2.db"]
 
 
+def test_the_event_log_keeps_a_database_open_and_syncs_it_at_checkpoints(tmp_path):
+    """Dagster opens and closes a database per event: closing the last connection folds and
+    syncs the log each time. The project's event log keeps one idle connection per database,
+    its connections sync at checkpoints, and a run's log is folded and emptied when it ends."""
+    storage = history.BatchedSqliteEventLogStorage(str(tmp_path / "runs"))
+    with storage.run_connection("r1") as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    with storage.run_connection("r1") as conn:
+        conn.exec_driver_sql("SELECT count(*) FROM event_logs").scalar()
+    assert set(storage._held) == {"index", "r1"}
+    assert (tmp_path / "runs" / "r1.db-wal").exists()  # not folded at every close
+    storage.dispose()
+    assert not storage.__dict__.get("_held")
+
+    raw = tmp_path / "raw"
+    _tiny_files(raw, 3)
+    settings = load_settings().with_warehouse(tmp_path / "wh")
+    report = run_ingest(settings, [raw])
+    assert report.success
+    shards = Path(settings.dagster_home) / "history" / "runs"
+    for run in project_instance(settings).get_runs():
+        wal = shards / f"{run.run_id}.db-wal"
+        assert not wal.exists() or wal.stat().st_size == 0, f"{run.run_id}: its log was not folded when it ended"
+
+
 def test_an_existing_project_instance_is_moved_to_the_batched_event_log(tmp_path, monkeypatch):
     home = tmp_path / "dagster"
     home.mkdir()
