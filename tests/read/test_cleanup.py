@@ -166,6 +166,24 @@ def test_denoise_removes_isolated_specks(clean_300):
     assert added > 15_000 and left < 0.02 * added
 
 
+def test_the_clean_up_counts_the_ink_blobs_the_reading_checks_would(clean_300, blocks):
+    """The reading checks take the letter-sized blobs from the clean-up's own labels instead of
+    labelling the cleaned page again: the same count."""
+    from pipelines.core.read import readcheck
+    from pipelines.core.read.cleanup import clean
+
+    rng = np.random.default_rng(5)
+    speckled = clean_300.copy()
+    ys, xs = rng.integers(0, clean_300.shape[0] - 1, 5_000), rng.integers(0, clean_300.shape[1] - 1, 5_000)
+    speckled[ys, xs] = 0
+    photocopy = np.array(degrade(render_page_image(blocks, dpi=200), skew_deg=2.0, noise=0.05, seed=9).convert("L"))
+    ruled = clean_300.copy()
+    ruled[400:406, 50:-50] = 0  # a rule across the page: not letter-sized
+    for gray, dpi in ((clean_300, 300), (speckled, 300), (photocopy, 200), (ruled, 300), (np.full((300, 200), 255, np.uint8), 300)):
+        binary, report, _dpi = clean(gray, dpi)
+        assert report.ink_blobs == readcheck.ink_blobs(binary)
+
+
 @needs_tesseract
 def test_denoise_does_not_change_what_tesseract_reads(clean_300, reference):
     """OCR of the clean page, and of the same page speckled then denoised, read alike."""

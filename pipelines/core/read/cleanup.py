@@ -82,6 +82,7 @@ class CleanupReport:
     deskew_deg: float = 0.0  # skew removed, degrees counter-clockwise (as fixtures' skew_deg)
     upsampled_from_dpi: int | None = None
     steps: list[str] = field(default_factory=list)
+    ink_blobs: int | None = None  # letter-sized blobs of the cleaned page (readcheck.ink_blobs), from the speck labels
 
 
 def prepare_for_ocr(
@@ -135,7 +136,7 @@ def clean(gray: np.ndarray, source_dpi: int | None, target_dpi: int = 300) -> tu
     binary = binarize(gray)
     del gray
     report.steps.append("binarize")
-    binary = denoise(binary, dpi=work_dpi or target_dpi)
+    binary, report.ink_blobs = _denoise(binary, dpi=work_dpi or target_dpi)
     report.steps.append("denoise")
     return binary, report, work_dpi
 
@@ -249,6 +250,13 @@ def denoise(binary: np.ndarray, *, dpi: int = 300) -> np.ndarray:
     stroke and can erase a tone mark or the dot under 'ạ' outright, while a component's size
     tells dust from a dot (the smallest diacritic is several times the speck limit).
     """
+    return _denoise(binary, dpi=dpi)[0]
+
+
+def _denoise(binary: np.ndarray, *, dpi: int = 300) -> tuple[np.ndarray, int]:
+    """:func:`denoise`, and the letter-sized blobs of ink left (readcheck.ink_blobs of the
+    result): the blobs left are the labels that are not specks, so the reading checks need
+    not label the page a second time."""
     ink = cv2.compare(binary, 128, cv2.CMP_LT)  # 255 on ink
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     del ink
@@ -258,7 +266,17 @@ def denoise(binary: np.ndarray, *, dpi: int = 300) -> np.ndarray:
     _, out = cv2.threshold(binary, 127, 255, cv2.THRESH_BINARY)  # ink 0, paper 255, as the labels say
     if specks.any():
         out[specks[labels]] = 255  # only the specks are painted: a lookup per label, not per pixel
-    return out
+    kept = stats[1:][~specks[1:]]
+    return out, letter_sized(kept[:, cv2.CC_STAT_HEIGHT], kept[:, cv2.CC_STAT_WIDTH])
+
+
+def letter_sized(heights: np.ndarray, widths: np.ndarray) -> int:
+    """How many blobs of ink (by their boxes) are about a letter's size: letters, tone marks
+    and dots, not rules, frames or pictures' large shapes."""
+    if not len(heights):
+        return 0
+    typical = float(np.median(heights))
+    return int(np.count_nonzero((heights <= 3 * typical) & (widths <= 4 * typical)))
 
 
 def upsample(gray: np.ndarray, from_dpi: int, to_dpi: int) -> np.ndarray:

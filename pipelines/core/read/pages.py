@@ -170,6 +170,7 @@ class _Reading:
     steps: list[str]
     dpi: int | None  # the resolution of what Tesseract read, when known
     pixels: np.ndarray | None = None  # what Tesseract read (for the reading checks)
+    ink_blobs: int | None = None  # readcheck.ink_blobs of ``pixels``, when the clean-up counted them
 
     def poor(self) -> bool:
         return bool(self.result.words) and (self.quality < MIN_QUALITY or (self.result.confidence or 0.0) < MIN_CONFIDENCE)
@@ -223,7 +224,7 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
                 reading = _read(gray, [], dpi, options, clock)
             else:
                 steps = ", ".join(steps_taken)
-                reading = _read(binary, steps_taken, work_dpi, options, clock)
+                reading = _read(binary, steps_taken, work_dpi, options, clock, report.ink_blobs)
                 if options.detect_orientation and (reading.poor() or reading.result.sideways):
                     reading = _orient(reading, base, binary, base_dpi, options, clock, first_steps)
                     steps = ", ".join(reading.steps)
@@ -242,7 +243,7 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
     if options.cleanup:  # the checks need the cleaned page's ink
         with clock("check"):
             problems = readcheck.reading_problems(ocr.lines, reading.text, reading.quality, reading.pixels,
-                                                  ocr.confidence)
+                                                  ocr.confidence, reading.ink_blobs)
         if problems:
             quality = readcheck.flagged_quality(reading.quality)
     return Page(
@@ -262,11 +263,12 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
     )
 
 
-def _read(pixels: np.ndarray, steps: list[str], dpi: int | None, options: ReadOptions, clock: StageClock) -> _Reading:
+def _read(pixels: np.ndarray, steps: list[str], dpi: int | None, options: ReadOptions, clock: StageClock,
+          ink_blobs: int | None = None) -> _Reading:
     with clock("ocr"):
         result = ocr_image(pixels, languages=options.ocr_languages, timeout_s=options.ocr_timeout_s)
     text = canonical_tones(normalize_text(result.text))
-    return _Reading(result, text, vietnamese_quality(text), list(steps), dpi, pixels)
+    return _Reading(result, text, vietnamese_quality(text), list(steps), dpi, pixels, ink_blobs)
 
 
 def _orient(first: _Reading, gray: np.ndarray, binary: np.ndarray, source_dpi: int | None, options: ReadOptions,
@@ -281,7 +283,8 @@ def _orient(first: _Reading, gray: np.ndarray, binary: np.ndarray, source_dpi: i
     with clock("cleanup"):
         turned, report, work_dpi = cleanup.clean(cleanup.turn(gray, degrees), source_dpi)
     try:
-        second = _read(turned, [*(before or []), f"orientation:{degrees}", *report.steps], work_dpi, options, clock)
+        second = _read(turned, [*(before or []), f"orientation:{degrees}", *report.steps], work_dpi, options, clock,
+                       report.ink_blobs)
     except OcrError as exc:
         first.steps.append(f"orientation:{degrees} tried, not read ({exc})")
         return first

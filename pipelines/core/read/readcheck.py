@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from pipelines.core.models import Line
+from pipelines.core.read.cleanup import letter_sized
 
 __all__ = ["reading_problems", "cut_lines", "ink_blobs", "flagged_quality"]
 
@@ -63,14 +64,15 @@ batch check and the review queue warn at."""
 
 
 def reading_problems(lines: list[Line], text: str, quality: float, binary: np.ndarray | None,
-                     confidence: float | None = None) -> list[str]:
-    """What is wrong with a page's reading, in words for a reviewer; empty when nothing is."""
+                     confidence: float | None = None, blobs: int | None = None) -> list[str]:
+    """What is wrong with a page's reading, in words for a reviewer; empty when nothing is.
+    ``blobs``: :func:`ink_blobs` of ``binary`` when the clean-up already counted them."""
     problems = []
     cuts, cut_x, boxed = cut_lines(lines)
     if cuts >= MIN_CUT_LINES and cuts >= MIN_CUT_SHARE * boxed:
         problems.append(f"reading order: {cuts} of {boxed} lines cut in two near x={cut_x}")
-    if binary is not None:
-        blobs = ink_blobs(binary)
+    if binary is not None or blobs is not None:
+        blobs = ink_blobs(binary) if blobs is None else blobs
         chars = len("".join(text.split()))
         if blobs >= MIN_INK_BLOBS and chars < MIN_TEXT_PER_INK * blobs:
             problems.append(f"text far shorter than the ink ({chars} characters for {blobs} marks)")
@@ -121,6 +123,4 @@ def ink_blobs(binary: np.ndarray) -> int:
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if count <= 1:
         return 0
-    heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
-    typical = float(np.median(heights))
-    return int(np.count_nonzero((heights <= 3 * typical) & (widths <= 4 * typical)))
+    return letter_sized(stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH])
