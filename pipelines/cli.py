@@ -14,8 +14,9 @@
     archive pdf [PATH ...|--all]  PDF/A-2b access copies: the scans with an invisible, searchable text layer
 
 On a deployment (deploy/, docs/scaling.md):
+    archive code-server           the definitions served once to the daemon, the UI and submit
     archive worker                a Celery worker taking reading steps (one at a time)
-    archive submit [PATH ...]     ingest through the deployment: runs of a few files, on the workers
+    archive submit [PATH ...]     ingest through the deployment: one run per worker, on the workers
     archive cluster [PATH ...]    all of it on this machine: PostgreSQL, Redis, daemon, UI, two workers
 
 Readers (sql, search, status, verify, export, shell) read the warehouse's last committed
@@ -883,6 +884,23 @@ def worker(
     os.execve(sys.executable, command, env)
 
 
+@app.command("code-server")
+def code_server_command(
+    host: Annotated[Optional[str], typer.Option(help="Address to serve on (default: $ARCHIVE_CODE_SERVER_HOST or 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default: $ARCHIVE_CODE_SERVER_PORT or 4266).")] = None,
+) -> None:
+    """The deployment's code server (deploy/workspace.yaml): the definitions loaded once for the
+    daemon, the webserver and `archive submit`, and each run's process started from a process
+    that has them imported. Start it on the daemon's machine before them; restart it after
+    deploying new code."""
+    from pipelines.deploy.code_server import command
+
+    if not os.environ.get("DAGSTER_HOME"):
+        raise _usage_error("the code server starts the deployment's runs: set $DAGSTER_HOME (deploy/dagster.yaml)")
+    line = command(host, port)
+    os.execv(line[0], line)
+
+
 @app.command()
 def submit(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files and folders (default: raw/).", show_default=False)] = None,
@@ -958,7 +976,8 @@ def cluster(
         subprocess.run(command, env=local.env, check=False)
         out.print("\nThe deployment's settings, to run `archive` commands against it from another shell:")
         for key in ("DAGSTER_HOME", "ARCHIVE_DAGSTER_POSTGRES", "ARCHIVE_WAREHOUSE", "ARCHIVE_DATA_PATH",
-                    "ARCHIVE_STATE_DIR", "ARCHIVE_EXECUTOR", "ARCHIVE_CELERY_BROKER"):
+                    "ARCHIVE_STATE_DIR", "ARCHIVE_EXECUTOR", "ARCHIVE_CELERY_BROKER", "ARCHIVE_CODE_SERVER_HOST",
+                    "ARCHIVE_CODE_SERVER_PORT"):
             out.print(f"  export {key}='{local.env[key]}'", highlight=False, soft_wrap=True)
         out.print(f"\nThe UI is at http://127.0.0.1:{port}. Press Ctrl-C to stop every process started here "
                   "(or send SIGTERM to this one).")
