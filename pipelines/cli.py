@@ -904,20 +904,20 @@ def code_server_command(
 @app.command()
 def submit(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files and folders (default: raw/).", show_default=False)] = None,
-    files_per_run: Annotated[Optional[int], typer.Option(help="Files per reading run (default: $ARCHIVE_RUN_FILES or 4).", min=1)] = None,
+    files_per_run: Annotated[Optional[int], typer.Option(help="Files per reading run at most (default: $ARCHIVE_RUN_FILES, else one run per worker process, of at most 50 files).", min=1)] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for every run.", min=1)] = 24 * 3600,
 ) -> None:
     """Ingest through the deployment ($DAGSTER_HOME with deploy/dagster.yaml): new and changed
     files become runs of a few files each, queued for the daemon, read on Celery workers
     (failed runs retried), then one loader run. Waits for them and reports."""
-    from pipelines.deploy.submit import DEFAULT_FILES_PER_RUN, DeploymentError, submit_ingest
+    from pipelines.deploy.submit import DeploymentError, submit_ingest
 
     settings = load_settings()
     roots = [p.expanduser().absolute() for p in (paths or [settings.raw_dir])]
     missing = [str(p) for p in roots if not p.exists()]
     if missing:
         raise _usage_error("no such file or folder: " + ", ".join(missing))
-    size = files_per_run or int(os.environ.get("ARCHIVE_RUN_FILES") or DEFAULT_FILES_PER_RUN)
+    size = files_per_run or (int(os.environ["ARCHIVE_RUN_FILES"]) if os.environ.get("ARCHIVE_RUN_FILES", "").isdigit() else None)
     _say_where(settings, roots)
     try:
         report = submit_ingest(settings, roots, files_per_run=size, timeout_s=timeout, say=lambda m: err.print(m, highlight=False))
@@ -935,7 +935,7 @@ def cluster(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Folders to ingest besides raw/samples/.", show_default=False)] = None,
     port: Annotated[int, typer.Option(help="Port for the web UI.")] = 3000,
     workers: Annotated[int, typer.Option(help="Celery workers to start.", min=1)] = 2,
-    files_per_run: Annotated[int, typer.Option(help="Files per reading run.", min=1)] = 2,
+    files_per_run: Annotated[Optional[int], typer.Option(help="Files per reading run at most (default: one run per worker).", min=1)] = None,
 ) -> None:
     """A deployment on this machine (`make cluster-demo`): PostgreSQL and Redis in a temporary
     folder on 127.0.0.1, dagster-daemon, the web UI and Celery workers; ingests raw/samples/
@@ -970,7 +970,8 @@ def cluster(
         out.print(f"PostgreSQL on 127.0.0.1:{local.postgres.port}, Redis on 127.0.0.1:{local.redis.port}, "
                   f"{workers} Celery worker(s), daemon; logs in {base / 'logs'}")
         out.print(f"Dagster UI: http://127.0.0.1:{port}")
-        command = [sys.executable, "-m", "pipelines.cli", "submit", *map(str, roots), "--files-per-run", str(files_per_run)]
+        command = [sys.executable, "-m", "pipelines.cli", "submit", *map(str, roots),
+                   *(["--files-per-run", str(files_per_run)] if files_per_run else [])]
         import subprocess
 
         subprocess.run(command, env=local.env, check=False)
