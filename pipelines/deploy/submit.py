@@ -107,6 +107,11 @@ def reading_slots(instance: dg.DagsterInstance) -> int:
     return max(1, slots)
 
 
+def max_runtime_tag(settings: Settings, files: int) -> dict[str, str]:
+    """A run whose worker vanished is failed by run monitoring after this long, then retried."""
+    return {MAX_RUNTIME_SECONDS_TAG: str(int(settings.document_timeout_s * files + 600))}
+
+
 def submit_ingest(
     settings: Settings,
     roots: list[Path],
@@ -129,9 +134,7 @@ def submit_ingest(
         workspace = process.create_request_context()
         runs = split_runs(keys, files_per_run, 1 if files_per_run or not keys else reading_slots(instance))
         for batch in runs:
-            tags = {"archive/command": "submit", **range_tags(batch),
-                    # a run whose worker vanished is failed, then retried, after this long
-                    MAX_RUNTIME_SECONDS_TAG: str(int(settings.document_timeout_s * len(batch) + 600))}
+            tags = {"archive/command": "submit", **range_tags(batch), **max_runtime_tag(settings, len(batch))}
             report.reading_runs.append(_submit(instance, workspace, read_files_job.name, tags))
         if report.reading_runs:
             say(f"{len(keys)} file(s) to read in {len(report.reading_runs)} run(s) of at most {max(map(len, runs))}")
