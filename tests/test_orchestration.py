@@ -404,3 +404,23 @@ def test_on_a_deployment_the_sensor_splits_its_batch_into_one_run_per_worker(raw
     assert not any("dagster/max_runtime" in request.tags for request in result.run_requests)
     instance.dispose()
     alone.dispose()
+
+
+def test_a_deployment_batch_is_split_evenly_into_consecutive_runs():
+    """`archive submit`'s runs: one per worker slot by default (at most 50 files each), or of
+    at most --files-per-run files; sizes differ by one at most, every file once, in order."""
+    from pipelines.deploy.submit import MAX_AUTO_FILES_PER_RUN, split_runs
+
+    keys = [f"k{i:03d}" for i in range(12)]
+    assert [len(r) for r in split_runs(keys, None, 2)] == [6, 6]
+    assert [len(r) for r in split_runs(keys, None, 1)] == [12]
+    assert [len(r) for r in split_runs(keys, None, 5)] == [3, 3, 2, 2, 2]
+    assert [len(r) for r in split_runs(keys, 5, 2)] == [4, 4, 4]
+    assert [len(r) for r in split_runs(keys[:1], None, 4)] == [1]
+    assert split_runs([], None, 2) == []
+    many = [f"k{i:04d}" for i in range(1001)]
+    runs = split_runs(many, None, 2)
+    assert max(map(len, runs)) <= MAX_AUTO_FILES_PER_RUN and max(map(len, runs)) - min(map(len, runs)) <= 1
+    for runs in (split_runs(keys, None, 5), split_runs(many, None, 2), split_runs(keys, 5, 1)):
+        assert [k for run in runs for k in run] == sorted(k for run in runs for k in run)
+        assert sum(map(len, runs)) == len({k for run in runs for k in run})
