@@ -1,13 +1,13 @@
-"""The deployment profile for real (deploy/, docs/scaling.md): PostgreSQL for Dagster's storage
-and the warehouse's DuckLake catalog, Redis as Celery's broker, `dagster-daemon` and two Celery
-workers, all on 127.0.0.1 and stopped at the end. The same files ingested through the deployment
-(`archive submit`: runs of one file each, steps on the workers) and through `archive ingest`
-(one machine, in-process) give the same tables; a worker process killed with SIGKILL in the
-middle of a step fails its run, Dagster retries it, and the tables are still the same; every
-run is in the PostgreSQL run storage; a whole worker killed (its main process and all under
-it, as when its machine is lost) in the middle of a step leaves its step to the other worker,
-and the batch still ends complete. Skipped only when PostgreSQL's or Redis's programs are
-missing (`make setup` installs them)."""
+"""The deployment profile for real (deploy/, docs/scaling.md): PostgreSQL for Dagster's storage and
+the warehouse's DuckLake catalog, Redis as Celery's broker, the code server, `dagster-daemon`
+and two Celery workers, all on 127.0.0.1 and stopped at the end. The same files ingested through
+the deployment (`archive submit`: runs of one file each, steps on the workers) and through
+`archive ingest` (one machine, in-process) give the same tables; a worker process killed with
+SIGKILL in the middle of a step fails its run, Dagster retries it, and the tables are still the
+same; every run is in the PostgreSQL run storage; a whole worker killed (its main process and
+all under it, as when its machine is lost) in the middle of a step leaves its step to the other
+worker, and the batch still ends complete. Skipped only when PostgreSQL's or Redis's programs
+are missing (`make setup` installs them)."""
 
 from __future__ import annotations
 
@@ -127,6 +127,11 @@ def test_the_deployment_loads_what_one_machine_loads_and_survives_a_killed_worke
                     {"tin-1.txt": _bulletin(1)})
     submitted = _submit(cluster, first)
     assert "3 read in 3 run(s)" in submitted.stdout, submitted.stdout
+    # The runs' processes were forked from the code server's forkserver, which has the
+    # definitions imported (pipelines/deploy/code_server.py), not spawned afresh.
+    (code_server,) = [s for s in cluster.services if s.name == "code-server"]
+    commands = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode() for pid in code_server.children()]
+    assert any("multiprocessing.forkserver" in c and "pipelines.definitions" in c for c in commands), commands
     _ingest(one_machine, first)
     deployed = _tables(cluster.env)
     assert deployed == _tables(one_machine)

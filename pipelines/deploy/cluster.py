@@ -1,7 +1,7 @@
 """A whole deployment on this machine (`make cluster-demo`, tests/test_cluster.py): PostgreSQL
-(Dagster's storage and the warehouse's DuckLake catalog), Redis, `dagster-daemon`, optionally
-the webserver, and Celery workers, each process in a group of its own, all stopped by
-`stop()`. The environment it gives every process is what deploy/archive.env.example lists."""
+(Dagster's storage and the warehouse's DuckLake catalog), Redis, the code server, `dagster-daemon`,
+optionally the webserver, and Celery workers, each process in a group of its own, all stopped
+by `stop()`. The environment it gives every process is what deploy/archive.env.example lists."""
 
 from __future__ import annotations
 
