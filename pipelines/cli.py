@@ -991,7 +991,7 @@ def cluster(
     finally:
         local.stop()
         shutil.rmtree(base, ignore_errors=True)
-        out.print("Stopped: PostgreSQL, Redis, the daemon, the UI and the workers.")
+        out.print("Stopped: PostgreSQL, Redis, the code server, the daemon, the UI and the workers.")
 
 
 def _dagster_env(settings: Settings) -> dict[str, str]:
