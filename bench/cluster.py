@@ -1,14 +1,17 @@
 """Pages per minute through the deployment (deploy/: PostgreSQL, Redis, dagster-daemon, Celery
 workers) with one worker process and with two, against `archive ingest` on one machine, on the
-same scanned pages, in the same run (the machine is shared: compare the ratios).
+same scanned pages, in the same run (the machine is shared: compare the ratios). `archive
+ingest` runs first and last, and the mean of the two is the baseline, so that a neighbour's
+load that comes or goes during the run weighs on both sides.
 
-    .venv/bin/python bench/cluster.py [--files 12] [--pages-per-file 4] [--files-per-run 2]
+    nice -n 5 .venv/bin/python bench/cluster.py [--files 12] [--pages-per-file 4] [--files-per-run N]
 
 The pages: FILES scanned PDFs of PAGES_PER_FILE pages each (48 by default), every page OCR'd.
 Each Celery worker runs one step at a time with one Tesseract (ARCHIVE_WORKERS=1,
-OMP_THREAD_LIMIT=1); `archive ingest` reads with one Tesseract per core. Each configuration
-starts from an empty warehouse and run history (a fresh PostgreSQL and Redis; their start is
-not timed); the time is `archive submit`'s (queueing, runs, retries if any, the loader's run)
+OMP_THREAD_LIMIT=1); `archive ingest` reads with one Tesseract per core. Without
+--files-per-run, `archive submit` chooses: one run per worker process (pipelines/deploy/submit.py).
+Each configuration starts from an empty warehouse and run history (a fresh PostgreSQL and
+Redis; their start, and the code server's and the workers', is not timed); the time is `archive submit`'s (queueing, runs, retries if any, the loader's run)
 or `archive ingest`'s, end to end. The overhead per run: a reading run's time from its start to
 its end, less its step's own time, averaged. Writes bench/results/cluster.json.
 """
@@ -54,7 +57,7 @@ def one_machine(folder: Path, base: Path) -> float:
     return time.perf_counter() - start
 
 
-def deployment(folder: Path, workers: int, files_per_run: int) -> dict:
+def deployment(folder: Path, workers: int, files_per_run: int | None) -> dict:
     from pipelines.deploy.cluster import start_cluster
 
     cluster = start_cluster(files_per_run=files_per_run)
@@ -64,7 +67,8 @@ def deployment(folder: Path, workers: int, files_per_run: int) -> dict:
             cluster.start_worker(f"bench{n + 1}", readers=1)
         cluster.wait_for_workers(workers, timeout_s=300)
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pipelines.cli", "submit", str(folder), "--files-per-run", str(files_per_run)],
+        subprocess.run([sys.executable, "-m", "pipelines.cli", "submit", str(folder),
+                        *(["--files-per-run", str(files_per_run)] if files_per_run else [])],
                        env=cluster.env, check=True, capture_output=True, timeout=7200)
         seconds = time.perf_counter() - start
         print(f"deployment, {workers} worker(s): {seconds:.1f} s", flush=True)
@@ -98,20 +102,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=12)
     parser.add_argument("--pages-per-file", type=int, default=4)
-    parser.add_argument("--files-per-run", type=int, default=2)
+    parser.add_argument("--files-per-run", type=int, default=None, help="default: archive submit's choice")
     args = parser.parse_args()
     pages = args.files * args.pages_per_file
+    load_at_start = round(os.getloadavg()[0], 1)
     with tempfile.TemporaryDirectory(prefix="archive-bench-cluster-") as tmp:
         folder = build_scans(Path(tmp) / "scans", args.files, args.pages_per_file)
-        ingest_s = one_machine(folder, Path(tmp) / "one")
-        print(f"archive ingest: {ingest_s:.1f} s", flush=True)
+        first_s = one_machine(folder, Path(tmp) / "one")
+        print(f"archive ingest: {first_s:.1f} s", flush=True)
         one = deployment(folder, 1, args.files_per_run)
         two = deployment(folder, 2, args.files_per_run)
+        last_s = one_machine(folder, Path(tmp) / "again")
+        print(f"archive ingest, again: {last_s:.1f} s", flush=True)
+    ingest_s = (first_s + last_s) / 2
     rate = lambda s: round(60 * pages / s, 1)  # noqa: E731
     result = {
-        "pages": pages, "files": args.files, "files_per_run": args.files_per_run, "cores": os.cpu_count(),
-        "load_average_at_end": round(os.getloadavg()[0], 1),
-        "archive_ingest": {"seconds": round(ingest_s, 1), "pages_per_minute": rate(ingest_s)},
+        "pages": pages, "files": args.files, "files_per_run": args.files_per_run or "auto", "cores": os.cpu_count(),
+        "load_average_at_start": load_at_start, "load_average_at_end": round(os.getloadavg()[0], 1),
+        "archive_ingest": {"seconds": round(ingest_s, 1), "pages_per_minute": rate(ingest_s),
+                           "first_and_last_seconds": [round(first_s, 1), round(last_s, 1)]},
         "deployment_1_worker": {**one, "pages_per_minute": rate(one["seconds"])},
         "deployment_2_workers": {**two, "pages_per_minute": rate(two["seconds"])},
         "two_over_one": round(one["seconds"] / two["seconds"], 2),

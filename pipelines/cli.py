@@ -14,8 +14,9 @@
     archive pdf [PATH ...|--all]  PDF/A-2b access copies: the scans with an invisible, searchable text layer
 
 On a deployment (deploy/, docs/scaling.md):
+    archive code-server           the definitions served once to the daemon, the UI and submit
     archive worker                a Celery worker taking reading steps (one at a time)
-    archive submit [PATH ...]     ingest through the deployment: runs of a few files, on the workers
+    archive submit [PATH ...]     ingest through the deployment: one run per worker, on the workers
     archive cluster [PATH ...]    all of it on this machine: PostgreSQL, Redis, daemon, UI, two workers
 
 Readers (sql, search, status, verify, export, shell) read the warehouse's last committed
@@ -883,23 +884,40 @@ def worker(
     os.execve(sys.executable, command, env)
 
 
+@app.command("code-server")
+def code_server_command(
+    host: Annotated[Optional[str], typer.Option(help="Address to serve on (default: $ARCHIVE_CODE_SERVER_HOST or 127.0.0.1).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (default: $ARCHIVE_CODE_SERVER_PORT or 4266).")] = None,
+) -> None:
+    """The deployment's code server (deploy/workspace.yaml): the definitions loaded once for the
+    daemon, the webserver and `archive submit`, and each run's process started from a process
+    that has them imported. Start it on the daemon's machine before them; restart it after
+    deploying new code."""
+    from pipelines.deploy.code_server import command
+
+    if not os.environ.get("DAGSTER_HOME"):
+        raise _usage_error("the code server starts the deployment's runs: set $DAGSTER_HOME (deploy/dagster.yaml)")
+    line = command(host, port)
+    os.execv(line[0], line)
+
+
 @app.command()
 def submit(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files and folders (default: raw/).", show_default=False)] = None,
-    files_per_run: Annotated[Optional[int], typer.Option(help="Files per reading run (default: $ARCHIVE_RUN_FILES or 4).", min=1)] = None,
+    files_per_run: Annotated[Optional[int], typer.Option(help="Files per reading run at most (default: $ARCHIVE_RUN_FILES, else one run per worker process, of at most 50 files).", min=1)] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for every run.", min=1)] = 24 * 3600,
 ) -> None:
     """Ingest through the deployment ($DAGSTER_HOME with deploy/dagster.yaml): new and changed
     files become runs of a few files each, queued for the daemon, read on Celery workers
     (failed runs retried), then one loader run. Waits for them and reports."""
-    from pipelines.deploy.submit import DEFAULT_FILES_PER_RUN, DeploymentError, submit_ingest
+    from pipelines.deploy.submit import DeploymentError, submit_ingest
 
     settings = load_settings()
     roots = [p.expanduser().absolute() for p in (paths or [settings.raw_dir])]
     missing = [str(p) for p in roots if not p.exists()]
     if missing:
         raise _usage_error("no such file or folder: " + ", ".join(missing))
-    size = files_per_run or int(os.environ.get("ARCHIVE_RUN_FILES") or DEFAULT_FILES_PER_RUN)
+    size = files_per_run or (int(os.environ["ARCHIVE_RUN_FILES"]) if os.environ.get("ARCHIVE_RUN_FILES", "").isdigit() else None)
     _say_where(settings, roots)
     try:
         report = submit_ingest(settings, roots, files_per_run=size, timeout_s=timeout, say=lambda m: err.print(m, highlight=False))
@@ -917,7 +935,7 @@ def cluster(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Folders to ingest besides raw/samples/.", show_default=False)] = None,
     port: Annotated[int, typer.Option(help="Port for the web UI.")] = 3000,
     workers: Annotated[int, typer.Option(help="Celery workers to start.", min=1)] = 2,
-    files_per_run: Annotated[int, typer.Option(help="Files per reading run.", min=1)] = 2,
+    files_per_run: Annotated[Optional[int], typer.Option(help="Files per reading run at most (default: one run per worker).", min=1)] = None,
 ) -> None:
     """A deployment on this machine (`make cluster-demo`): PostgreSQL and Redis in a temporary
     folder on 127.0.0.1, dagster-daemon, the web UI and Celery workers; ingests raw/samples/
@@ -952,13 +970,15 @@ def cluster(
         out.print(f"PostgreSQL on 127.0.0.1:{local.postgres.port}, Redis on 127.0.0.1:{local.redis.port}, "
                   f"{workers} Celery worker(s), daemon; logs in {base / 'logs'}")
         out.print(f"Dagster UI: http://127.0.0.1:{port}")
-        command = [sys.executable, "-m", "pipelines.cli", "submit", *map(str, roots), "--files-per-run", str(files_per_run)]
+        command = [sys.executable, "-m", "pipelines.cli", "submit", *map(str, roots),
+                   *(["--files-per-run", str(files_per_run)] if files_per_run else [])]
         import subprocess
 
         subprocess.run(command, env=local.env, check=False)
         out.print("\nThe deployment's settings, to run `archive` commands against it from another shell:")
         for key in ("DAGSTER_HOME", "ARCHIVE_DAGSTER_POSTGRES", "ARCHIVE_WAREHOUSE", "ARCHIVE_DATA_PATH",
-                    "ARCHIVE_STATE_DIR", "ARCHIVE_EXECUTOR", "ARCHIVE_CELERY_BROKER"):
+                    "ARCHIVE_STATE_DIR", "ARCHIVE_EXECUTOR", "ARCHIVE_CELERY_BROKER", "ARCHIVE_CODE_SERVER_HOST",
+                    "ARCHIVE_CODE_SERVER_PORT"):
             out.print(f"  export {key}='{local.env[key]}'", highlight=False, soft_wrap=True)
         out.print(f"\nThe UI is at http://127.0.0.1:{port}. Press Ctrl-C to stop every process started here "
                   "(or send SIGTERM to this one).")
@@ -971,7 +991,7 @@ def cluster(
     finally:
         local.stop()
         shutil.rmtree(base, ignore_errors=True)
-        out.print("Stopped: PostgreSQL, Redis, the daemon, the UI and the workers.")
+        out.print("Stopped: PostgreSQL, Redis, the code server, the daemon, the UI and the workers.")
 
 
 def _dagster_env(settings: Settings) -> dict[str, str]:

@@ -1,11 +1,13 @@
-"""The deployment profile for real (deploy/, docs/scaling.md): PostgreSQL for Dagster's storage
-and the warehouse's DuckLake catalog, Redis as Celery's broker, `dagster-daemon` and two Celery
-workers, all on 127.0.0.1 and stopped at the end. The same files ingested through the deployment
-(`archive submit`: runs of one file each, steps on the workers) and through `archive ingest`
-(one machine, in-process) give the same tables; a worker process killed with SIGKILL in the
-middle of a step fails its run, Dagster retries it, and the tables are still the same; every
-run is in the PostgreSQL run storage. Skipped only when PostgreSQL's or Redis's programs are
-missing (`make setup` installs them)."""
+"""The deployment profile for real (deploy/, docs/scaling.md): PostgreSQL for Dagster's storage and
+the warehouse's DuckLake catalog, Redis as Celery's broker, the code server, `dagster-daemon`
+and two Celery workers, all on 127.0.0.1 and stopped at the end. The same files ingested through
+the deployment (`archive submit`: runs of one file each, steps on the workers) and through
+`archive ingest` (one machine, in-process) give the same tables; a worker process killed with
+SIGKILL in the middle of a step fails its run, Dagster retries it, and the tables are still the
+same; every run is in the PostgreSQL run storage; a whole worker killed (its main process and
+all under it, as when its machine is lost) in the middle of a step leaves its step to the other
+worker, and the batch still ends complete. Skipped only when PostgreSQL's or Redis's programs
+are missing (`make setup` installs them)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ pytestmark = [pytest.mark.cluster]
 COMMAND_TIMEOUT_S = 420
 DEPLOYMENT_VARS = ("DAGSTER_HOME", "ARCHIVE_DAGSTER_POSTGRES", "ARCHIVE_WAREHOUSE", "ARCHIVE_DATA_PATH",
                    "ARCHIVE_STATE_DIR", "ARCHIVE_EXECUTOR", "ARCHIVE_CELERY_BROKER", "ARCHIVE_RUN_FILES")
+# A step whose worker vanished is handed to another worker after this long (the deployment's
+# default, 12 h, is for steps of any length; the test's steps take seconds).
+VISIBILITY_TIMEOUT_S = 60
 TABLES = {"files": "source_path", "documents": "document_id", "pages": "document_id, page_number",
           "articles": "article_id"}
 
@@ -41,7 +46,8 @@ def deployment(tmp_path_factory):
                     "(`make setup` as root installs them)")
     from pipelines.deploy.cluster import start_cluster
 
-    cluster = start_cluster(tmp_path_factory.mktemp("cluster"), files_per_run=1)
+    cluster = start_cluster(tmp_path_factory.mktemp("cluster"), files_per_run=1,
+                            extra_env={"ARCHIVE_CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT_S)})
     try:
         cluster.start_daemon()
         workers = [cluster.start_worker("one"), cluster.start_worker("two")]
@@ -121,6 +127,11 @@ def test_the_deployment_loads_what_one_machine_loads_and_survives_a_killed_worke
                     {"tin-1.txt": _bulletin(1)})
     submitted = _submit(cluster, first)
     assert "3 read in 3 run(s)" in submitted.stdout, submitted.stdout
+    # The runs' processes were forked from the code server's forkserver, which has the
+    # definitions imported (pipelines/deploy/code_server.py), not spawned afresh.
+    (code_server,) = [s for s in cluster.services if s.name == "code-server"]
+    commands = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode() for pid in code_server.children()]
+    assert any("multiprocessing.forkserver" in c and "pipelines.definitions" in c for c in commands), commands
     _ingest(one_machine, first)
     deployed = _tables(cluster.env)
     assert deployed == _tables(one_machine)
@@ -172,6 +183,70 @@ def test_the_deployment_loads_what_one_machine_loads_and_survives_a_killed_worke
     assert counts.get(("read_files", "FAILURE")) == 1, counts
     assert counts.get(("load_warehouse", "SUCCESS")) == 2, counts
     assert retries == 1
+
+
+def _reading(worker) -> bool:
+    """The worker's step is reading a file: a reader process exists under one of its pool
+    processes' forkservers."""
+    return any(_children(child) for pool_process in worker.children() for child in _children(pool_process))
+
+
+def test_a_whole_worker_lost_mid_step_leaves_the_batch_complete(deployment, tmp_path):
+    """Runs after the test above (same deployment, its files loaded). A whole worker is killed —
+    its main process, its pool process and the reader, as when its machine goes away — while
+    it reads a scan: its step stays unacknowledged in Redis, goes to the other worker after
+    the visibility timeout, and the batch ends complete, each file once."""
+    cluster, workers = deployment
+    from pipelines.samples import seed_blocks, write_scanned_pdf
+
+    third = _folder(tmp_path, "third", [], {"tin-3.txt": _bulletin(3)})
+    seed = (Path(__file__).resolve().parents[1] / "scripts" / "seed_2014_05.txt").read_text(encoding="utf-8")
+    write_scanned_pdf(third / "scan-3.pdf", [seed_blocks(seed.replace("\n\n", "\n\nBản tin số 3.\n\n", 1))] * 2, dpi=300)
+    alive = [w for w in workers if w.alive()]
+    assert len(alive) == 2
+    killed: list[str] = []
+    stop = threading.Event()
+
+    def kill_a_whole_reading_worker() -> None:
+        deadline = time.monotonic() + COMMAND_TIMEOUT_S
+        while not stop.is_set() and time.monotonic() < deadline:
+            for worker in alive:
+                if _reading(worker):
+                    os.killpg(worker.process.pid, signal.SIGKILL)
+                    killed.append(worker.name)
+                    return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_whole_reading_worker, daemon=True)
+    killer.start()
+    try:
+        submitted = _submit(cluster, third)
+    finally:
+        stop.set()
+        killer.join(10)
+    assert killed, "no worker was caught in the middle of a step"
+    assert "2 read in 2 run(s)" in submitted.stdout, submitted.stdout
+    assert [w.name for w in workers if not w.alive()] == killed
+
+    one_machine = _one_machine_env(tmp_path)
+    _ingest(one_machine, third)
+    deployed, alone = _tables(cluster.env), _tables(one_machine)
+    assert len(deployed["files"]) == 7
+    for table in TABLES:  # this batch's rows as on one machine, and every row once (rows hold lists: compared as text)
+        # An article's row names the earlier article it repeats, which differs in a warehouse
+        # holding only this batch: articles are compared by id.
+        as_text = (lambda row: row[0]) if table == "articles" else repr
+        rows = [as_text(row) for row in deployed[table]]
+        assert {as_text(row) for row in alone[table]} <= set(rows), table
+        assert len(set(rows)) == len(rows), table
+    import psycopg2
+
+    with psycopg2.connect(cluster.postgres.libpq("dagster")) as con, con.cursor() as cursor:
+        cursor.execute("SELECT status, count(*) FROM runs WHERE pipeline_name = 'read_files' GROUP BY 1")
+        counts = dict(cursor.fetchall())
+    # The runs before (5 read, 1 failed then retried) and this batch's 2; a retry if Dagster
+    # failed the run meanwhile is allowed (then its retry succeeded): none ends failed unretried.
+    assert counts.get("SUCCESS") == 7, counts
 
 
 def _children(pid: int) -> list[int]:

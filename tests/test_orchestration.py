@@ -370,3 +370,57 @@ def test_a_staged_file_the_loader_cannot_read_is_set_aside_with_its_reason_and_t
     assert not check.passed and check.metadata["rejected"].value[0]["file"] == "broken.json"
     with open_warehouse(resource.location) as con:
         assert con.execute("SELECT source_path FROM files").fetchall() == [("/raw/good.txt",)]
+
+
+def test_on_a_deployment_the_sensor_splits_its_batch_into_one_run_per_worker(raw, tmp_path, monkeypatch):
+    """Under the Celery executor a run's step goes to one worker: the sensor splits what is new
+    evenly into one run per worker process (as `archive submit` does), each with a maximum
+    runtime for run monitoring, every file in exactly one run."""
+    from pipelines.config import load_settings
+    from pipelines.defs.runner import project_instance
+    from pipelines.deploy import celery
+
+    for i in range(7):
+        (raw / f"new-{i}.txt").write_text(TEXT.replace("lần thứ 4", f"lần thứ {i + 40}"), encoding="utf-8")
+    monkeypatch.setenv("ARCHIVE_EXECUTOR", "celery")
+    monkeypatch.delenv("ARCHIVE_SENSOR_BATCH", raising=False)
+    monkeypatch.setattr(celery, "worker_slots", lambda timeout_s=1.0: 2)
+    settings = load_settings().with_warehouse(tmp_path / "wh")
+    instance = project_instance(settings)
+    warehouse = WarehouseResource(path=settings.warehouse)
+
+    result = evaluate(instance, warehouse)
+    assert len(result.run_requests) == 2
+    runs = [_covered(instance, request) for request in result.run_requests]
+    assert sorted(map(len, runs)) == [3, 4]
+    assert sorted(key for run in runs for key in run) == sorted(path_to_key(raw / f"new-{i}.txt") for i in range(7))
+    assert all(int(request.tags["dagster/max_runtime"]) > 0 for request in result.run_requests)
+
+    monkeypatch.delenv("ARCHIVE_EXECUTOR")  # one machine: runs of ARCHIVE_SENSOR_BATCH, no maximum runtime
+    monkeypatch.setenv("ARCHIVE_SENSOR_BATCH", "3")
+    alone = project_instance(settings.with_warehouse(tmp_path / "wh2"))
+    result = evaluate(alone, WarehouseResource(path=str(tmp_path / "wh2")))
+    assert [len(_covered(alone, r)) for r in result.run_requests] == [3, 3, 1]
+    assert not any("dagster/max_runtime" in request.tags for request in result.run_requests)
+    instance.dispose()
+    alone.dispose()
+
+
+def test_a_deployment_batch_is_split_evenly_into_consecutive_runs():
+    """`archive submit`'s runs: one per worker slot by default (at most 50 files each), or of
+    at most --files-per-run files; sizes differ by one at most, every file once, in order."""
+    from pipelines.deploy.submit import MAX_AUTO_FILES_PER_RUN, split_runs
+
+    keys = [f"k{i:03d}" for i in range(12)]
+    assert [len(r) for r in split_runs(keys, None, 2)] == [6, 6]
+    assert [len(r) for r in split_runs(keys, None, 1)] == [12]
+    assert [len(r) for r in split_runs(keys, None, 5)] == [3, 3, 2, 2, 2]
+    assert [len(r) for r in split_runs(keys, 5, 2)] == [4, 4, 4]
+    assert [len(r) for r in split_runs(keys[:1], None, 4)] == [1]
+    assert split_runs([], None, 2) == []
+    many = [f"k{i:04d}" for i in range(1001)]
+    runs = split_runs(many, None, 2)
+    assert max(map(len, runs)) <= MAX_AUTO_FILES_PER_RUN and max(map(len, runs)) - min(map(len, runs)) <= 1
+    for runs in (split_runs(keys, None, 5), split_runs(many, None, 2), split_runs(keys, 5, 1)):
+        assert [k for run in runs for k in run] == sorted(k for run in runs for k in run)
+        assert sum(map(len, runs)) == len({k for run in runs for k in run})

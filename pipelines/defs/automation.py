@@ -71,17 +71,43 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseRe
     requests = []
     previous = json.loads(context.cursor).get("warehouse") if context.cursor else None
     state = _warehouse_state(warehouse, previous)
-    for start in range(0, len(keys), size):
-        batch = keys[start:start + size]
+    for batch in _batches(context.instance, keys, size):
         lines = [state, *(f"{k}@{digest_of[k]}" for k in batch)]
         run_key = hashlib.sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
-        requests.append(dg.RunRequest(run_key=run_key, tags={"archive/command": "sensor", **range_tags(batch)}))
+        requests.append(dg.RunRequest(run_key=run_key, tags={"archive/command": "sensor", **range_tags(batch),
+                                                             **_deployment_tags(batch)}))
     cursor = json.dumps({"files": len(scanned), "new_or_changed": len(keys), "runs_requested": len(requests),
                          "warehouse": state})
     partition_requests = [source_file_partitions.build_delete_request(gone)] if gone else []
     if not requests and not partition_requests:
         return dg.SensorResult(skip_reason=f"nothing new among {len(scanned)} file(s)", cursor=cursor)
     return dg.SensorResult(run_requests=requests, dynamic_partitions_requests=partition_requests, cursor=cursor)
+
+
+def _batches(instance: dg.DagsterInstance, keys: list[str], size: int) -> list[list[str]]:
+    """Runs of at most ``size`` files; on a deployment (ARCHIVE_EXECUTOR=celery) whose
+    ARCHIVE_SENSOR_BATCH is not set, the batch split evenly into one run per worker process as
+    `archive submit` does: a run's step goes to one worker, so one run of 500 files would leave
+    the other workers idle."""
+    from pipelines.deploy.celery import uses_celery
+
+    if uses_celery() and not os.environ.get("ARCHIVE_SENSOR_BATCH"):
+        from pipelines.deploy.submit import reading_slots, split_runs
+
+        return split_runs(keys, None, reading_slots(instance) if keys else 1)
+    return [keys[start:start + size] for start in range(0, len(keys), size)]
+
+
+def _deployment_tags(batch: list[str]) -> dict[str, str]:
+    """On a deployment, a run's maximum runtime (as `archive submit` sets it): a run whose worker
+    vanished is failed by run monitoring after it, then retried."""
+    from pipelines.deploy.celery import uses_celery
+
+    if not uses_celery():
+        return {}
+    from pipelines.deploy.submit import max_runtime_tag
+
+    return max_runtime_tag(load_settings(), len(batch))
 
 
 def _warehouse_state(warehouse: WarehouseResource, previous: str | None) -> str:

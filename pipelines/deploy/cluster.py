@@ -1,7 +1,7 @@
 """A whole deployment on this machine (`make cluster-demo`, tests/test_cluster.py): PostgreSQL
-(Dagster's storage and the warehouse's DuckLake catalog), Redis, `dagster-daemon`, optionally
-the webserver, and Celery workers, each process in a group of its own, all stopped by
-`stop()`. The environment it gives every process is what deploy/archive.env.example lists."""
+(Dagster's storage and the warehouse's DuckLake catalog), Redis, the code server, `dagster-daemon`,
+optionally the webserver, and Celery workers, each process in a group of its own, all stopped
+by `stop()`. The environment it gives every process is what deploy/archive.env.example lists."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.deploy import reaper, servers
+from pipelines.deploy import code_server, reaper, servers
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
 STOP_GRACE_S = 20.0
@@ -89,10 +89,34 @@ class LocalCluster:
             reaper.record(self.manifest, kind="group", pid=process.pid, name=name)
         return service
 
+    def start_code_server(self, timeout_s: float = 180) -> Service:
+        """The code server the workspace names (started once; the daemon, the webserver and
+        `archive submit` reach it), waited for until it answers (bounded)."""
+        for service in self.services:
+            if service.name == "code-server" and service.alive():
+                return service
+        from dagster._grpc.client import DagsterGrpcClient
+
+        host, port = self.env[code_server.HOST_SETTING], int(self.env[code_server.PORT_SETTING])
+        service = self.start_service("code-server", code_server.command(host, port))
+        client = DagsterGrpcClient(host=host, port=port)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not service.alive():
+                raise servers.ServerError(f"the code server exited: see {service.log}")
+            try:
+                client.ping("")
+                return service
+            except Exception:  # not listening yet
+                time.sleep(0.2)
+        raise servers.ServerError(f"the code server did not answer within {timeout_s:.0f} s: see {service.log}")
+
     def start_daemon(self) -> Service:
+        self.start_code_server()
         return self.start_service("daemon", [_bin("dagster-daemon"), "run", "-w", str(self.dagster_home / "workspace.yaml")])
 
     def start_webserver(self, port: int) -> Service:
+        self.start_code_server()
         return self.start_service("webserver", [_bin("dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
                                                 "-w", str(self.dagster_home / "workspace.yaml")])
 
@@ -133,9 +157,11 @@ def _bin(name: str) -> str:
     return str(candidate) if candidate.exists() else (shutil.which(name) or name)
 
 
-def start_cluster(base: Path | None = None, files_per_run: int = 4, extra_env: dict | None = None) -> LocalCluster:
+def start_cluster(base: Path | None = None, files_per_run: int | None = None, extra_env: dict | None = None) -> LocalCluster:
     """PostgreSQL and Redis on free ports of 127.0.0.1, a Dagster home from deploy/, and the
-    environment every process of the deployment gets. Services are started by the caller."""
+    environment every process of the deployment gets. Services are started by the caller.
+    ``files_per_run``: ARCHIVE_RUN_FILES (None: `archive submit` chooses from the batch and
+    the workers, pipelines/deploy/submit.py)."""
     owns_base = base is None
     base = Path(base or tempfile.mkdtemp(prefix="archive-cluster-")).resolve()
     base.mkdir(parents=True, exist_ok=True)
@@ -172,8 +198,13 @@ def start_cluster(base: Path | None = None, files_per_run: int = 4, extra_env: d
         "ARCHIVE_STATE_DIR": str(base / "state"),
         "ARCHIVE_EXECUTOR": "celery",
         "ARCHIVE_CELERY_BROKER": redis.url(0),
-        "ARCHIVE_RUN_FILES": str(files_per_run),
+        code_server.HOST_SETTING: "127.0.0.1",
+        code_server.PORT_SETTING: str(servers.free_port()),
         "OMP_THREAD_LIMIT": "1",
         **(extra_env or {}),
     }
+    if files_per_run is not None:
+        env["ARCHIVE_RUN_FILES"] = str(files_per_run)
+    else:
+        env.pop("ARCHIVE_RUN_FILES", None)
     return LocalCluster(base, env, postgres, redis, owns_base=owns_base, manifest=manifest)

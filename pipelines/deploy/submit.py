@@ -18,11 +18,18 @@ from dagster._core.workspace.load_target import WorkspaceFileTarget
 
 from pipelines.config import Settings
 from pipelines.core.store import warehouse as wh
-from pipelines.defs.documents import load_job, plan_partitions, range_tags, read_files_job
+from pipelines.defs.documents import JOB_TAG, load_job, plan_partitions, range_tags, read_files_job
 from pipelines.defs.history import set_dagster_env
 from pipelines.defs.resources import WarehouseResource
 
-DEFAULT_FILES_PER_RUN = 4
+# When ARCHIVE_RUN_FILES is not set, a batch is split evenly into one run per worker slot (a
+# Celery worker process that can take a step), so that each worker gets one large run and the
+# cost of a run (its process, its events, its queueing) is paid once per worker, not once per
+# few files; but into runs of at most this many files, so that a run lost with its worker
+# costs at most that many files read again.
+MAX_AUTO_FILES_PER_RUN = 50
+# Slots assumed when no worker answers (the deploy/dagster.yaml limit of reading runs at once).
+DEFAULT_SLOTS = 4
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
 
@@ -63,15 +70,58 @@ def workspace_file(instance: dg.DagsterInstance) -> Path:
     return path
 
 
+def split_runs(keys: list[str], files_per_run: int | None, slots: int) -> list[list[str]]:
+    """The batch as consecutive ranges of nearly equal size (they differ by one at most): of at
+    most ``files_per_run`` files each when given, else one per slot (``slots``: the workers'
+    processes, bounded by the runs the queue starts at once), each of at most
+    MAX_AUTO_FILES_PER_RUN files. Every key is in exactly one range, in order."""
+    if not keys:
+        return []
+    cap = max(1, files_per_run) if files_per_run else MAX_AUTO_FILES_PER_RUN
+    count = -(-len(keys) // cap)
+    if not files_per_run:
+        count = max(count, max(1, slots))
+    count = min(count, len(keys))
+    size, extra = divmod(len(keys), count)
+    runs, start = [], 0
+    for n in range(count):
+        end = start + size + (1 if n < extra else 0)
+        runs.append(keys[start:end])
+        start = end
+    return runs
+
+
+def reading_slots(instance: dg.DagsterInstance) -> int:
+    """Steps the deployment can read at once: the Celery workers' processes that answer, at most
+    the reading runs the queue starts at once (tag `archive/job: read_files`)."""
+    from pipelines.deploy.celery import worker_slots
+
+    slots = worker_slots() or DEFAULT_SLOTS
+    try:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits or []
+    except Exception:  # no queue: no limit
+        limits = []
+    for limit in limits:
+        if limit.get("key") == JOB_TAG and limit.get("value") == read_files_job.name and limit.get("limit"):
+            slots = min(slots, int(limit["limit"]))
+    return max(1, slots)
+
+
+def max_runtime_tag(settings: Settings, files: int) -> dict[str, str]:
+    """A run whose worker vanished is failed by run monitoring after this long, then retried."""
+    return {MAX_RUNTIME_SECONDS_TAG: str(int(settings.document_timeout_s * files + 600))}
+
+
 def submit_ingest(
     settings: Settings,
     roots: list[Path],
-    files_per_run: int = DEFAULT_FILES_PER_RUN,
+    files_per_run: int | None = None,
     timeout_s: float = 3600,
     say: Callable[[str], None] = lambda _m: None,
 ) -> SubmitReport:
-    """Plan like `archive ingest`, submit runs of at most ``files_per_run`` files, wait for them
-    (and their retries), then submit the loader's run and wait for it. Bounded by ``timeout_s``."""
+    """Plan like `archive ingest`, submit the batch as runs (of at most ``files_per_run`` files,
+    or when None one run per worker slot: split_runs), wait for them (and their retries), then
+    submit the loader's run and wait for it. Bounded by ``timeout_s``."""
     started = time.monotonic()
     deadline = started + timeout_s
     instance = deployment_instance(settings)
@@ -82,15 +132,12 @@ def submit_ingest(
     report = SubmitReport(files=len(scanned), to_read=len(keys))
     with WorkspaceProcessContext(instance, WorkspaceFileTarget(paths=[str(workspace_file(instance))])) as process:
         workspace = process.create_request_context()
-        size = max(1, files_per_run)
-        for start in range(0, len(keys), size):
-            batch = keys[start:start + size]
-            tags = {"archive/command": "submit", **range_tags(batch),
-                    # a run whose worker vanished is failed, then retried, after this long
-                    MAX_RUNTIME_SECONDS_TAG: str(int(settings.document_timeout_s * len(batch) + 600))}
+        runs = split_runs(keys, files_per_run, 1 if files_per_run or not keys else reading_slots(instance))
+        for batch in runs:
+            tags = {"archive/command": "submit", **range_tags(batch), **max_runtime_tag(settings, len(batch))}
             report.reading_runs.append(_submit(instance, workspace, read_files_job.name, tags))
         if report.reading_runs:
-            say(f"{len(keys)} file(s) to read in {len(report.reading_runs)} run(s) of at most {size}")
+            say(f"{len(keys)} file(s) to read in {len(report.reading_runs)} run(s) of at most {max(map(len, runs))}")
         finals = wait_for_runs(instance, report.reading_runs, deadline)
         report.retried = sorted(run.run_id for root, run in finals.items() if run.run_id != root)
         report.failed_runs = [root for root, run in finals.items() if run.status != dg.DagsterRunStatus.SUCCESS]
@@ -126,7 +173,7 @@ def _submit(instance: dg.DagsterInstance, workspace, job_name: str, tags: dict[s
     return run.run_id
 
 
-def wait_for_runs(instance: dg.DagsterInstance, roots: list[str], deadline: float, poll_s: float = 1.0) -> dict[str, dg.DagsterRun]:
+def wait_for_runs(instance: dg.DagsterInstance, roots: list[str], deadline: float, poll_s: float = 0.5) -> dict[str, dg.DagsterRun]:
     """Each root run's last attempt, once every one is final: succeeded, or failed with no
     retry to come (Dagster tags a failed run `dagster/will_retry`)."""
     pending = set(roots)

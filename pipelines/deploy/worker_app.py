@@ -11,6 +11,10 @@ from pipelines.deploy.celery import worker_app
 
 set_dagster_env()
 app = worker_app()
+# The definitions, imported once here: the pool processes are forked from this one after it, so
+# a step's task finds them loaded (otherwise each pool process's first step imported them,
+# 1.5–2 CPU s, while its run waited).
+import pipelines.definitions  # noqa: E402, F401
 
 
 @worker_process_init.connect(weak=False)
