@@ -14,6 +14,7 @@ import duckdb
 from pipelines.core.models import Article, Extraction, Page
 from pipelines.core.store import search, search_cache
 from pipelines.core.store import warehouse as wh
+from tests.helpers.profiled import Profiled
 
 WORDS = ("thư viện tỉnh huyện xã sách báo đọc giả hội nghị tổng kết phong trào thiếu nhi học sinh giáo viên "
          "Quảng Ninh Đồng Tháp Hoà Bình Thái Bình Đà Nẵng Hà Nội ngày tháng năm khai trương luân chuyển").split()
@@ -87,30 +88,6 @@ def test_a_slot_kept_up_to_date_holds_what_the_warehouse_holds(warehouse_dir):
             assert searcher.last_used == "cache"
 
 
-def _scans(node: dict, found: list[str]) -> list[str]:
-    if node.get("operator_type") == "TABLE_SCAN":
-        found.append(node.get("extra_info", {}).get("Table", ""))
-    for child in node.get("children", []):
-        _scans(child, found)
-    return found
-
-
-class _Profiled:
-    """A warehouse session that notes the tables each statement scanned."""
-
-    def __init__(self, con):
-        self.con, self.scanned = con, []
-        con.execute("PRAGMA enable_profiling = 'no_output'")
-
-    def execute(self, sql, *args, **kwargs):
-        result = self.con.execute(sql, *args, **kwargs)
-        self.scanned += _scans(json.loads(self.con.get_profiling_information(format="json")), [])
-        return result
-
-    def __getattr__(self, name):
-        return getattr(self.con, name)
-
-
 def test_after_a_load_of_new_articles_the_refresh_reads_only_what_the_load_added(warehouse_dir):
     rng = random.Random(3)
     location = wh.location_of(warehouse_dir)
@@ -127,12 +104,12 @@ def test_after_a_load_of_new_articles_the_refresh_reads_only_what_the_load_added
         target = hidden / path.relative_to(location.local_data_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(path, target)
-    profiled = _Profiled(con)
+    profiled = Profiled(con)
     refreshed = search_cache.refresh(profiled, location)
     assert refreshed.state == "updated", refreshed.describe()
     # nor the slot's own tables: new articles are appended, nothing of the slot is looked up
-    assert not [t for t in profiled.scanned if t.startswith(f"{search_cache.CACHE}.") and not t.endswith("cache_info")]
-    con.execute("PRAGMA disable_profiling")
+    profiled.stop()
+    assert [s.table for s in profiled.scans if s.table.startswith(f"{search_cache.CACHE}.") and "cache_info" not in s.table] == []
     for path in earlier:
         shutil.move(hidden / path.relative_to(location.local_data_dir), path)
     assert slot_rows(location) == warehouse_rows(con)
