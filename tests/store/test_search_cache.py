@@ -113,3 +113,23 @@ def test_after_a_load_of_new_articles_the_refresh_reads_only_what_the_load_added
     for path in earlier:
         shutil.move(hidden / path.relative_to(location.local_data_dir), path)
     assert slot_rows(location) == warehouse_rows(con)
+
+
+def test_a_search_reads_its_hits_by_key_not_every_article(warehouse_dir):
+    """The hits hold every article's body: a search looks up its ten by key (the slot's tables
+    are sorted by doc, so a lookup reads one row group), never the whole table."""
+    rng = random.Random(4)
+    location = wh.location_of(warehouse_dir)
+    con = wh.connect(location)
+    wh.load_batch(con, [item(f"d{i:02d}", text(rng)) for i in range(40)], pipeline_version="t")
+    search_cache.refresh(con, location)
+    with search_cache.Searcher(location) as searcher:
+        searcher.search("thư viện")
+        profiled = Profiled(searcher._slot[2])
+        expected = [(h.article_id, h.score) for h in search.search(con, "thư viện tỉnh")]
+        assert [(h.article_id, h.score) for h in search.search(profiled, "thư viện tỉnh", tables=search_cache.CACHE_TABLES)] \
+            == expected
+        profiled.stop()
+    hits = [s for s in profiled.scans if s.table.endswith(".hits") and "body" in s.columns]
+    assert len(hits) == len(expected) == 10
+    assert all(s.filters.startswith("doc=") for s in hits), [s.filters for s in hits]
