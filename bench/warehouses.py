@@ -130,6 +130,7 @@ def load(warehouse: str) -> dict:
         path = Path(warehouse)
         with writer_lock(path), wh.connect(path) as con:
             for staged in staging.staged_files(path.parent / "staging"):
+                _fit_to_previous(staged)
                 doc = staging.read_staged(staged)
                 wh.load_document(con, doc.extraction, source_path=doc.source_path, byte_size=doc.byte_size,
                                  pipeline_version=PIPELINE_VERSION, file_rows=doc.file_rows, run_id=doc.run_id,
@@ -147,6 +148,24 @@ def load(warehouse: str) -> dict:
         seconds = time.perf_counter() - start
         assert outcome.result.documents, "nothing was loaded"
     return {"seconds": round(seconds, 2), "peak_rss_mb": peak_memory_mb(), "rss_before_mb": rss_before}
+
+
+def _fit_to_previous(path: Path) -> None:
+    """A staged file as the previous implementation wrote them: without the fields added since
+    (its reader refuses a field it does not know, e.g. the extraction's ``timings``)."""
+    import dataclasses
+
+    from pipelines.core.models import Article, Extraction, Page
+
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    extraction = payload.get("extraction")
+    if extraction:
+        for record, kind in [(extraction, Extraction), *((p, Page) for p in extraction.get("pages", [])),
+                             *((a, Article) for a in extraction.get("articles", []))]:
+            known = {f.name for f in dataclasses.fields(kind)}
+            for key in [k for k in record if k not in known]:
+                del record[key]
+    path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
 
 def build_previous(path: str, n: int) -> dict:

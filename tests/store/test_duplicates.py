@@ -136,6 +136,26 @@ def test_short_items_written_to_one_pattern_are_not_copies(warehouse_dir):
     assert [a for a, first in links(con).items() if first] == []
 
 
+def test_a_load_with_no_copy_reads_no_earlier_article(warehouse_dir):
+    """The articles' bodies are read only for a stored article whose signature matches: the
+    earlier articles' files out of reach, a load of a new text still goes through, and a copy
+    is still found once they are back."""
+    import shutil
+
+    con = wh.connect(warehouse_dir)
+    load(con, document("bulletin", article(1, "Giao lưu", OPENING)))
+    location = wh.location_of(warehouse_dir)
+    articles = location.local_data_dir / "main" / "articles"
+    hidden = warehouse_dir.parent / "hidden-articles"
+    shutil.move(articles, hidden)
+    articles.mkdir()
+    assert load(con, document("other", article(1, "Tổng kết", OTHER))).duplicates == 0
+    for path in hidden.iterdir():
+        shutil.move(path, articles / path.name)
+    assert load(con, document("single", article(1, "Giao lưu", COPY))).duplicates == 1
+    assert links(con) == {"bulletin-1": None, "other-1": None, "single-1": "bulletin-1"}
+
+
 # --- signatures: the load's numpy minima equal the SQL that fills older warehouses -------------
 
 from hypothesis import given, settings  # noqa: E402

@@ -49,7 +49,8 @@ _COEFFICIENTS = [
 ]
 
 # Temporary tables a load makes (b_<name>), dropped after it.
-BATCH_TABLES = ("signatures", "removed_articles", "dup_candidates", "dup_matches", "dup_targets", "dup_shingles")
+BATCH_TABLES = ("signatures", "removed_articles", "dup_candidates", "dup_matches", "dup_targets", "dup_shingles",
+                "dup_stored")
 
 
 def normalized_sql(column: str) -> str:
@@ -225,23 +226,32 @@ def resolve(con: duckdb.DuckDBPyConnection, ids_table: str, any_removed: bool) -
             WHERE article_id IN (SELECT article_id FROM temp.b_dup_candidates WHERE earlier)
         """)
     # Matches with the warehouse's articles (not candidates themselves; a stored match that is
-    # itself a copy stands for its first).
-    first_in_warehouse = dict(con.execute(f"""
+    # itself a copy stands for its first). The signatures first, then the bodies of the stored
+    # articles they point at, if any: reading the articles' bodies costs memory in proportion to
+    # the table, and most loads have no candidate at all.
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE b_dup_stored AS
         WITH stored AS (
             SELECT s.article_id, s.document_id, s.band, s.key FROM article_signatures s
             WHERE s.key IN (SELECT key FROM temp.b_dup_candidates)
               AND s.article_id NOT IN (SELECT article_id FROM temp.b_dup_candidates)
-        ),
-        matches AS (
-            SELECT c.article_id, s.article_id AS other
-            FROM temp.b_dup_candidates c JOIN stored s ON s.band = c.band AND s.key = c.key AND s.document_id <> c.document_id
-            GROUP BY ALL HAVING count(*) >= {MATCH}
         )
-        SELECT m.article_id, min(coalesce(a.duplicate_of, a.article_id))
-        FROM matches m JOIN articles a ON a.article_id = m.other JOIN temp.b_dup_shingles c ON c.article_id = m.article_id
-        WHERE a.article_id IN (SELECT other FROM matches) AND {similar_sql('c.sh', shingles_sql('a.body'))}
-        GROUP BY m.article_id
-    """).fetchall())
+        SELECT c.article_id, s.article_id AS other
+        FROM temp.b_dup_candidates c JOIN stored s ON s.band = c.band AND s.key = c.key AND s.document_id <> c.document_id
+        GROUP BY ALL HAVING count(*) >= {MATCH}
+    """)
+    first_in_warehouse = {}
+    if con.execute("SELECT count(*) FROM temp.b_dup_stored").fetchone()[0]:
+        first_in_warehouse = dict(con.execute(f"""
+            WITH stored_articles AS (
+                SELECT article_id, duplicate_of, body FROM articles WHERE article_id IN (SELECT other FROM temp.b_dup_stored)
+            )
+            SELECT m.article_id, min(coalesce(a.duplicate_of, a.article_id))
+            FROM temp.b_dup_stored m JOIN stored_articles a ON a.article_id = m.other
+            JOIN temp.b_dup_shingles c ON c.article_id = m.article_id
+            WHERE {similar_sql('c.sh', shingles_sql('a.body'))}
+            GROUP BY m.article_id
+        """).fetchall())
     # Matches among the candidates.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE b_dup_matches AS

@@ -280,10 +280,12 @@ class Tables:
     postings: str = "search_postings"
     df: str = "search_df"
     stats: str = "search_stats"
-    # SELECT … FROM top (doc, score) → article_id, score, title, published_date, location, source_path, body
+    # SELECT … FROM top (doc, score) → article_id, score, title, published_date, location, source_path, body;
+    # {rows of TABLE}: the rows of TABLE whose doc is one of top's (see _rows_of)
     hits: str = """
         SELECT a.article_id, top.score, a.title, a.published_date, a.location, d.source_path, a.body
-        FROM top JOIN search_docs s USING (doc) JOIN articles a ON a.article_id = s.article_id
+        FROM top JOIN {rows of search_docs} s USING (doc)
+        JOIN articles a ON a.article_id = s.article_id
         JOIN documents d ON d.document_id = a.document_id
     """
     # a condition on ``doc``: the article is the first of its copies
@@ -354,10 +356,6 @@ def _ranked(con, query: str, limit: int, tables: Tables, pairs: bool, unique: bo
     unmatched = unmatched_words(query, {t for idx, t in idf if idx == FOLDED})
     if not any(idx == FOLDED for idx, _term in idf):
         return [], unmatched  # no folded term is in the index: nothing matches
-    values = ", ".join(
-        f"({idx}::TINYINT, '{term}', {value!r}::DOUBLE, {avgdl[idx]!r}::DOUBLE)" for (idx, term), value in idf.items()
-    )
-    indexes = ", ".join(str(i) for i in sorted({idx for idx, _term in idf}))
     score = "folded + $weight * coalesce(exact, 0)"
     columns = "sum(weight) FILTER (WHERE idx = 0) AS folded, sum(weight) FILTER (WHERE idx = 1) AS exact"
     if pairs:
@@ -365,27 +363,45 @@ def _ranked(con, query: str, limit: int, tables: Tables, pairs: bool, unique: bo
                     " sum(weight) FILTER (WHERE idx = 3) AS exact_pairs")
         score += f" + {PAIR_WEIGHT!r}::DOUBLE * (coalesce(folded_pairs, 0) + $weight * coalesce(exact_pairs, 0))"
     condition = f" AND {tables.unique}" if unique and tables.unique else ""
-    # The extension's weight, (idf · tf · (k1 + 1) / (tf + k1 · (1 - b + b · len / avgdl)))::FLOAT,
-    # with DOUBLE constants (DECIMAL ones give the same floats three times slower).
-    sql = f"""
+    # One scan per term, its idf and the index's mean length as constants: each reads only the
+    # row groups of its term (the postings are sorted by index and term), and no join attaches
+    # the weights. The extension's weight, (idf · tf · (k1 + 1) / (tf + k1 · (1 - b + b · len /
+    # avgdl)))::FLOAT, with DOUBLE constants (DECIMAL ones give the same floats three times slower).
+    weights = "\n            UNION ALL\n            ".join(
+        f"SELECT doc, {idx}::TINYINT AS idx, ({value!r}::DOUBLE * tf * {K1 + 1!r}::DOUBLE / (tf + {K1!r}::DOUBLE * "
+        f"({1 - B!r}::DOUBLE + {B!r}::DOUBLE * len / {avgdl[idx]!r}::DOUBLE)))::FLOAT AS weight "
+        f"FROM {tables.postings} WHERE idx = {idx} AND term = {_literals([term])}"
+        for (idx, term), value in sorted(idf.items())
+    )
+    top = con.execute(f"""
         WITH w AS (
-            SELECT p.doc, p.idx,
-                   (q.idf * p.tf * {K1 + 1!r}::DOUBLE
-                    / (p.tf + {K1!r}::DOUBLE * ({1 - B!r}::DOUBLE + {B!r}::DOUBLE * p.len / q.avgdl)))::FLOAT AS weight
-            FROM (SELECT idx, term, doc, tf, len FROM {tables.postings}
-                  WHERE idx IN ({indexes}) AND term IN ({_literals(sorted({t for _i, t in idf}))})) p
-            JOIN (VALUES {values}) AS q(idx, term, idf, avgdl) ON p.idx = q.idx AND p.term = q.term
+            {weights}
         ),
         scored AS (
             SELECT doc, {columns} FROM w GROUP BY doc
-        ),
-        top AS (
-            SELECT doc, {score} AS score FROM scored WHERE folded IS NOT NULL{condition}
-            ORDER BY score DESC, doc LIMIT $limit
         )
-        SELECT * FROM ({tables.hits}) ORDER BY 2 DESC, 1
+        SELECT doc, {score} AS score FROM scored WHERE folded IS NOT NULL{condition}
+        ORDER BY score DESC, doc LIMIT $limit
+    """, {"weight": EXACT_WEIGHT, "limit": limit}).fetchall()
+    if not top:
+        return [], unmatched
+    # the scores as text: a numeric literal is read as a DECIMAL, whose conversion can move the last bit
+    values = ", ".join(f"({doc}::BIGINT, '{value!r}'::DOUBLE)" for doc, value in top)
+    sql = f"""
+        WITH top AS (SELECT * FROM (VALUES {values}) AS t(doc, score))
+        SELECT * FROM ({_rows_of(tables.hits, [doc for doc, _score in top])}) ORDER BY 2 DESC, 1
     """
-    return con.execute(sql, {"weight": EXACT_WEIGHT, "limit": limit}).fetchall(), unmatched
+    return con.execute(sql).fetchall(), unmatched
+
+
+def _rows_of(sql: str, docs: list[int]) -> str:
+    """``{rows of TABLE}`` in ``sql`` made the rows of TABLE whose doc is one of ``docs``, one
+    equality each: the hit fields are read where those keys are (the tables are sorted by doc,
+    so a scan skips the other row groups), not whole (the hits hold every article's body). A
+    list of constants would be no better than a join: DuckDB checks an IN list against each
+    row group's range only, and the keys are spread over all of it."""
+    return re.sub(r"\{rows of (\w+)\}", lambda m: "(" + " UNION ALL ".join(
+        f"SELECT * FROM {m.group(1)} WHERE doc = {int(doc)}" for doc in docs) + ")", sql)
 
 
 def _idf(con, wanted: set[tuple[int, str]], tables: Tables) -> tuple[dict, dict]:

@@ -41,6 +41,9 @@ from pipelines.core.store.warehouse import ALIAS, latest_snapshot, snapshot_of
 SLOTS = ("a", "b")
 POINTER = "current.json"
 CACHE = "search_cache"
+# Rows per row group in a slot (DuckDB's default is 122,880): a search reads its terms' postings
+# and its ten hits, and a scan skips whole row groups only, so smaller ones are read less of.
+ROW_GROUP_ROWS = 8192
 
 CACHE_TABLES = search.Tables(
     postings="postings",
@@ -48,7 +51,7 @@ CACHE_TABLES = search.Tables(
     stats="stats",
     hits="""
         SELECT h.article_id, top.score, h.title, h.published_date, h.location, h.source_path, h.body
-        FROM top JOIN hits h USING (doc)
+        FROM top JOIN {rows of hits} h USING (doc)
     """,
     unique="doc IN (SELECT doc FROM hits)",  # hits holds the articles that are not copies
 )
@@ -127,7 +130,7 @@ def refresh(con: duckdb.DuckDBPyConnection, location: Location, rebuild: bool = 
     busy = []
     for slot in order:
         try:
-            con.execute(f"ATTACH '{_quote(slot_path(location, slot))}' AS {CACHE}")
+            con.execute(f"ATTACH '{_quote(slot_path(location, slot))}' AS {CACHE} (ROW_GROUP_SIZE {ROW_GROUP_ROWS})")
         except duckdb.Error as exc:
             busy.append(f"slot {slot}: {str(exc).splitlines()[0]}")
             continue
@@ -137,7 +140,7 @@ def refresh(con: duckdb.DuckDBPyConnection, location: Location, rebuild: bool = 
             return Refresh("failed", slot, target[0], detail=str(exc).splitlines()[0])
         finally:
             with contextlib.suppress(duckdb.Error):
-                con.execute(f"DETACH {CACHE}")
+                con.execute(f"DETACH {CACHE}")  # its checkpoint writes what a load appended
         _write_pointer(location, slot, target)
         if state == "rebuilt":
             _copy_to_other_slots(location, slot)
@@ -194,69 +197,81 @@ def _bring_up_to_date(con, location: Location, target: tuple[int, str], rebuild:
     return "rebuilt", 0
 
 
+# The change feed's kinds of row: what a snapshot added, and what it took away (with the values
+# the row had).
+_ADDED = "change_type IN ('insert', 'update_postimage')"
+_REMOVED = "change_type IN ('delete', 'update_preimage')"
+
+
 def _apply_changes(con, since: int, target: tuple[int, str]) -> int:
     """The articles whose rows changed between the slot's snapshot and the target take their
     rows as of the target: for each article the last snapshot that touched it says whether it
-    is there and with which postings (a load replaces all of an article's rows at once)."""
+    is there and with which postings (a load replaces all of an article's rows at once).
+
+    Everything comes from the change feed, whose rows are those the loads since the slot's
+    snapshot added or removed, values included: nothing reads a whole table, of the warehouse
+    or of the slot, so the memory and time of a refresh are those of what changed. A removed
+    row's values say which postings, frequencies and hits the slot holds for it; frequencies
+    and sizes are appended as deltas (summed when read, as in the warehouse; a rebuild folds
+    them)."""
     first, last = since + 1, target[0]
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE cache_changed_postings AS
-        SELECT snapshot_id, change_type, idx, term, doc, tf, len
-        FROM {ALIAS}.table_changes('search_postings', {first}, {last})
-    """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE cache_changed_docs AS
-        SELECT snapshot_id, change_type, doc, article_id FROM {ALIAS}.table_changes('search_docs', {first}, {last})
-    """)
+
+    def feed(table: str, columns: str) -> str:
+        return f"SELECT snapshot_id, change_type, {columns} FROM {ALIAS}.table_changes('{table}', {first}, {last})"
+
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cache_changed_postings AS {feed('search_postings', 'idx, term, doc, tf, len')}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE cache_changed_docs AS {feed('search_docs', 'doc, article_id')}")
     con.execute("""
         CREATE OR REPLACE TEMP TABLE cache_docs AS
-        SELECT doc, max(snapshot_id) AS snapshot_id FROM (
-            SELECT doc, snapshot_id FROM temp.cache_changed_postings UNION ALL SELECT doc, snapshot_id FROM temp.cache_changed_docs
+        SELECT doc, max(snapshot_id) AS snapshot_id, bool_or(removed) AS removed FROM (
+            SELECT doc, snapshot_id, change_type IN ('delete', 'update_preimage') AS removed FROM temp.cache_changed_postings
+            UNION ALL
+            SELECT doc, snapshot_id, change_type IN ('delete', 'update_preimage') FROM temp.cache_changed_docs
         ) GROUP BY doc
     """)
+    # The articles' rows as of the target, for those the window touched: rows it added and no
+    # later snapshot of it removed (a row keeps its id through an update, and an id is never
+    # reused).
     con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE cache_changed_articles AS
+        {feed('articles', f'rowid, {search.doc_key_sql("article_id")} AS doc, article_id, document_id, title, '
+                          'published_date, location, body, duplicate_of')}
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE cache_articles AS
+        SELECT doc, article_id, document_id, title, published_date, location, body, duplicate_of
+        FROM temp.cache_changed_articles a WHERE {_ADDED} AND {_kept('temp.cache_changed_articles')}
+    """)
+    con.execute("""
         CREATE OR REPLACE TEMP TABLE cache_hit_docs AS
-        SELECT doc FROM temp.cache_docs
-        UNION
-        SELECT {search.doc_key_sql('article_id')} FROM {ALIAS}.table_changes('articles', {first}, {last})
+        SELECT doc, bool_or(removed) AS removed FROM (
+            SELECT doc, removed FROM temp.cache_docs
+            UNION ALL
+            SELECT doc, change_type IN ('delete', 'update_preimage') FROM temp.cache_changed_articles
+        ) GROUP BY doc
     """)
     changed = con.execute("SELECT count(*) FROM temp.cache_docs").fetchone()[0]
     hit_docs = con.execute("SELECT count(*) FROM temp.cache_hit_docs").fetchone()[0]
     con.execute("BEGIN TRANSACTION")
     try:
         if changed:
-            con.execute("""
-                CREATE OR REPLACE TEMP TABLE cache_new_postings AS
+            # Only an article the window removed rows of can have postings in the slot (an id
+            # is in the index once): a load of new articles deletes nothing here.
+            if con.execute("SELECT count(*) FROM temp.cache_docs WHERE removed").fetchone()[0]:
+                con.execute(f"DELETE FROM {CACHE}.postings WHERE doc IN (SELECT doc FROM temp.cache_docs WHERE removed)")
+            con.execute(f"""
+                INSERT INTO {CACHE}.postings
                 SELECT p.idx, p.term, p.doc, p.tf, p.len FROM temp.cache_changed_postings p
                 JOIN temp.cache_docs c ON c.doc = p.doc AND c.snapshot_id = p.snapshot_id
-                WHERE p.change_type = 'insert'
+                WHERE p.{_ADDED}
                 ORDER BY p.idx, p.term, p.doc
             """)
-            con.execute(f"""
-                CREATE OR REPLACE TEMP TABLE cache_terms AS
-                SELECT DISTINCT idx, term FROM (
-                    SELECT idx, term FROM {CACHE}.postings WHERE doc IN (SELECT doc FROM temp.cache_docs)
-                    UNION ALL SELECT idx, term FROM temp.cache_new_postings
-                )
-            """)
-            con.execute(f"DELETE FROM {CACHE}.postings WHERE doc IN (SELECT doc FROM temp.cache_docs)")
-            con.execute(f"INSERT INTO {CACHE}.postings SELECT * FROM temp.cache_new_postings")
-            con.execute(f"""
-                DELETE FROM {CACHE}.df WHERE (idx, term) IN (SELECT (idx, term) FROM temp.cache_terms)
-            """)
-            con.execute(f"""
-                INSERT INTO {CACHE}.df
-                SELECT idx, term, sum(df)::BIGINT FROM {ALIAS}.main.search_df
-                WHERE (idx, term) IN (SELECT (idx, term) FROM temp.cache_terms)
-                GROUP BY idx, term HAVING sum(df) <> 0
-            """)
-            _copy_stats(con)
+        _append_deltas(con, feed("search_df", "idx, term, df"), "idx, term", "df", "df")
+        _append_deltas(con, feed("search_stats", "idx, docs, total_len"), "idx", "docs, total_len", "stats")
         if hit_docs:  # the hit fields as of now, for every article whose rows changed
-            con.execute(f"DELETE FROM {CACHE}.hits WHERE doc IN (SELECT doc FROM temp.cache_hit_docs)")
-            con.execute(f"""
-                INSERT INTO {CACHE}.hits
-                SELECT h.* FROM ({_HITS}) h WHERE h.doc IN (SELECT doc FROM temp.cache_hit_docs)
-            """)
+            if con.execute("SELECT count(*) FROM temp.cache_hit_docs WHERE removed").fetchone()[0]:
+                con.execute(f"DELETE FROM {CACHE}.hits WHERE doc IN (SELECT doc FROM temp.cache_hit_docs WHERE removed)")
+            _insert_hits(con, first, last)
         _set_info(con, target)
         con.execute("COMMIT")
     except BaseException:
@@ -264,10 +279,62 @@ def _apply_changes(con, since: int, target: tuple[int, str]) -> int:
             con.execute("ROLLBACK")
         raise
     finally:
-        for name in ("changed_postings", "changed_docs", "docs", "new_postings", "terms", "hit_docs"):
+        for name in ("changed_postings", "changed_docs", "docs", "changed_articles", "articles", "hit_docs",
+                     "changed_documents", "paths"):
             with contextlib.suppress(duckdb.Error):
                 con.execute(f"DROP TABLE IF EXISTS temp.cache_{name}")
     return changed
+
+
+def _kept(feed: str) -> str:
+    """A condition on a row ``a`` the window added: no later snapshot of the window removed it."""
+    return (f"NOT EXISTS (SELECT 1 FROM {feed} r WHERE r.rowid = a.rowid AND r.snapshot_id > a.snapshot_id "
+            f"AND r.{_REMOVED})")
+
+
+def _append_deltas(con, feed: str, keys: str, values: str, table: str) -> None:
+    """What the window added to a table of deltas (search_df, search_stats) less what it
+    removed (maintenance folding them), per key, appended to the slot's copy."""
+    sums = ", ".join(f"sum(CASE WHEN {_ADDED} THEN {v} ELSE -{v} END)::BIGINT AS {v}" for v in values.split(", "))
+    nonzero = " OR ".join(f"{v} <> 0" for v in values.split(", "))
+    con.execute(f"""
+        INSERT INTO {CACHE}.{table}
+        SELECT * FROM (SELECT {keys}, {sums} FROM ({feed}) GROUP BY {keys}) WHERE {nonzero} ORDER BY {keys}
+    """)
+
+
+def _insert_hits(con, first: int, last: int) -> None:
+    """The hit fields of the window's articles as of the target (those that are not copies),
+    with their documents' paths: from the documents the window added, and only for the others
+    (an article changed without its document: its copy's first went) a look-up by id."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE cache_changed_documents AS
+        SELECT snapshot_id, rowid, change_type, document_id, source_path
+        FROM {ALIAS}.table_changes('documents', {first}, {last})
+        WHERE document_id IN (SELECT document_id FROM temp.cache_articles)
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE cache_paths AS
+        SELECT document_id, source_path FROM temp.cache_changed_documents a
+        WHERE {_ADDED} AND {_kept('temp.cache_changed_documents')}
+    """)
+    if con.execute("""
+        SELECT count(*) FROM temp.cache_articles
+        WHERE duplicate_of IS NULL AND document_id NOT IN (SELECT document_id FROM temp.cache_paths)
+    """).fetchone()[0]:
+        con.execute(f"""
+            INSERT INTO temp.cache_paths
+            SELECT document_id, source_path FROM {ALIAS}.main.documents
+            WHERE document_id IN (SELECT document_id FROM temp.cache_articles WHERE duplicate_of IS NULL)
+              AND document_id NOT IN (SELECT document_id FROM temp.cache_paths)
+        """)
+    con.execute(f"""
+        INSERT INTO {CACHE}.hits
+        SELECT a.doc, a.article_id, a.title, a.published_date, a.location, p.source_path, a.body
+        FROM temp.cache_articles a JOIN temp.cache_paths p USING (document_id)
+        WHERE a.duplicate_of IS NULL
+        ORDER BY a.doc
+    """)
 
 
 def _copy_stats(con) -> None:
@@ -289,7 +356,8 @@ def _set_info(con, target: tuple[int, str], warehouse_id: str | None = None) -> 
 
 def _rebuild(con, target: tuple[int, str], warehouse_id: str) -> None:
     """The slot made again from the warehouse at the target snapshot, postings sorted by term
-    (so a query reads only its terms' row groups)."""
+    (so a query reads only its terms' row groups), hits by doc, their bodies stored
+    uncompressed (see _uncompressed)."""
     con.execute("BEGIN TRANSACTION")
     try:
         for table in ("cache_info", "postings", "df", "stats", "hits"):
@@ -304,14 +372,35 @@ def _rebuild(con, target: tuple[int, str], warehouse_id: str) -> None:
             GROUP BY idx, term HAVING sum(df) <> 0 ORDER BY idx, term
         """)
         _copy_stats(con)
-        con.execute(f"INSERT INTO {CACHE}.hits SELECT * FROM ({_HITS}) ORDER BY doc")
-        _set_info(con, target, warehouse_id)
         con.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
         raise
     con.execute(f"CHECKPOINT {CACHE}")
+    with _uncompressed(con):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f"INSERT INTO {CACHE}.hits SELECT * FROM ({_HITS}) ORDER BY doc")
+            _set_info(con, target, warehouse_id)  # last: until then the slot is not used
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
+        con.execute(f"CHECKPOINT {CACHE}")
+
+
+@contextlib.contextmanager
+def _uncompressed(con):
+    """What is written to the slot meanwhile is stored uncompressed: a search fetches ten hits'
+    bodies, and a compressed (FSST) body costs decoding its whole vector of bodies, about 3 ms
+    of CPU for each hit (uncompressed: under 1 ms), for a file about 2.5 times larger."""
+    con.execute("SET force_compression = 'uncompressed'")
+    try:
+        yield
+    finally:
+        con.execute("RESET force_compression")
 
 
 def remove(location: Location) -> None:
