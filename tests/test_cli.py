@@ -11,6 +11,12 @@ from tests.conftest import SAMPLES, open_warehouse
 runner = CliRunner()
 
 
+
+def _said(result) -> str:
+    """A command's output with its line breaks as spaces: the console wraps a long temporary
+    path (under xdist, a long one) wherever the terminal's width falls."""
+    return " ".join(result.output.split())
+
 def make_warehouse(tmp_path):
     folder = tmp_path / "raw"
     folder.mkdir()
@@ -53,18 +59,18 @@ def test_status_lists_failures_with_reasons(tmp_path, monkeypatch):
     monkeypatch.setattr(cli.out, "_width", 250)
     result = runner.invoke(app, ["status", "-w", str(warehouse)])
     assert result.exit_code == 0
-    assert "broken.pdf" in result.output and "failed" in result.output
-    assert "damaged PDF" in result.output
+    assert "broken.pdf" in _said(result) and "failed" in _said(result)
+    assert "damaged PDF" in _said(result)
 
 
 def test_commands_on_a_missing_warehouse_say_so(tmp_path):
     result = runner.invoke(app, ["status", "-w", str(tmp_path / "none")])
-    assert result.exit_code == 2 and "archive ingest" in result.output
+    assert result.exit_code == 2 and "archive ingest" in _said(result)
     # a DuckDB file of the earlier layout is not read as a warehouse: the command that moves it is named
     old = tmp_path / "archive.duckdb"
     duckdb.connect(str(old)).close()
     result = runner.invoke(app, ["sql", "SELECT 1", "-w", str(old)])
-    assert result.exit_code == 2 and "archive migrate" in result.output
+    assert result.exit_code == 2 and "archive migrate" in _said(result)
 
 
 def test_reprocess_reads_selected_documents_again(tmp_path):
@@ -75,7 +81,7 @@ def test_reprocess_reads_selected_documents_again(tmp_path):
     nothing = runner.invoke(app, ["reprocess", "--method", "ocr", "-w", str(warehouse)])
     assert nothing.exit_code == 0 and "Nothing to reprocess" in nothing.output
     result = runner.invoke(app, ["reprocess", "-w", str(warehouse)])  # default: the stale ones
-    assert "Reprocessing 2 file(s)" in result.output
+    assert "Reprocessing 2 file(s)" in _said(result)
     with open_warehouse(warehouse) as con:
         versions = con.execute("SELECT DISTINCT pipeline_version FROM documents").fetchall()
         after = con.execute("SELECT min(ingested_at) FROM documents").fetchone()[0]
@@ -99,7 +105,7 @@ def test_an_unknown_reprocess_method_is_a_usage_error(tmp_path):
     warehouse = make_warehouse(tmp_path)
     result = runner.invoke(app, ["reprocess", "--method", "bogus", "-w", str(warehouse)])
     assert result.exit_code == 2
-    assert "unknown method 'bogus'" in result.output and "legacy-tcvn3" in result.output and "ocr" in result.output
+    assert "unknown method 'bogus'" in _said(result) and "legacy-tcvn3" in _said(result) and "ocr" in _said(result)
 
 
 def test_every_command_says_which_warehouse_it_uses(tmp_path):
@@ -134,7 +140,7 @@ def test_status_says_which_snapshot_it_read(tmp_path):
     warehouse = make_warehouse(tmp_path)
     result = runner.invoke(app, ["status", "-w", str(warehouse)])
     assert result.exit_code == 0
-    assert "(snapshot 2, load 1 at" in result.output and "data files" in result.output
+    assert "(snapshot 2, load 1 at" in _said(result) and "data files" in _said(result)
 
 
 def test_export_to_one_duckdb_file_that_sql_and_search_read_as_it_is(tmp_path):
@@ -216,7 +222,7 @@ def test_maintain_merges_and_keeps_what_analysts_read(tmp_path):
         before = con.execute("SELECT * FROM v_articles").fetchall()
     result = runner.invoke(app, ["maintain", "-w", str(warehouse), "--retention-days", "0"])
     assert result.exit_code == 0, result.output
-    assert "data files" in result.output and "snapshots" in result.output
+    assert "data files" in _said(result) and "snapshots" in _said(result)
     with open_warehouse(warehouse) as con:
         assert con.execute("SELECT * FROM v_articles").fetchall() == before
     assert runner.invoke(app, ["maintain", "-w", str(tmp_path / "none")]).exit_code == 2
