@@ -141,29 +141,18 @@ def test_the_deployment_loads_what_one_machine_loads_and_survives_a_killed_worke
     # whichever step it is running when it starts reading.
     second = _folder(tmp_path, "second", [SAMPLES / "bulletin-2014-05-hoi-nghi-bch-scan.tif"],
                      {"tin-2.txt": _bulletin(2)})
-    killed: list[int] = []
-    stop = threading.Event()
 
-    def kill_a_reading_worker() -> None:
-        deadline = time.monotonic() + COMMAND_TIMEOUT_S
-        while not stop.is_set() and time.monotonic() < deadline:
-            for worker in workers:
-                for pool_process in worker.children():
-                    # Its step is reading a file: a reader process exists under the pool
-                    # process's forkserver (which itself stays between steps).
-                    if any(_children(child) for child in _children(pool_process)):
-                        os.kill(pool_process, signal.SIGKILL)
-                        killed.append(pool_process)
-                        return
-            time.sleep(0.05)
+    def kill_a_reading_worker() -> int | None:
+        for worker in workers:
+            for pool_process in worker.children():
+                # Its step is reading a file: a reader process exists under the pool
+                # process's forkserver (which itself stays between steps).
+                if any(_children(child) for child in _children(pool_process)):
+                    os.kill(pool_process, signal.SIGKILL)
+                    return pool_process
+        return None
 
-    killer = threading.Thread(target=kill_a_reading_worker, daemon=True)
-    killer.start()
-    try:
-        submitted = _submit(cluster, second)
-    finally:
-        stop.set()
-        killer.join(10)
+    submitted, killed = _submit_while(cluster, second, kill_a_reading_worker)
     assert killed, "no worker process was caught in the middle of a step"
     assert "2 read in 2 run(s) (1 retried)" in submitted.stdout, submitted.stdout
     _ingest(one_machine, second)
@@ -185,6 +174,31 @@ def test_the_deployment_loads_what_one_machine_loads_and_survives_a_killed_worke
     assert retries == 1
 
 
+def _submit_while(cluster, folder: Path, catch) -> tuple[subprocess.CompletedProcess, list]:
+    """`archive submit` of ``folder`` while a thread calls ``catch()`` every 50 ms until it
+    returns what it killed (kept in the list returned) or the command's time is up."""
+    caught: list = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        deadline = time.monotonic() + COMMAND_TIMEOUT_S
+        while not stop.is_set() and time.monotonic() < deadline:
+            found = catch()
+            if found is not None:
+                caught.append(found)
+                return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        submitted = _submit(cluster, folder)
+    finally:
+        stop.set()
+        watcher.join(10)
+    return submitted, caught
+
+
 def _reading(worker) -> bool:
     """The worker's step is reading a file: a reader process exists under one of its pool
     processes' forkservers."""
@@ -204,26 +218,14 @@ def test_a_whole_worker_lost_mid_step_leaves_the_batch_complete(deployment, tmp_
     write_scanned_pdf(third / "scan-3.pdf", [seed_blocks(seed.replace("\n\n", "\n\nBản tin số 3.\n\n", 1))] * 2, dpi=300)
     alive = [w for w in workers if w.alive()]
     assert len(alive) == 2
-    killed: list[str] = []
-    stop = threading.Event()
+    def kill_a_whole_reading_worker() -> str | None:
+        for worker in alive:
+            if _reading(worker):
+                os.killpg(worker.process.pid, signal.SIGKILL)
+                return worker.name
+        return None
 
-    def kill_a_whole_reading_worker() -> None:
-        deadline = time.monotonic() + COMMAND_TIMEOUT_S
-        while not stop.is_set() and time.monotonic() < deadline:
-            for worker in alive:
-                if _reading(worker):
-                    os.killpg(worker.process.pid, signal.SIGKILL)
-                    killed.append(worker.name)
-                    return
-            time.sleep(0.05)
-
-    killer = threading.Thread(target=kill_a_whole_reading_worker, daemon=True)
-    killer.start()
-    try:
-        submitted = _submit(cluster, third)
-    finally:
-        stop.set()
-        killer.join(10)
+    submitted, killed = _submit_while(cluster, third, kill_a_whole_reading_worker)
     assert killed, "no worker was caught in the middle of a step"
     assert "2 read in 2 run(s)" in submitted.stdout, submitted.stdout
     assert [w.name for w in workers if not w.alive()] == killed

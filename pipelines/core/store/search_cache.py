@@ -36,6 +36,7 @@ import duckdb
 
 from pipelines.core.store import migrations, search
 from pipelines.core.store.location import Location
+from pipelines.core.store.transactions import transaction
 from pipelines.core.store.warehouse import ALIAS, latest_snapshot, snapshot_of
 
 SLOTS = ("a", "b")
@@ -358,8 +359,7 @@ def _rebuild(con, target: tuple[int, str], warehouse_id: str) -> None:
     """The slot made again from the warehouse at the target snapshot, postings sorted by term
     (so a query reads only its terms' row groups), hits by doc, their bodies stored
     uncompressed (see _uncompressed)."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for table in ("cache_info", "postings", "df", "stats", "hits"):
             con.execute(f"DROP TABLE IF EXISTS {CACHE}.{table}")
         con.execute(_SCHEMA.format(db=CACHE))
@@ -372,22 +372,11 @@ def _rebuild(con, target: tuple[int, str], warehouse_id: str) -> None:
             GROUP BY idx, term HAVING sum(df) <> 0 ORDER BY idx, term
         """)
         _copy_stats(con)
-        con.execute("COMMIT")
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            con.execute("ROLLBACK")
-        raise
     con.execute(f"CHECKPOINT {CACHE}")
     with _uncompressed(con):
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(f"INSERT INTO {CACHE}.hits SELECT * FROM ({_HITS}) ORDER BY doc")
             _set_info(con, target, warehouse_id)  # last: until then the slot is not used
-            con.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            raise
         con.execute(f"CHECKPOINT {CACHE}")
 
 

@@ -12,8 +12,8 @@ def transaction(con: duckdb.DuckDBPyConnection):
     con.execute("BEGIN TRANSACTION")
     try:
         yield
-    except BaseException:
+        con.execute("COMMIT")
+    except BaseException:  # a failed COMMIT too: nothing of it stays open
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
