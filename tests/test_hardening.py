@@ -87,7 +87,12 @@ def test_killed_at_any_moment_the_next_run_completes_the_batch(reference, tmp_pa
         process.send_signal(signal.SIGKILL)
         process.wait()
         if (warehouse / "catalog.sqlite").exists():
-            with open_warehouse(warehouse) as con:  # what analysts read is always whole
+            try:
+                con = open_warehouse(warehouse)
+            except FileNotFoundError as exc:  # killed while the warehouse was first being made: it says so
+                assert "run `archive ingest` first" in str(exc)
+                continue
+            with con:  # what analysts read is always whole
                 content(warehouse, folder)
                 assert con.execute("SELECT count(*) FROM files").fetchone()[0] <= len(expected["files"])
     process = ingest_process(folder, warehouse, tmp_path / "dagster")
@@ -218,3 +223,26 @@ def test_a_2000_page_pdf_is_read_within_the_memory_cap(tmp_path):
                               memory_limit_mb=2048, timeout_s=600)
     assert outcome.error is None, outcome.error
     assert outcome.value.status == "ok" and outcome.value.page_count == 2000
+
+
+def test_a_warehouse_killed_while_first_made_is_refused_to_readers_then_made_by_the_next_ingest(tmp_path):
+    """Killed at the very start, an ingestion can leave the catalog's SQLite file with nothing
+    in it yet: readers are told there is no warehouse yet, and the next ingestion makes it."""
+    import sqlite3
+
+    from pipelines.config import load_settings
+    from pipelines.defs.runner import run_ingest
+
+    warehouse = tmp_path / "wh"
+    warehouse.mkdir()
+    sqlite3.connect(warehouse / "catalog.sqlite").close()  # the file, no tables: as a kill leaves it
+    with pytest.raises(FileNotFoundError, match="run `archive ingest` first"):
+        open_warehouse(warehouse)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "tin.txt").write_text("TIN NGẮN\n\nNgày 5/6/2016, thư viện tỉnh mở thêm phòng đọc cho thiếu nhi.\n",
+                                 encoding="utf-8")
+    report = run_ingest(load_settings().with_warehouse(warehouse), [raw])
+    assert report.success, report.run_error
+    with open_warehouse(warehouse) as con:
+        assert con.execute("SELECT count(*) FROM files").fetchone()[0] == 1
