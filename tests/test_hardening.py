@@ -96,7 +96,13 @@ def test_killed_at_any_moment_the_next_run_completes_the_batch(reference, tmp_pa
                 content(warehouse, folder)
                 assert con.execute("SELECT count(*) FROM files").fetchone()[0] <= len(expected["files"])
     process = ingest_process(folder, warehouse, tmp_path / "dagster")
-    output = process.communicate(timeout=600)[0]
+    try:
+        output = process.communicate(timeout=600)[0]
+    except subprocess.TimeoutExpired:  # say where it stood: what it printed, what still runs
+        process.kill()
+        output = process.communicate()[0]
+        running = subprocess.run(["ps", "-eo", "pid,ppid,etime,args"], capture_output=True, text=True).stdout
+        pytest.fail(f"the ingestion after the kills did not end in 600 s:\n{output[-4000:]}\n{running[-6000:]}")
     assert process.returncode in (0, 1), output  # 1 if broken.pdf was first read by this run
     assert content(warehouse, folder) == expected  # no duplicates, no losses
 
