@@ -265,3 +265,51 @@ def test_old_runs_are_pruned_but_every_files_latest_materialization_is_kept(tmp_
     (gone,) = runs_before - left
     assert not (settings.dagster_home / "history" / "runs" / f"{gone}.db").exists()
     instance.dispose()
+
+
+@pytest.mark.parametrize("left", ["an empty file", "tables without a stamp"])
+def test_a_history_index_left_half_made_by_a_kill_is_finished(tmp_path, left):
+    """Dagster makes its cross-run index only when the file does not exist. An ingestion killed
+    in its first second left the file without Dagster's tables (seen in the SIGKILL test), and
+    every later ingestion failed: "requires the dynamic partitions table"."""
+    import contextlib
+    import sqlite3
+
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    SqliteEventLogStorage(str(tmp_path / "own"))  # a whole index, as Dagster makes it
+    base = tmp_path / "runs"
+    base.mkdir()
+    index = base / "index.db"
+    if left == "an empty file":
+        index.touch()
+    else:  # killed after some of the tables were made: each is whole (SQLite's DDL is atomic)
+        import shutil
+
+        shutil.copyfile(tmp_path / "own" / "index.db", index)
+        with contextlib.closing(sqlite3.connect(index)) as db:
+            for table in ("alembic_version", "dynamic_partitions", "asset_keys"):
+                db.execute(f"DROP TABLE {table}")
+            db.commit()
+    storage = history.BatchedSqliteEventLogStorage(str(base))
+    assert storage.get_dynamic_partitions("source_files") == []
+    storage.add_dynamic_partitions("source_files", ["a.pdf"])
+    assert storage.get_dynamic_partitions("source_files") == ["a.pdf"]
+    own, made = _schema(tmp_path / "own" / "index.db"), _schema(index)
+    assert {row[1] for row in own[0]} <= {row[1] for row in made[0]}
+    assert made[1:] == own[1:]  # Dagster's stamp and journal mode
+    storage.dispose()
+
+
+def test_an_ingestion_after_one_killed_while_making_the_history_reads_everything(tmp_path):
+    import dataclasses
+
+    settings = dataclasses.replace(load_settings().with_warehouse(tmp_path / "wh"), dagster_home_override=tmp_path / "dagster")
+    (tmp_path / "dagster" / "history" / "runs").mkdir(parents=True)
+    (tmp_path / "dagster" / "history" / "runs" / "index.db").touch()  # what the kill left
+    (tmp_path / "dagster" / "dagster.yaml").write_text("")  # killed while writing it, too
+    _tiny_files(tmp_path / "raw", 3)
+    report = run_ingest(settings, [tmp_path / "raw"])
+    assert report.success and report.run_error is None, report.run_error
+    assert report.totals["files"] == 3
+    assert "BatchedSqliteEventLogStorage" in (tmp_path / "dagster" / "dagster.yaml").read_text()

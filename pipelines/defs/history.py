@@ -27,7 +27,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS, DagsterEventType
 from dagster._core.events.log import EventLogEntry
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
 from dagster._core.storage.sqlalchemy_compat import db_result
 import sqlalchemy
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
@@ -86,6 +86,36 @@ concurrency:
 class BatchedSqliteEventLogStorage(SqliteEventLogStorage):
     """SQLite event log whose batches (a partitioned run's materializations and planned
     materializations) are written in one transaction per database."""
+
+    def __init__(self, base_dir: str, inst_data=None) -> None:
+        super().__init__(base_dir, inst_data)
+        self._finish_index()
+
+    def _finish_index(self) -> None:
+        """Dagster makes the cross-run index only when its file does not exist yet. A process
+        killed while making it (the file created, its tables not yet, e.g. an `archive ingest`
+        stopped in its first second) left a history Dagster cannot use: the next ingestion
+        failed on "requires the dynamic partitions table". An index without Dagster's stamp
+        is finished as Dagster's own first connection to an index would: the tables it lacks
+        are made (each was made whole or not at all), then it is stamped and reindexed."""
+        path = Path(self.path_for_shard(INDEX_SHARD_NAME))
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=SQLITE_BUSY_TIMEOUT_SECONDS)) as db:
+                stamped = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'alembic_version'").fetchone()
+                if stamped:
+                    stamped = db.execute("SELECT 1 FROM alembic_version LIMIT 1").fetchone()
+        except sqlite3.Error:
+            stamped = None  # unreadable: Dagster's initialization says what is wrong
+        if stamped:
+            return
+        engine = create_engine(self.conn_string_for_shard(INDEX_SHARD_NAME), poolclass=NullPool,
+                               connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+        try:  # as Dagster's own first connection to an index does: missing tables made, stamped
+            super()._initdb(engine)
+        finally:
+            engine.dispose()
+        self.reindex_events()
+        self.reindex_assets()
 
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> BatchedSqliteEventLogStorage:
@@ -271,8 +301,11 @@ def project_instance(home: Path) -> dg.DagsterInstance:
     config = home / "dagster.yaml"
     wanted = instance_yaml(home)
     current = config.read_text(encoding="utf-8") if config.exists() else None
-    if current is None or (current != wanted and (current.startswith(_MARKER) or current == _FIRST_YAML)):
-        config.write_text(wanted, encoding="utf-8")
+    # An empty file is what a process killed while writing it leaves: made again, like a new one.
+    if not current or (current != wanted and (current.startswith(_MARKER) or current == _FIRST_YAML)):
+        draft = config.with_name(f".{config.name}.{os.getpid()}")
+        draft.write_text(wanted, encoding="utf-8")
+        os.replace(draft, config)  # whole or not at all
     set_dagster_env()
     return dg.DagsterInstance.from_config(str(home))
 
