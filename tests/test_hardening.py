@@ -54,7 +54,8 @@ def make_batch(folder: Path, scans: int = 2) -> Path:
 
 
 def ingest_process(folder: Path, warehouse: Path, home: Path) -> subprocess.Popen:
-    env = dict(os.environ, DAGSTER_HOME=str(home))
+    # faulthandler: a SIGABRT makes a hung ingestion print where each of its threads stood
+    env = dict(os.environ, DAGSTER_HOME=str(home), PYTHONFAULTHANDLER="1")
     return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "ingest", str(folder), "-w", str(warehouse)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -98,11 +99,16 @@ def test_killed_at_any_moment_the_next_run_completes_the_batch(reference, tmp_pa
     process = ingest_process(folder, warehouse, tmp_path / "dagster")
     try:
         output = process.communicate(timeout=600)[0]
-    except subprocess.TimeoutExpired:  # say where it stood: what it printed, what still runs
-        process.kill()
-        output = process.communicate()[0]
-        running = subprocess.run(["ps", "-eo", "pid,ppid,etime,args"], capture_output=True, text=True).stdout
-        pytest.fail(f"the ingestion after the kills did not end in 600 s:\n{output[-4000:]}\n{running[-6000:]}")
+    except subprocess.TimeoutExpired:  # say where it stood: its threads' stacks, what else runs
+        running = subprocess.run(["ps", "-eo", "pid,ppid,stat,etime,wchan:32,args"], capture_output=True, text=True).stdout
+        process.send_signal(signal.SIGABRT)
+        try:
+            output = process.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output = process.communicate()[0]
+        lines = [line for line in running.splitlines() if line.split()[1:2] != ["2"]]  # not the kernel's threads
+        pytest.fail(f"the ingestion after the kills did not end in 600 s:\n{output[-12000:]}\n" + "\n".join(lines)[-6000:])
     assert process.returncode in (0, 1), output  # 1 if broken.pdf was first read by this run
     assert content(warehouse, folder) == expected  # no duplicates, no losses
 
