@@ -280,6 +280,10 @@ def _print_ingest_report(report) -> None:
         _say_error(report.run_error or "the run failed", "ingestion failed:")
         err.print(f"Run {report.run_id}: see its logs with `archive ui`.")
         return
+    if report.abandoned:
+        err.print(f"{len(report.abandoned)} earlier run(s) marked failed: the process running them ended before they "
+                  f"did (killed or crashed); what they left unread was read now: {', '.join(report.abandoned)}",
+                  soft_wrap=True, highlight=False)
     table = Table(title="Ingestion summary", show_header=False, title_justify="left")
     for label, value in report.summary_rows():
         table.add_row(label, str(value))

@@ -258,3 +258,50 @@ def test_a_warehouse_killed_while_first_made_is_refused_to_readers_then_made_by_
     assert report.success, report.run_error
     with open_warehouse(warehouse) as con:
         assert con.execute("SELECT count(*) FROM files").fetchone()[0] == 1
+
+
+def test_a_run_killed_holding_the_loaders_slot_does_not_stop_the_next_ingestion(tmp_path):
+    """A run killed while its loader held the `duckdb_writer` pool slot (one at a time) kept it
+    for ever: every later `archive ingest` waited for it without a word (seen in CI as a
+    SIGKILL test that did not end). The next ingestion marks such runs failed, with the
+    reason, and frees their slots."""
+    import dataclasses
+    import socket
+
+    import dagster as dg
+
+    from pipelines.config import load_settings
+    from pipelines.definitions import defs
+    from pipelines.defs.runner import PROCESS_TAG, project_instance
+
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    (folder / "tin.txt").write_text(TEXT, encoding="utf-8")
+    home = tmp_path / "dagster"
+    settings = load_settings().with_warehouse(tmp_path / "wh")
+    instance = project_instance(dataclasses.replace(settings, dagster_home_override=home))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])  # a process that has ended: its pid is free
+    dead.wait()
+    owner = f"{socket.gethostname()}:{dead.pid}:1"
+    run = instance.create_run_for_job(defs.resolve_job_def("load_warehouse"), status=dg.DagsterRunStatus.STARTED,
+                                      tags={"archive/command": "ingest", PROCESS_TAG: owner})
+    storage = instance.event_log_storage
+    storage.initialize_concurrency_limit_to_default("duckdb_writer")
+    claim = storage.claim_concurrency_slot("duckdb_writer", run.run_id, "warehouse_tables")
+    assert claim.is_claimed
+    process = ingest_process(folder, tmp_path / "wh", home)
+    try:
+        output = process.communicate(timeout=240)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the ingestion waited for the slot of a run whose process had ended")
+    assert process.returncode == 0, output
+    assert "1 earlier run(s) marked failed" in " ".join(output.split()), output
+    instance = project_instance(dataclasses.replace(settings, dagster_home_override=home))
+    old = instance.get_run_by_id(run.run_id)
+    assert old.status.value == "FAILURE"
+    failure = [e for e in instance.all_logs(run.run_id) if e.dagster_event and e.dagster_event.event_type_value == "PIPELINE_FAILURE"]
+    assert "ended before the run did" in failure[-1].dagster_event.message
+    assert not storage.get_concurrency_info("duckdb_writer").claimed_slots
+    with open_warehouse(tmp_path / "wh") as con:
+        assert con.execute("SELECT count(*) FROM files").fetchone()[0] == 1

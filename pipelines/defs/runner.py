@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.config import Settings
+from pipelines.core.runtime import processes
 from pipelines.core.runtime.locks import ingest_lock
 from pipelines.core.store import staging
 from pipelines.core.store import warehouse as wh
@@ -41,6 +42,8 @@ class IngestReport:
     totals: dict[str, int] = field(default_factory=dict)
     load_id: int | None = None  # the load that committed this run's rows, if anything changed
     snapshot_id: int | None = None
+    # earlier runs whose process ended before they did (killed, crashed), marked failed now
+    abandoned: list[str] = field(default_factory=list)
 
     def summary_rows(self) -> list[tuple[str, object]]:
         return [
@@ -60,6 +63,42 @@ class IngestReport:
 
 def project_instance(settings: Settings) -> dg.DagsterInstance:
     return history.project_instance(settings.dagster_home)
+
+
+# The process that executes a command-line run in-process (host:pid:start, see
+# pipelines/core/runtime/processes.py): how a later command knows that the run's process is gone.
+PROCESS_TAG = "archive/process"
+_COMMANDS = ["ingest", "reprocess"]
+_IN_PROGRESS = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
+                dg.DagsterRunStatus.CANCELING]
+
+
+def end_abandoned_runs(instance: dg.DagsterInstance, sole_user: bool) -> list[str]:
+    """Command-line runs whose process ended before the run did (killed, crashed, the machine
+    restarted) are marked failed, with that reason, and every pool slot held by a run that has
+    ended is freed. Without this, a run killed while it held the loader's slot (the
+    `duckdb_writer` pool, one at a time) kept it for ever: every later ingestion waited for it
+    without a word. Run by `archive ingest` under the ingestion lock. ``sole_user``: the
+    instance is this warehouse's own, so a command-line run of an older version (no process
+    tag) that is still "in progress" cannot be running."""
+    ended = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=_IN_PROGRESS, tags={"archive/command": _COMMANDS})):
+        owner = run.tags.get(PROCESS_TAG)
+        if (processes.gone(owner) is True) if owner else sole_user:
+            where = f" ({owner.rsplit(':', 1)[0].replace(':', ' pid ')})" if owner else ""
+            instance.report_run_failed(
+                run, f"the process that ran it{where} ended before the run did (killed or crashed); "
+                     "files it did not load are read again by the next ingestion")
+            ended.append(run.run_id)
+    storage = instance.event_log_storage
+    if storage.supports_global_concurrency_limits:
+        for key in storage.get_concurrency_keys():
+            info = storage.get_concurrency_info(key)
+            for run_id in info.active_run_ids | {step.run_id for step in info.pending_steps}:
+                run = instance.get_run_by_id(run_id)
+                if run is None or run.is_finished:
+                    storage.free_concurrency_slots_for_run(run_id)
+    return ended
 
 
 def run_ingest(
@@ -87,6 +126,7 @@ def _run_ingest(settings: Settings, roots: list[Path], progress: Progress, repro
     from pipelines.definitions import defs
 
     instance = project_instance(settings)
+    abandoned = end_abandoned_runs(instance, sole_user=settings.dagster_home_override is None)
     resource = WarehouseResource(path=settings.warehouse)
     resources = {"warehouse": resource, "progress": progress}
     quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -97,10 +137,12 @@ def _run_ingest(settings: Settings, roots: list[Path], progress: Progress, repro
         scanned, problems, keys = plan_partitions(instance, roots, resource, reprocess)
     except wh.WarehouseError as exc:
         return IngestReport(run_id="", success=False, run_error=str(exc))
-    report = IngestReport(run_id="", success=True, files=len(scanned), new_or_changed=sum(not s.unchanged for s in scanned))
+    report = IngestReport(run_id="", success=True, files=len(scanned), new_or_changed=sum(not s.unchanged for s in scanned),
+                          abandoned=abandoned)
+    owner = {PROCESS_TAG: processes.this_process()}
     read_run = None
     if keys:
-        tags = {"archive/command": "reprocess" if reprocess else "ingest", **range_tags(keys)}
+        tags = {"archive/command": "reprocess" if reprocess else "ingest", **owner, **range_tags(keys)}
         if reprocess:
             tags[REPROCESS_TAG] = "true"
         result = defs.resolve_job_def("read_files").execute_in_process(
@@ -115,7 +157,7 @@ def _run_ingest(settings: Settings, roots: list[Path], progress: Progress, repro
         progress.status("loading into the warehouse")
         result = defs.resolve_job_def("load_warehouse").execute_in_process(
             run_config=quiet, instance=instance, resources=resources, raise_on_error=False,
-            tags={"archive/command": "reprocess" if reprocess else "ingest"},
+            tags={"archive/command": "reprocess" if reprocess else "ingest", **owner},
         )
         report.run_id = report.run_id or result.run_id
         if not result.success:

@@ -1,0 +1,59 @@
+"""Which process is this, and is a process named that way still running?
+
+A record written by a process (a run's tag, a lock's note) names it as ``host:pid:start``:
+the pid alone is not enough, since a pid is reused once its process has ended (on a busy
+machine with Linux's default 32,768 pids, within minutes). ``start`` is when the process
+started (Linux: clock ticks since boot, from /proc; elsewhere empty, and the pid alone decides).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+
+def started(pid: int) -> str | None:
+    """When process ``pid`` started, as the kernel counts it; None when unknown or gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after the command's name
+    except (OSError, IndexError):
+        return None
+
+
+def this_process() -> str:
+    """This process's name for records: ``host:pid:start``."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{started(pid) or ''}"
+
+
+def gone(name: str) -> bool | None:
+    """True when the process ``name`` (from :func:`this_process`) has ended, False when it is
+    running, None when this machine cannot tell (another host, or a name it cannot read)."""
+    try:
+        host, pid_text, start = name.rsplit(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return None
+    if host != socket.gethostname() or pid <= 0:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # someone else's process holds that pid now, or the same one
+        pass
+    now = started(pid)
+    if start and now is not None and now != start:
+        return True  # the pid was reused by a later process
+    if now is not None and _zombie(pid):
+        return True
+    return False
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
