@@ -172,6 +172,9 @@ def ingest(
         raise _usage_error("no such file or folder: " + ", ".join(missing))
     if workers:
         os.environ["ARCHIVE_WORKERS"] = str(workers)
+    from pipelines.core.runtime import workers as reading_workers
+
+    reading_workers.start_early()  # the readers load on another core while Dagster loads here
 
     from pipelines.defs.runner import (
         run_ingest,  # Dagster loads only for commands that need it

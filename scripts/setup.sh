@@ -83,5 +83,11 @@ if ! echo "$HTMX_SHA256  $HTMX_FILE" | sha256sum --check --status 2>/dev/null; t
   mkdir -p "$(dirname "$HTMX_FILE")"
   cp "$pack_dir/package/dist/htmx.min.js" "$HTMX_FILE"
 fi
+# The package's bytecode, compiled once. pip compiles what it installs, but not an editable
+# install's sources; where PYTHONDONTWRITEBYTECODE is set (many containers, these machines)
+# every `archive` command, and its readers' server, compiled the whole package again: about
+# 0.4 s of each start. A source edited later is compiled in memory as before.
+"$VENV/bin/python" -m compileall -q pipelines >/dev/null \
+  || { echo "setup: the package's sources do not compile; see above" >&2; exit 1; }
 touch "$VENV/.installed"
 echo "setup: done"

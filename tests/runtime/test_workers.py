@@ -1,6 +1,7 @@
 """Isolation: a hanging, crashing or memory-hungry reader takes only its own worker down."""
 
 import os
+from pathlib import Path
 import signal
 import time
 
@@ -93,3 +94,45 @@ def test_a_hang_costs_only_its_own_document_in_a_reused_worker():
     outcomes = {o.key: o for o in run_isolated(_dispatch, jobs, workers=1, timeout_s=1.5)}
     assert outcomes["hang"].error == "timed out after 1.5 s"
     assert [outcomes[k].value for k in "abc"] == [4, 9, 16]
+
+
+def test_the_workers_server_can_start_early_and_is_then_used(tmp_path):
+    """`archive ingest` starts the workers' server before it loads Dagster, so the readers load
+    on another core meanwhile; the workers then come from that server, not from a second one."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "early.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from pipelines.core.runtime import workers\n"
+        "def servers():\n"
+        "    found = []\n"
+        "    for stat in Path('/proc').glob('[0-9]*/stat'):\n"
+        "        try:\n"
+        "            ppid = int(stat.read_text().rsplit(')', 1)[1].split()[1])\n"
+        "            cmdline = (stat.parent / 'cmdline').read_bytes()\n"
+        "        except (OSError, IndexError, ValueError):\n"
+        "            continue\n"
+        "        if ppid == os.getpid() and b'forkserver' in cmdline:\n"
+        "            found.append(int(stat.parent.name))\n"
+        "    return found\n"
+        "def main():\n"
+        "    assert servers() == []\n"
+        "    workers.start_early()\n"
+        "    early = servers()\n"
+        "    assert len(early) == 1, early\n"
+        "    from tests.runtime.test_workers import square\n"
+        "    out = sorted(o.value for o in workers.run_isolated(square, [(i, (i,)) for i in range(4)], workers=2))\n"
+        "    assert out == [0, 1, 4, 9], out\n"
+        "    assert servers() == early\n"
+        "    print('ok')\n"
+        "if __name__ == '__main__':\n"
+        "    main()\n",
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=root,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    assert result.stdout.strip() == "ok", result.stderr
