@@ -272,7 +272,8 @@ def test_a_run_killed_holding_the_loaders_slot_does_not_stop_the_next_ingestion(
 
     from pipelines.config import load_settings
     from pipelines.definitions import defs
-    from pipelines.defs.runner import PROCESS_TAG, project_instance
+    from pipelines.defs.abandoned import PROCESS_TAG
+    from pipelines.defs.runner import project_instance
 
     folder = tmp_path / "raw"
     folder.mkdir()

@@ -12,6 +12,7 @@ import dagster as dg
 from pipelines.config import load_settings
 from pipelines.core.store import staging
 from pipelines.core.store import warehouse as wh
+from pipelines.defs.abandoned import end_abandoned_runs
 from pipelines.defs.documents import (
     key_to_path,
     load_job,
@@ -131,6 +132,10 @@ def _warehouse_state(warehouse: WarehouseResource, previous: str | None) -> str:
     description="Loads staged documents into the warehouse (one writer at a time) when any are waiting.",
 )
 def staged_documents_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
+    # A loader whose process died (the machine stopped mid-load) would keep the loader's slot,
+    # and every load run after it would wait: ended here, with the reason.
+    for run_id in end_abandoned_runs(context.instance):
+        context.log.warning(f"run {run_id} marked failed: its process ended before it did")
     waiting = staging.staged_files(warehouse.staging_dir)
     if not waiting:
         return dg.SkipReason("nothing staged")

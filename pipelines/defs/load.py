@@ -9,6 +9,7 @@ import dagster as dg
 from pipelines.config import PIPELINE_VERSION
 from pipelines.core.store import search_cache, staging
 from pipelines.core.store import warehouse as wh
+from pipelines.defs.abandoned import tag_process
 from pipelines.defs.resources import WarehouseResource
 
 TABLES = {
@@ -81,6 +82,7 @@ def warehouse_tables(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     """Load every staged document and path in one DuckLake transaction (one snapshot, recorded
     in `loads` and in this run's tags), with the search index in the same transaction.
     Readers keep reading the previous snapshot until it commits; nothing is copied."""
+    tag_process(context)  # while it holds the loader's slot: if this process dies, the slot is freed
     started = time.perf_counter()
     outcome = load_staged(warehouse, run_id=context.run.run_id, log=context.log)
     load_seconds = round(time.perf_counter() - started, 2)

@@ -18,6 +18,7 @@ from pipelines.core.store import staging
 from pipelines.core.store import warehouse as wh
 from pipelines.core.store.location import from_settings
 from pipelines.defs import history
+from pipelines.defs.abandoned import PROCESS_TAG, end_abandoned_runs
 from pipelines.defs.documents import REPROCESS_TAG, plan_partitions, range_tags
 from pipelines.defs.load import LOAD_TAG, SNAPSHOT_TAG
 from pipelines.defs.resources import Progress, WarehouseResource
@@ -63,42 +64,6 @@ class IngestReport:
 
 def project_instance(settings: Settings) -> dg.DagsterInstance:
     return history.project_instance(settings.dagster_home)
-
-
-# The process that executes a command-line run in-process (host:pid:start, see
-# pipelines/core/runtime/processes.py): how a later command knows that the run's process is gone.
-PROCESS_TAG = "archive/process"
-_COMMANDS = ["ingest", "reprocess"]
-_IN_PROGRESS = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
-                dg.DagsterRunStatus.CANCELING]
-
-
-def end_abandoned_runs(instance: dg.DagsterInstance, sole_user: bool) -> list[str]:
-    """Command-line runs whose process ended before the run did (killed, crashed, the machine
-    restarted) are marked failed, with that reason, and every pool slot held by a run that has
-    ended is freed. Without this, a run killed while it held the loader's slot (the
-    `duckdb_writer` pool, one at a time) kept it for ever: every later ingestion waited for it
-    without a word. Run by `archive ingest` under the ingestion lock. ``sole_user``: the
-    instance is this warehouse's own, so a command-line run of an older version (no process
-    tag) that is still "in progress" cannot be running."""
-    ended = []
-    for run in instance.get_runs(filters=dg.RunsFilter(statuses=_IN_PROGRESS, tags={"archive/command": _COMMANDS})):
-        owner = run.tags.get(PROCESS_TAG)
-        if (processes.gone(owner) is True) if owner else sole_user:
-            where = f" ({owner.rsplit(':', 1)[0].replace(':', ' pid ')})" if owner else ""
-            instance.report_run_failed(
-                run, f"the process that ran it{where} ended before the run did (killed or crashed); "
-                     "files it did not load are read again by the next ingestion")
-            ended.append(run.run_id)
-    storage = instance.event_log_storage
-    if storage.supports_global_concurrency_limits:
-        for key in storage.get_concurrency_keys():
-            info = storage.get_concurrency_info(key)
-            for run_id in info.active_run_ids | {step.run_id for step in info.pending_steps}:
-                run = instance.get_run_by_id(run_id)
-                if run is None or run.is_finished:
-                    storage.free_concurrency_slots_for_run(run_id)
-    return ended
 
 
 def run_ingest(
