@@ -32,7 +32,7 @@ def instance(tmp_path):
 def _ended_process() -> str:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
-    return f"{socket.gethostname()}:{child.pid}:1"
+    return f"{processes.machine()}:{child.pid}:1"
 
 
 def _loading_run(instance, tags: dict) -> dg.DagsterRun:

@@ -266,11 +266,11 @@ def test_a_run_killed_holding_the_loaders_slot_does_not_stop_the_next_ingestion(
     SIGKILL test that did not end). The next ingestion marks such runs failed, with the
     reason, and frees their slots."""
     import dataclasses
-    import socket
 
     import dagster as dg
 
     from pipelines.config import load_settings
+    from pipelines.core.runtime import processes
     from pipelines.definitions import defs
     from pipelines.defs.abandoned import PROCESS_TAG
     from pipelines.defs.runner import project_instance
@@ -283,7 +283,7 @@ def test_a_run_killed_holding_the_loaders_slot_does_not_stop_the_next_ingestion(
     instance = project_instance(dataclasses.replace(settings, dagster_home_override=home))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])  # a process that has ended: its pid is free
     dead.wait()
-    owner = f"{socket.gethostname()}:{dead.pid}:1"
+    owner = f"{processes.machine()}:{dead.pid}:1"
     run = instance.create_run_for_job(defs.resolve_job_def("load_warehouse"), status=dg.DagsterRunStatus.STARTED,
                                       tags={"archive/command": "ingest", PROCESS_TAG: owner})
     storage = instance.event_log_storage

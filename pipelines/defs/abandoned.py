@@ -34,7 +34,10 @@ def end_abandoned_runs(instance: dg.DagsterInstance, sole_user: bool = False) ->
     ended = []
 
     def end(run: dg.DagsterRun, owner: str | None) -> None:
-        where = f" ({owner.rsplit(':', 1)[0].replace(':', ' pid ')})" if owner else ""
+        where = ""
+        if owner:
+            host, pid, _start = owner.rsplit(":", 2)
+            where = f" ({host.split('~')[0]}, pid {pid})"
         instance.report_run_failed(
             run, f"the process that ran it{where} ended before the run did (killed or crashed); "
                  "files it did not load are read again by the next ingestion")

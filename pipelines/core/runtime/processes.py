@@ -4,6 +4,8 @@ A record written by a process (a run's tag, a lock's note) names it as ``host:pi
 the pid alone is not enough, since a pid is reused once its process has ended (on a busy
 machine with Linux's default 32,768 pids, within minutes). ``start`` is when the process
 started (Linux: clock ticks since boot, from /proc; elsewhere empty, and the pid alone decides).
+``host`` is the machine's name and, on Linux, its process namespace (``name~4026531836``): two
+containers given the same host name do not see each other's pids, and must not judge them.
 """
 
 from __future__ import annotations
@@ -22,10 +24,20 @@ def started(pid: int) -> str | None:
         return None
 
 
+def machine() -> str:
+    """This machine's name, with the pid namespace this process sees when the system says."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")  # 'pid:[4026531836]'
+    except OSError:
+        return socket.gethostname()
+    digits = "".join(ch for ch in namespace if ch.isdigit())
+    return f"{socket.gethostname()}~{digits}" if digits else socket.gethostname()
+
+
 def this_process() -> str:
     """This process's name for records: ``host:pid:start``."""
     pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{started(pid) or ''}"
+    return f"{machine()}:{pid}:{started(pid) or ''}"
 
 
 def gone(name: str) -> bool | None:
@@ -36,7 +48,7 @@ def gone(name: str) -> bool | None:
         pid = int(pid_text)
     except ValueError:
         return None
-    if host != socket.gethostname() or pid <= 0:
+    if host != machine() or pid <= 0:
         return None
     try:
         os.kill(pid, 0)
