@@ -39,3 +39,16 @@ class _PoolProcess(multiprocessing.process.BaseProcess):
         self._popen = None
         self._closed = False
         self._config = {"authkey": multiprocessing.process.AuthenticationString(os.urandom(32)), "semprefix": "/mp"}
+
+
+@worker_process_init.connect(weak=False)
+def _start_readers_server(**_kwargs) -> None:
+    """Each pool process starts its readers' server as it starts (after the handler above has
+    made it a process that may have children): the server imports the readers and builds their
+    caches while the worker waits for work, not while the first step of a batch waits for it."""
+    from pipelines.core.runtime import workers
+
+    try:
+        workers.start_early()
+    except OSError:  # no server now: the first step starts one, as before
+        pass

@@ -136,3 +136,39 @@ def test_the_workers_server_can_start_early_and_is_then_used(tmp_path):
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=root,
                             env={**os.environ, "PYTHONPATH": str(root)})
     assert result.stdout.strip() == "ok", result.stderr
+
+
+def test_a_celery_pool_process_starts_its_readers_server_as_it_starts(tmp_path):
+    """On a deployment each Celery pool process starts its readers' server when it starts, not
+    when the first step of a batch needs it."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "pool.py"
+    script.write_text(
+        "import os\n"
+        "from pathlib import Path\n"
+        "def servers():\n"
+        "    found = []\n"
+        "    for stat in Path('/proc').glob('[0-9]*/stat'):\n"
+        "        try:\n"
+        "            ppid = int(stat.read_text().rsplit(')', 1)[1].split()[1])\n"
+        "            cmdline = (stat.parent / 'cmdline').read_bytes()\n"
+        "        except (OSError, IndexError, ValueError):\n"
+        "            continue\n"
+        "        if ppid == os.getpid() and b'forkserver' in cmdline:\n"
+        "            found.append(int(stat.parent.name))\n"
+        "    return found\n"
+        "if __name__ == '__main__':\n"
+        "    from celery.signals import worker_process_init\n"
+        "    import pipelines.deploy.worker_app  # noqa: F401  (connects the handlers)\n"
+        "    assert servers() == []\n"
+        "    worker_process_init.send(sender=None)\n"
+        "    assert len(servers()) == 1, servers()\n"
+        "    print('ok')\n",
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=root,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    assert result.stdout.strip() == "ok", result.stderr
