@@ -96,29 +96,31 @@ def test_a_hang_costs_only_its_own_document_in_a_reused_worker():
     assert [outcomes[k].value for k in "abc"] == [4, 9, 16]
 
 
+# For scripts run in a child process: this process's forkserver children (the readers' server).
+SERVERS = (
+    "def servers():\n"
+    "    found = []\n"
+    "    for stat in Path('/proc').glob('[0-9]*/stat'):\n"
+    "        try:\n"
+    "            ppid = int(stat.read_text().rsplit(')', 1)[1].split()[1])\n"
+    "            cmdline = (stat.parent / 'cmdline').read_bytes()\n"
+    "        except (OSError, IndexError, ValueError):\n"
+    "            continue\n"
+    "        if ppid == os.getpid() and b'forkserver' in cmdline:\n"
+    "            found.append(int(stat.parent.name))\n"
+    "    return found\n"
+)
+
 def test_the_workers_server_can_start_early_and_is_then_used(tmp_path):
     """`archive ingest` starts the workers' server before it loads Dagster, so the readers load
     on another core meanwhile; the workers then come from that server, not from a second one."""
-    import subprocess
-    import sys
-
     script = tmp_path / "early.py"
     script.write_text(
         "import os, sys, time\n"
         "from pathlib import Path\n"
         "from pipelines.core.runtime import workers\n"
-        "def servers():\n"
-        "    found = []\n"
-        "    for stat in Path('/proc').glob('[0-9]*/stat'):\n"
-        "        try:\n"
-        "            ppid = int(stat.read_text().rsplit(')', 1)[1].split()[1])\n"
-        "            cmdline = (stat.parent / 'cmdline').read_bytes()\n"
-        "        except (OSError, IndexError, ValueError):\n"
-        "            continue\n"
-        "        if ppid == os.getpid() and b'forkserver' in cmdline:\n"
-        "            found.append(int(stat.parent.name))\n"
-        "    return found\n"
-        "def main():\n"
+        + SERVERS
+        + "def main():\n"
         "    assert servers() == []\n"
         "    workers.start_early()\n"
         "    early = servers()\n"
@@ -132,34 +134,18 @@ def test_the_workers_server_can_start_early_and_is_then_used(tmp_path):
         "    main()\n",
         encoding="utf-8",
     )
-    root = Path(__file__).resolve().parents[2]
-    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=root,
-                            env={**os.environ, "PYTHONPATH": str(root)})
-    assert result.stdout.strip() == "ok", result.stderr
+    _says_ok(script)
 
 
 def test_a_celery_pool_process_starts_its_readers_server_as_it_starts(tmp_path):
     """On a deployment each Celery pool process starts its readers' server when it starts, not
     when the first step of a batch needs it."""
-    import subprocess
-    import sys
-
     script = tmp_path / "pool.py"
     script.write_text(
         "import os\n"
         "from pathlib import Path\n"
-        "def servers():\n"
-        "    found = []\n"
-        "    for stat in Path('/proc').glob('[0-9]*/stat'):\n"
-        "        try:\n"
-        "            ppid = int(stat.read_text().rsplit(')', 1)[1].split()[1])\n"
-        "            cmdline = (stat.parent / 'cmdline').read_bytes()\n"
-        "        except (OSError, IndexError, ValueError):\n"
-        "            continue\n"
-        "        if ppid == os.getpid() and b'forkserver' in cmdline:\n"
-        "            found.append(int(stat.parent.name))\n"
-        "    return found\n"
-        "if __name__ == '__main__':\n"
+        + SERVERS
+        + "if __name__ == '__main__':\n"
         "    from celery.signals import worker_process_init\n"
         "    import pipelines.deploy.worker_app  # noqa: F401  (connects the handlers)\n"
         "    assert servers() == []\n"
@@ -168,6 +154,14 @@ def test_a_celery_pool_process_starts_its_readers_server_as_it_starts(tmp_path):
         "    print('ok')\n",
         encoding="utf-8",
     )
+    _says_ok(script)
+
+
+def _says_ok(script: Path) -> None:
+    """Run ``script`` in a fresh interpreter from the project's folder; it must print 'ok'."""
+    import subprocess
+    import sys
+
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=root,
                             env={**os.environ, "PYTHONPATH": str(root)})
