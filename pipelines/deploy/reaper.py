@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from pipelines.core.runtime import processes
+
 POLL_S = 0.5
 GRACE_S = 15.0
 
@@ -43,19 +45,6 @@ def record(manifest: Path, **piece) -> None:
     with open(manifest, "a", encoding="utf-8") as out:
         out.write(json.dumps(piece) + "\n")
         out.flush()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child of ours would still answer
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 def group_alive(group: int) -> bool:
@@ -88,7 +77,7 @@ def stop_piece(piece: dict) -> None:
         _signal_until_gone(lambda s: os.killpg(group, s), lambda: group_alive(group))
     elif kind == "process":
         pid = int(piece["pid"])
-        _signal_until_gone(lambda s: os.kill(pid, s), lambda: _alive(pid))
+        _signal_until_gone(lambda s: os.kill(pid, s), lambda: processes.running(pid))
     elif kind == "postgres":
         subprocess.run([*piece.get("prefix", []), piece["pg_ctl"], "-D", piece["cluster"], "-w", "-t", "30", "-m", "fast",
                         "stop"], capture_output=True)
@@ -113,7 +102,7 @@ def reap(manifest: Path) -> None:
 
 def watch(owner: int, manifest: Path) -> None:
     while manifest.exists():
-        if not _alive(owner):
+        if not processes.running(owner):
             reap(manifest)
             return
         time.sleep(POLL_S)

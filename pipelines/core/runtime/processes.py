@@ -15,13 +15,31 @@ import socket
 from pathlib import Path
 
 
-def started(pid: int) -> str | None:
-    """When process ``pid`` started, as the kernel counts it; None when unknown or gone."""
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command's name (state first), or None."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-        return stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after the command's name
+        return Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
+
+
+def started(pid: int) -> str | None:
+    """When process ``pid`` started, as the kernel counts it; None when unknown or gone."""
+    fields = _stat(pid)
+    return fields[19] if fields and len(fields) > 19 else None  # stat's field 22
+
+
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not ended (a zombie, ended but not yet waited
+    for by its parent, has); another user's process counts as running."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    fields = _stat(pid)
+    return not (fields and fields[0] == "Z")
 
 
 def machine() -> str:
@@ -50,22 +68,7 @@ def gone(name: str) -> bool | None:
         return None
     if host != machine() or pid <= 0:
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not running(pid):
         return True
-    except PermissionError:  # someone else's process holds that pid now, or the same one
-        pass
     now = started(pid)
-    if start and now is not None and now != start:
-        return True  # the pid was reused by a later process
-    if now is not None and _zombie(pid):
-        return True
-    return False
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()[0] == "Z"
-    except (OSError, IndexError):
-        return False
+    return bool(start and now is not None and now != start)  # True: a later process has the pid
