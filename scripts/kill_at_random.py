@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.test_hardening import content, ingest_process, make_batch  # noqa: E402
+from tests.test_hardening import content, ingest_process, make_batch, stop_hung  # noqa: E402
 
 
 def stacks(process: subprocess.Popen) -> str:
@@ -39,12 +39,7 @@ def stacks(process: subprocess.Popen) -> str:
         done = subprocess.run([spy, "dump", "--pid", str(process.pid)], capture_output=True, text=True)
         process.kill()
         return done.stdout + done.stderr
-    process.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER is set by ingest_process
-    try:
-        return process.communicate(timeout=30)[0]
-    except subprocess.TimeoutExpired:
-        process.kill()
-        return process.communicate()[0]
+    return stop_hung(process)
 
 
 def main() -> int:

@@ -60,6 +60,17 @@ def ingest_process(folder: Path, warehouse: Path, home: Path) -> subprocess.Pope
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def stop_hung(process: subprocess.Popen) -> str:
+    """Stop an ingestion that does not end, with SIGABRT: faulthandler (set by ingest_process)
+    prints where each of its threads stood. Its output, with those stacks."""
+    process.send_signal(signal.SIGABRT)
+    try:
+        return process.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()[0]
+
+
 def checksums(folder: Path) -> dict[str, tuple[str, int]]:
     return {str(p): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
 
@@ -101,12 +112,7 @@ def test_killed_at_any_moment_the_next_run_completes_the_batch(reference, tmp_pa
         output = process.communicate(timeout=600)[0]
     except subprocess.TimeoutExpired:  # say where it stood: its threads' stacks, what else runs
         running = subprocess.run(["ps", "-eo", "pid,ppid,stat,etime,wchan:32,args"], capture_output=True, text=True).stdout
-        process.send_signal(signal.SIGABRT)
-        try:
-            output = process.communicate(timeout=30)[0]
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output = process.communicate()[0]
+        output = stop_hung(process)
         lines = [line for line in running.splitlines() if line.split()[1:2] != ["2"]]  # not the kernel's threads
         pytest.fail(f"the ingestion after the kills did not end in 600 s:\n{output[-12000:]}\n" + "\n".join(lines)[-6000:])
     assert process.returncode in (0, 1), output  # 1 if broken.pdf was first read by this run

@@ -56,10 +56,9 @@ def end_abandoned_runs(instance: dg.DagsterInstance, sole_user: bool = False) ->
             run = instance.get_run_by_id(run_id)
             if run is not None and not run.is_finished and run_id not in ended:
                 owner = run.tags.get(PROCESS_TAG)
-                if owner and processes.gone(owner) is True:
-                    end(run, owner)
-                else:
-                    continue
+                if not (owner and processes.gone(owner) is True):
+                    continue  # running, or it cannot be told from here
+                end(run, owner)
             storage.free_concurrency_slots_for_run(run_id)
     return ended
 
