@@ -14,7 +14,6 @@ from pathlib import Path
 from pipelines.config import Settings
 from pipelines.core.read import files
 from pipelines.core.runtime import workers
-from pipelines.core.runtime.document import process_document
 from pipelines.core.models import Extraction
 from pipelines.core.runtime.plan import ScannedFile
 
@@ -27,6 +26,17 @@ def _media_type(item: ScannedFile) -> str | None:
         except OSError:
             return None
     return item.media_type
+
+
+def read_document(path: Path, document_id: str, media_type: str | None, options) -> Extraction:
+    """What a worker runs for one file. The readers (pdfium, OpenCV, Tesseract, the metadata
+    rules and the gazetteer) are imported here, not when this module is: the process that only
+    hands files out (`archive ingest`, the Dagster step) never needs them, and importing them
+    cost it about 0.3 s before its first file went out; the workers' server has them loaded
+    already (preload.py)."""
+    from pipelines.core.runtime.document import process_document
+
+    return process_document(path, document_id, media_type, options)
 
 
 def read_isolated(items: list[ScannedFile], settings: Settings) -> Iterator[tuple[ScannedFile, Extraction, float]]:
@@ -43,7 +53,7 @@ def read_isolated(items: list[ScannedFile], settings: Settings) -> Iterator[tupl
     options = replace(settings.read, ocr_threads=max(1, settings.workers // parallel))
     jobs = [(i.document_id, (Path(i.source_path), i.document_id, _media_type(i), options)) for i in readable]
     for outcome in workers.run_isolated(
-        process_document,
+        read_document,
         jobs,
         workers=settings.workers,
         timeout_s=settings.document_timeout_s,

@@ -172,12 +172,12 @@ def _quote(path: Path) -> str:
 
 
 def _info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'cache_info'", [CACHE]
-    ).fetchone()[0]
-    if not exists:
+    """What the slot holds ({} for a new slot). Asked directly, not by listing tables first:
+    ``duckdb_tables()`` would enumerate the attached warehouse's catalog too (~0.1 s)."""
+    try:
+        return dict(con.execute(f"SELECT key, value FROM {CACHE}.cache_info").fetchall())
+    except duckdb.CatalogException:
         return {}
-    return dict(con.execute(f"SELECT key, value FROM {CACHE}.cache_info").fetchall())
 
 
 def _bring_up_to_date(con, location: Location, target: tuple[int, str], rebuild: bool) -> tuple[str, int]:
