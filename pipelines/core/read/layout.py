@@ -44,24 +44,54 @@ def _font(raw: str) -> tuple[str, bool]:
 @dataclass
 class Chars:
     """A page's characters as columns, in content order. Coordinates are pdfplumber's: points
-    from the top-left corner of the page's media box, as the page is displayed."""
+    from the top-left corner of the page's media box, as the page is displayed.
 
-    text: list[str] = field(default_factory=list)
+    ``text`` is a list of strings (pdfminer's may be longer than one character: '(cid:12)'),
+    or one string when every character is one code point (pdfium's): then the per-character
+    properties below are worked out once per distinct character instead of once per character.
+    """
+
+    text: list[str] | str = field(default_factory=list)
     x0: np.ndarray = field(default_factory=lambda: np.zeros(0))
     x1: np.ndarray = field(default_factory=lambda: np.zeros(0))
     top: np.ndarray = field(default_factory=lambda: np.zeros(0))
     bottom: np.ndarray = field(default_factory=lambda: np.zeros(0))
     size: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    font: list[str] = field(default_factory=list)  # the font's name as the PDF gives it (subset prefix included)
+    font: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # each character's index into ``fonts``
+    fonts: list[str] = field(default_factory=list)  # font names as the PDF gives them (subset prefix included)
     upright: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __len__(self) -> int:
         return len(self.text)
 
+    @staticmethod
+    def font_columns(names: list[str]) -> tuple[np.ndarray, list[str]]:
+        """(``font``, ``fonts``) for the characters' font names, one a character."""
+        numbers: dict[str, int] = {}
+        ids = [numbers.setdefault(name, len(numbers)) for name in names]
+        return np.array(ids, dtype=np.int64), list(numbers)
+
+    @functools.cached_property
+    def _distinct(self) -> tuple[list[str], np.ndarray] | None:
+        """(the distinct characters, the number of each character among them) when ``text`` is
+        one string; None for a list."""
+        if not isinstance(self.text, str):
+            return None
+        codes = np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        distinct, inverse = np.unique(codes, return_inverse=True)
+        return [chr(code) for code in distinct.tolist()], inverse.reshape(-1)
+
+    def _per_char(self, function, dtype) -> np.ndarray:
+        """``function`` of each character (the same for every occurrence of one)."""
+        if self._distinct is None:
+            return np.fromiter(map(function, self.text), dtype=dtype, count=len(self.text))
+        distinct, inverse = self._distinct
+        return np.fromiter(map(function, distinct), dtype=dtype, count=len(distinct))[inverse]
+
     @functools.cached_property
     def blank(self) -> np.ndarray:
         """Whitespace characters (they separate words and belong to none)."""
-        return np.fromiter(map(str.isspace, self.text), dtype=bool, count=len(self.text))
+        return self._per_char(str.isspace, bool)
 
     @functools.cached_property
     def letters(self) -> list[str]:
@@ -71,31 +101,28 @@ class Chars:
     @functools.cached_property
     def counts(self) -> np.ndarray:
         """How many letters each character stands for (a ligature two or three, an empty one none)."""
-        return np.fromiter(map(len, self.letters), dtype=np.int64, count=len(self.text))
+        return self._per_char(lambda t: len(LIGATURES.get(t, t)), np.int64)
 
     @functools.cached_property
     def visible(self) -> np.ndarray:
-        return np.fromiter((bool(t.strip()) for t in self.text), dtype=bool, count=len(self.text))
+        return self._per_char(lambda t: bool(t.strip()), bool)
 
     @functools.cached_property
     def styles(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         """(font number of each character, the font names by number in order of first
         appearance, whether each number's font is bold): the subset prefix dropped."""
         names: dict[str, int] = {}
-        by_raw: dict[str, int] = {}
         bold: list[bool] = []
-        ids = np.empty(len(self.font), dtype=np.int64)
-        for k, raw in enumerate(self.font):
-            number = by_raw.get(raw)
+        number_of = np.zeros(len(self.fonts), dtype=np.int64)
+        used, first = np.unique(self.font, return_index=True)
+        for raw in used[np.argsort(first)].tolist():  # in order of first appearance
+            name, heavy = _font(self.fonts[raw] or "")
+            number = names.get(name)
             if number is None:
-                name, heavy = _font(raw or "")
-                number = names.get(name)
-                if number is None:
-                    number = names[name] = len(names)
-                    bold.append(heavy)
-                by_raw[raw] = number
-            ids[k] = number
-        return ids, list(names), np.array(bold, dtype=bool)
+                number = names[name] = len(names)
+                bold.append(heavy)
+            number_of[raw] = number
+        return number_of[self.font], list(names), np.array(bold, dtype=bool)
 
 
 @dataclass

@@ -338,29 +338,24 @@ def pdfium_chars(textpage: pdfium.PdfTextPage, frame: _Frame) -> Chars:
     blank_at = np.flatnonzero(blank) + np.arange(int(blank.sum()))  # where the blanks land
     place = np.arange(kept_index.size) + np.cumsum(blank)  # where the kept characters land
     total = kept_index.size + blank_at.size
-    text = [" "] * total
-    letters = [chars[i] for i in kept_index.tolist()]
-    for k, ch in zip(place.tolist(), letters):
-        text[k] = ch
+    text = np.full(total, ord(" "), dtype=np.uint32)
+    text[place] = codes[kept_index]
     source = np.empty(total, dtype=np.int64)  # the kept character each output takes its box from
     source[place] = np.arange(kept_index.size)
     source[blank_at] = np.flatnonzero(blank)
     left, right = x_a[source], x_b[source]
     right[blank_at] = left[blank_at]  # a blank is as wide as nothing, at the next one's left
     lower, upper = y_a[source], y_b[source]
-    if "\ufffe" in letters or "\x00" in letters:
-        soft = None
-        for k, ch in enumerate(text):
-            if ch == "\ufffe":
-                if soft is None:
-                    soft = _looks_tcvn3(page_text) or any(parse_font_hint(s.font) for s in styles)
-                text[k] = "\u00ad" if soft else "-"
-            elif ch == "\x00":
-                text[k] = "\ufffd"
-    return _to_frame(text, left, right, lower, upper, style[source], styles, frame)
+    line_end = text == 0xFFFE
+    if line_end.any():
+        soft = _looks_tcvn3(page_text) or any(parse_font_hint(s.font) for s in styles)
+        text[line_end] = ord("\u00ad" if soft else "-")
+    text[text == 0] = 0xFFFD
+    letters = text.tobytes().decode("utf-32-le", "surrogatepass")
+    return _to_frame(letters, left, right, lower, upper, style[source], styles, frame)
 
 
-def _to_frame(text, left, right, lower, upper, objects, styles: list[_Style], frame: _Frame) -> Chars:
+def _to_frame(text: str, left, right, lower, upper, objects, styles: list[_Style], frame: _Frame) -> Chars:
     """Page-space boxes → pdfplumber's coordinates (top left of the media box, as displayed)."""
     if not text:
         return Chars()
@@ -380,13 +375,12 @@ def _to_frame(text, left, right, lower, upper, objects, styles: list[_Style], fr
     style = np.asarray(objects, dtype=np.int64)
     upright = np.array([s.upright for s in styles], dtype=bool)[style]
     sizes = y1 - y0  # pdfminer's size: the height of its box
-    names = [s.font for s in styles]
-    fonts = [names[k] for k in style.tolist()]
     if frame.mb_x0:
         x0, x1 = x0 + frame.mb_x0, x1 + frame.mb_x0
     top = (frame.height - y1) + frame.mb_top
     bottom = (frame.height - y0) + frame.mb_top
-    return Chars(text=text, x0=x0, x1=x1, top=top, bottom=bottom, size=sizes, font=fonts, upright=upright)
+    return Chars(text=text, x0=x0, x1=x1, top=top, bottom=bottom, size=sizes, font=style,
+                 fonts=[s.font for s in styles], upright=upright)
 
 
 @functools.lru_cache(maxsize=1)
@@ -461,6 +455,7 @@ def _plumber_pages(path: Path, pdfium_error: BaseException, clock: StageClock) -
 def plumber_chars(page) -> Chars:
     """A pdfplumber page's characters as columns."""
     chars = page.chars
+    font, fonts = Chars.font_columns([c.get("fontname") or "" for c in chars])
     return Chars(
         text=[c.get("text") or "" for c in chars],
         x0=np.array([float(c["x0"]) for c in chars], dtype=np.float64),
@@ -468,7 +463,8 @@ def plumber_chars(page) -> Chars:
         top=np.array([float(c["top"]) for c in chars], dtype=np.float64),
         bottom=np.array([float(c["bottom"]) for c in chars], dtype=np.float64),
         size=np.array([float(c["size"]) for c in chars], dtype=np.float64),
-        font=[c.get("fontname") or "" for c in chars],
+        font=font,
+        fonts=fonts,
         upright=np.array([bool(c["upright"]) for c in chars], dtype=bool),
     )
 
