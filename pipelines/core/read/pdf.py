@@ -173,7 +173,7 @@ class _MATRIX(ctypes.Structure):
 
 def _function(name: str, restype, *argtypes):
     """A pdfium function with plain-integer handles (cheaper per call than pypdfium2's own
-    prototypes, which matters at two calls per character)."""
+    prototypes)."""
     address = ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value
     return ctypes.CFUNCTYPE(restype, *argtypes)(address)
 
@@ -181,8 +181,6 @@ def _function(name: str, restype, *argtypes):
 _vp, _int = ctypes.c_void_p, ctypes.c_int
 _count_chars = _function("FPDFText_CountChars", _int, _vp)
 _get_text = _function("FPDFText_GetText", _int, _vp, _int, _int, _vp)
-_text_object = _function("FPDFText_GetTextObject", _vp, _vp, _int)
-_loose_box_at = _function("FPDFText_GetLooseCharBox", _int, _vp, _int, _vp)  # the box's address as an int
 _font_size = _function("FPDFText_GetFontSize", ctypes.c_double, _vp, _int)
 _matrix = _function("FPDFText_GetMatrix", _int, _vp, _int, ctypes.POINTER(_MATRIX))
 _unicode = _function("FPDFText_GetUnicode", ctypes.c_uint, _vp, _int)
@@ -191,7 +189,20 @@ _object_font = _function("FPDFTextObj_GetFont", _vp, _vp)
 _base_font_name = _function("FPDFFont_GetBaseFontName", ctypes.c_size_t, _vp, ctypes.c_char_p, ctypes.c_size_t)
 
 
-_is_generated = _function("FPDFText_IsGenerated", _int, _vp, _int)
+
+
+def _unchecked(name: str, restype):
+    """A pdfium function whose arguments ctypes passes as given, without declared types: the
+    handles and pointers as ctypes objects, the indices as ints (a C int). It skips converting
+    each argument, a third of the cost of a call, which matters at two calls per character."""
+    address = ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(restype)(address)
+
+
+# (text page, index): the character's text object, 0 for none (a character pdfium generated)
+_text_object_at = _unchecked("FPDFText_GetTextObject", ctypes.c_size_t)
+_loose_box_at = _unchecked("FPDFText_GetLooseCharBox", _int)  # (text page, index, FS_RECTF pointer)
+_is_generated_at = _unchecked("FPDFText_IsGenerated", _int)  # (text page, index)
 _font_ascent = _function("FPDFFont_GetAscent", _int, _vp, ctypes.c_float, ctypes.POINTER(ctypes.c_float))
 _font_descent = _function("FPDFFont_GetDescent", _int, _vp, ctypes.c_float, ctypes.POINTER(ctypes.c_float))
 
@@ -293,21 +304,23 @@ def pdfium_chars(textpage: pdfium.PdfTextPage, frame: _Frame) -> Chars:
         chars = page_text
     else:
         chars = "".join(chr(code) for code in map(_unicode, itertools.repeat(handle, count), range(count)))
-    objects = list(map(_text_object, itertools.repeat(handle, count), range(count)))
+    text_page = ctypes.c_void_p(handle)
+    objects = np.fromiter(map(_text_object_at, itertools.repeat(text_page, count), range(count)), dtype=np.uint64, count=count)
     # styles in the order their text objects first appear
+    distinct, first, inverse = np.unique(objects, return_index=True, return_inverse=True)
     matrix, fonts = _MATRIX(), {}
     styles: list[_Style] = []
-    style_of: dict[int, int] = {}
-    for i, text_object in enumerate(objects):
-        if text_object and text_object not in style_of:
-            style_of[text_object] = len(styles)
-            styles.append(_style(handle, i, text_object, frame, fonts, matrix))
+    style_of = np.zeros(distinct.size, dtype=np.int64)  # the style of each distinct text object
+    for k in np.argsort(first).tolist():
+        text_object = int(distinct[k])
+        if text_object:
+            style_of[k] = len(styles)
+            styles.append(_style(handle, int(first[k]), text_object, frame, fonts, matrix))
     # a space in a text object that pdfium generated is a word gap, as is a space outside one
     codes = np.frombuffer(chars.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    handles = np.array(objects, dtype=np.float64)  # NULL (None): nan; pointers stay exact
-    kept = ~np.isnan(handles)
+    kept = objects != 0
     gaps = (codes == 32) & ~kept
-    generated = [i for i in np.flatnonzero((codes == 32) & kept).tolist() if _is_generated(handle, i)]
+    generated = [i for i in np.flatnonzero((codes == 32) & kept).tolist() if _is_generated_at(text_page, i)]
     if generated:
         kept[generated] = False
         gaps[generated] = True
@@ -315,12 +328,11 @@ def pdfium_chars(textpage: pdfium.PdfTextPage, frame: _Frame) -> Chars:
     if kept_index.size == 0:
         return Chars()
     raw = (ctypes.c_float * (4 * count))()
-    base = ctypes.addressof(raw)
-    list(map(_loose_box_at, itertools.repeat(handle, count), range(count), range(base, base + 16 * count, 16)))
+    list(map(_loose_box_at, itertools.repeat(text_page, count), range(count),
+             map(ctypes.byref, itertools.repeat(raw, count), range(0, 16 * count, 16))))
     box = np.frombuffer(raw, dtype=np.float32).reshape(count, 4)[kept_index].astype(np.float64)
     x_a, y_b, x_b, y_a = box[:, 0], box[:, 1], box[:, 2], box[:, 3]  # left, top, right, bottom
-    distinct, inverse = np.unique(handles[kept_index], return_inverse=True)
-    style = np.array([style_of[int(h)] for h in distinct.tolist()], dtype=np.int64)[inverse.reshape(-1)]
+    style = style_of[inverse.reshape(-1)[kept_index]]
     axis = np.array([s.axis for s in styles])[style]
     scale = np.array([s.scale for s in styles], dtype=np.float64)[style]
     shift = np.array([s.shift for s in styles], dtype=np.float64)[style]
