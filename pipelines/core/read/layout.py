@@ -72,13 +72,19 @@ class Chars:
         return np.array(ids, dtype=np.int64), list(numbers)
 
     @functools.cached_property
+    def _codes(self) -> np.ndarray | None:
+        """The characters' code points when ``text`` is one string; None for a list."""
+        if not isinstance(self.text, str):
+            return None
+        return np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+    @functools.cached_property
     def _distinct(self) -> tuple[list[str], np.ndarray] | None:
         """(the distinct characters, the number of each character among them) when ``text`` is
         one string; None for a list."""
-        if not isinstance(self.text, str):
+        if self._codes is None:
             return None
-        codes = np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        distinct, inverse = np.unique(codes, return_inverse=True)
+        distinct, inverse = np.unique(self._codes, return_inverse=True)
         return [chr(code) for code in distinct.tolist()], inverse.reshape(-1)
 
     def _per_char(self, function, dtype) -> np.ndarray:
@@ -97,6 +103,15 @@ class Chars:
     def letters(self) -> list[str]:
         """Each character as the letters it stands for (a ligature spelled out)."""
         return [LIGATURES.get(t, t) for t in self.text]
+
+    def spelled(self, indices: np.ndarray) -> tuple[str, np.ndarray]:
+        """The letters of the characters ``indices``, one after the other, as one string; and
+        where each character's letters begin in it (one more: the end)."""
+        if self._distinct is not None and not any(c in LIGATURES for c in self._distinct[0]):
+            # one letter a character: the characters' own code points are the string
+            return self._codes[indices].tobytes().decode("utf-32-le", "surrogatepass"), np.arange(len(indices) + 1)
+        letters = self.letters
+        return "".join([letters[i] for i in indices.tolist()]), np.concatenate(([0], np.cumsum(self.counts[indices])))
 
     @functools.cached_property
     def counts(self) -> np.ndarray:
@@ -179,7 +194,7 @@ def words_of(chars: Chars, indices: np.ndarray) -> Words:
         return Words([], empty, empty, empty, empty, np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
     text: list[str] = []
     members, starts, boxes = [], [], []
-    letters, blank = chars.letters, chars.blank
+    blank = chars.blank
     upright = chars.upright[indices]
     run_starts = np.flatnonzero(np.concatenate(([True], upright[1:] != upright[:-1])))
     run_ends = np.concatenate((run_starts[1:], [len(indices)]))
@@ -206,9 +221,9 @@ def words_of(chars: Chars, indices: np.ndarray) -> Words:
         if kept.size == 0:
             continue
         bounds = np.flatnonzero(np.concatenate(([True], kept_segment[1:] != kept_segment[:-1])))
-        spelled = [letters[i] for i in kept.tolist()]
-        edges = bounds.tolist() + [kept.size]
-        text.extend("".join(spelled[a:b]) for a, b in zip(edges, edges[1:]))
+        spelled, begins = chars.spelled(kept)
+        edges = begins[np.append(bounds, kept.size)].tolist()
+        text.extend([spelled[a:b] for a, b in zip(edges, edges[1:])])
         members.append(kept)
         starts.append(bounds + offset)
         offset += kept.size
