@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import re
 import statistics
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -244,44 +243,86 @@ def region_lines(chars: Chars, words: Words) -> list[Line]:
     """pdfplumber's ``extract_text_lines(layout=False)``: words (in their order) clustered by
     top, consecutive words of one cluster making a line; each line with the median size of its
     characters, its most common font (the first met among the most common), and bold when most
-    of its characters are."""
+    of its characters are. All lines of the region are measured at once, on arrays."""
     if not len(words):
         return []
     cluster = _cluster_ids(words.top)
     starts = np.flatnonzero(np.concatenate(([True], cluster[1:] != cluster[:-1])))
-    ends = np.concatenate((starts[1:], [len(words)]))
+    texts = _line_texts(words.text, starts)
+    # a character counts once per letter it stands for (a ligature for two or three, an empty
+    # one not at all), as in pdfplumber's text map; a line's characters are one stretch of these
+    letters = np.repeat(words.members, chars.counts[words.members])
+    line_at = np.concatenate(([0], np.cumsum(chars.counts[words.members])))[words.starts[starts]]
+    tops = _segment_reduce(np.minimum, chars.top[letters], line_at)
+    shown = chars.visible[letters]  # the characters size, font and boldness are measured on
+    picked = letters[shown]
+    picked_at = np.concatenate(([0], np.cumsum(shown)))[line_at]
+    sizes = _segment_medians(chars.size[picked], picked_at)
     font_ids, font_names, font_bold = chars.styles
-    counts, visible = chars.counts, chars.visible
+    fonts = _segment_modes(font_ids[picked], picked_at)
+    bold_letters = _segment_reduce(np.add, font_bold[font_ids[picked]].astype(np.int64), picked_at)
+    picked_count = np.diff(np.append(picked_at, picked.size))
     lines = []
-    for start, end in zip(starts.tolist(), ends.tolist()):
-        text = " ".join(words.text[start:end]).strip(" ")
+    for k, text in enumerate(texts):
         if not text.strip():
             continue
-        # a character counts once per letter it stands for (a ligature for two or three, an
-        # empty one not at all), as in pdfplumber's text map
-        of_line = words.members[words.starts[start]:words.starts[end]]
-        members = np.repeat(of_line, counts[of_line])
-        picked = members[visible[members]]
-        top = float(chars.top[members].min())
-        if not picked.size:
-            lines.append(Line(text=text, size=0.0, bold=False, top=round(top, 2), font=None))
+        top = round(float(tops[k]), 2)
+        if not picked_count[k]:
+            lines.append(Line(text=text, size=0.0, bold=False, top=top, font=None))
             continue
-        ids = font_ids[picked]
-        tally = np.bincount(ids)
-        best = np.flatnonzero(tally == tally.max())
-        font = best[0] if best.size == 1 else ids[np.isin(ids, best)][0]  # the first met of the most common
-        bold = int(font_bold[ids].sum()) > picked.size / 2
-        lines.append(Line(text=text, size=round(_median(chars.size[picked]), 2), bold=bold,
-                          top=round(top, 2), font=font_names[font]))
+        lines.append(Line(text=text, size=round(float(sizes[k]), 2), bold=bool(bold_letters[k] > picked_count[k] / 2),
+                          top=top, font=font_names[fonts[k]]))
     return lines
 
 
-def _median(values: np.ndarray) -> float:
-    """np.median of a line's few sizes (the mean of the middle two when even), without its
-    general machinery: it was a tenth of reading a born-digital page."""
-    ordered = np.sort(values)
-    middle = len(ordered) // 2
-    return float(ordered[middle]) if len(ordered) % 2 else float((ordered[middle - 1] + ordered[middle]) / 2)
+def _line_texts(words: list[str], starts: np.ndarray) -> list[str]:
+    """The words from each start to the next joined by spaces (spaces at the ends stripped):
+    slices of all the words joined once."""
+    joined = " ".join(words)
+    begins = np.concatenate(([0], np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 1)))
+    edges = begins[np.append(starts, len(words))].tolist()
+    return [joined[a:b - 1].strip(" ") for a, b in zip(edges, edges[1:])]
+
+
+def _segment_reduce(ufunc: np.ufunc, values: np.ndarray, begins: np.ndarray) -> np.ndarray:
+    """``ufunc`` reduced over each stretch of ``values`` from one of ``begins`` to the next
+    (the last to the end); an empty stretch gets 0."""
+    lengths = np.diff(np.append(begins, values.size))
+    out = np.zeros(begins.size, dtype=values.dtype)
+    filled = lengths > 0
+    if filled.any():  # the empty stretches left out, the others stay contiguous
+        out[filled] = ufunc.reduceat(values, begins[filled])
+    return out
+
+
+def _segment_medians(values: np.ndarray, begins: np.ndarray) -> np.ndarray:
+    """The median of each stretch of ``values`` (the mean of the middle two when even), as
+    np.median gives it; 0 for an empty stretch."""
+    lengths = np.diff(np.append(begins, values.size))
+    segment = np.repeat(np.arange(begins.size), lengths)
+    ordered = values[np.lexsort((values, segment))]
+    out = np.zeros(begins.size, dtype=np.float64)
+    odd = lengths % 2 == 1
+    even = (lengths % 2 == 0) & (lengths > 0)
+    middle = begins + lengths // 2
+    out[odd] = ordered[middle[odd]]
+    out[even] = (ordered[middle[even] - 1] + ordered[middle[even]]) / 2
+    return out
+
+
+def _segment_modes(values: np.ndarray, begins: np.ndarray) -> np.ndarray:
+    """The most common value of each stretch of ``values`` (non-negative integers), the first
+    met among the most common; 0 for an empty stretch."""
+    lengths = np.diff(np.append(begins, values.size))
+    segment = np.repeat(np.arange(begins.size), lengths)
+    span = int(values.max()) + 1 if values.size else 1
+    pairs, first, tally = np.unique(segment * span + values, return_index=True, return_counts=True)
+    order = np.lexsort((first, -tally, pairs // span))  # per stretch: most common first, then first met
+    pairs = pairs[order]
+    leading = np.concatenate(([True], pairs[1:] // span != pairs[:-1] // span))
+    out = np.zeros(begins.size, dtype=np.int64)
+    out[pairs[leading] // span] = pairs[leading] % span
+    return out
 
 
 def mark_paragraph_gaps(lines: list[Line], ratio: float = 1.3) -> list[Line]:
