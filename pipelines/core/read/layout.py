@@ -319,7 +319,8 @@ def _segment_modes(values: np.ndarray, begins: np.ndarray) -> np.ndarray:
     pairs, first, tally = np.unique(segment * span + values, return_index=True, return_counts=True)
     order = np.lexsort((first, -tally, pairs // span))  # per stretch: most common first, then first met
     pairs = pairs[order]
-    leading = np.concatenate(([True], pairs[1:] // span != pairs[:-1] // span))
+    leading = np.ones(pairs.size, dtype=bool)
+    leading[1:] = pairs[1:] // span != pairs[:-1] // span
     out = np.zeros(begins.size, dtype=np.int64)
     out[pairs[leading] // span] = pairs[leading] % span
     return out
@@ -390,39 +391,50 @@ def find_gutter(words: Words, bbox, min_words: int = 60) -> tuple[float, list[tu
         return None
     x0, x1 = float(bbox[0]), float(bbox[2])
     width = x1 - x0
-    keys = [round(float(t) / 2) for t in words.top]
-    rows: dict[int, list[int]] = {}
-    for index, key in enumerate(keys):
-        rows.setdefault(key, []).append(index)
-    number = {key: n for n, key in enumerate(rows)}
-    row_of = np.array([number[k] for k in keys])
+    row_of, rows = _rows(words.top)
     xs = np.array([x0 + width * (0.3 + 0.4 * step / 40) for step in range(41)])
     inside = (words.x0[None, :] < xs[:, None]) & (xs[:, None] < words.x1[None, :])
     left = (words.x1[None, :] <= xs[:, None]).sum(axis=1)
     right = (words.x0[None, :] >= xs[:, None]).sum(axis=1)
-    best = None
-    for step in range(41):
-        if min(left[step], right[step]) < 0.25 * count:
-            continue
-        crossing = np.unique(row_of[inside[step]])
-        if best is None or len(crossing) < len(best[1]):
-            best = (float(xs[step]), crossing)
-    if best is None or len(best[1]) > 0.15 * len(rows):
+    # the rows each candidate x crosses: a row counts once however many of its words cross
+    crossed = np.zeros((xs.size, rows), dtype=bool)
+    steps, crossing_words = np.nonzero(inside)
+    crossed[steps, row_of[crossing_words]] = True
+    crossings = crossed.sum(axis=1)
+    eligible = np.minimum(left, right) >= 0.25 * count
+    if not eligible.any():
         return None
-    x = best[0]
-    row_keys = list(rows)
-    crossing_keys = {row_keys[i] for i in best[1]}
+    step = int(np.flatnonzero(eligible)[np.argmin(crossings[eligible])])  # the first of the fewest
+    if crossings[step] > 0.15 * rows:
+        return None
+    x = float(xs[step])
     # A row also spans the columns when its words close up around the gap (a centred title).
-    gaps = {}
-    for key, members in rows.items():
-        lefts = [float(words.x1[i]) for i in members if float(words.x1[i]) <= x]
-        rights = [float(words.x0[i]) for i in members if float(words.x0[i]) >= x]
-        if lefts and rights:
-            gaps[key] = min(rights) - max(lefts)
-    usual = statistics.median(gaps.values()) if gaps else 0.0
+    on_left, on_right = words.x1 <= x, words.x0 >= x
+    nearest_left, nearest_right = np.full(rows, -np.inf), np.full(rows, np.inf)
+    np.maximum.at(nearest_left, row_of[on_left], words.x1[on_left])
+    np.minimum.at(nearest_right, row_of[on_right], words.x0[on_right])
+    both = np.zeros(rows, dtype=bool)
+    both[np.intersect1d(row_of[on_left], row_of[on_right])] = True  # words on either side
+    gaps = nearest_right - nearest_left
+    usual = statistics.median(gaps[both].tolist()) if both.any() else 0.0
+    spans = crossed[step] | (both & (gaps < usual / 2))
+    members = np.argsort(row_of, kind="stable")  # each row's words, in word order
+    row_starts = np.searchsorted(row_of[members], np.arange(rows + 1))
     spanning = sorted(
-        (min(float(words.top[i]) for i in members), max(float(words.bottom[i]) for i in members))
-        for key, members in rows.items() if key in crossing_keys or (key in gaps and gaps[key] < usual / 2)
+        (min(float(words.top[i]) for i in members[a:b]), max(float(words.bottom[i]) for i in members[a:b]))
+        for a, b in zip(row_starts[np.flatnonzero(spans)].tolist(), row_starts[np.flatnonzero(spans) + 1].tolist())
     )
     return x, spanning
 
+
+def _rows(top: np.ndarray) -> tuple[np.ndarray, int]:
+    """(each word's text row, the number of rows): words whose tops round to the same even
+    point share a row; the rows numbered in order of first appearance."""
+    unusable = top[~np.isfinite(top)]
+    if unusable.size:  # Python's round refuses NaN and infinity: the page fails as it always did
+        round(float(unusable[0]) / 2)
+    keys = np.rint(top / 2)  # as Python's round: half to even
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    number = np.empty(first.size, dtype=np.int64)
+    number[np.argsort(first)] = np.arange(first.size)
+    return number[inverse.reshape(-1)], first.size
