@@ -327,10 +327,11 @@ def pdfium_chars(textpage: pdfium.PdfTextPage, frame: _Frame) -> Chars:
     kept_index = np.flatnonzero(kept)
     if kept_index.size == 0:
         return Chars()
-    raw = (ctypes.c_float * (4 * count))()
-    list(map(_loose_box_at, itertools.repeat(text_page, count), range(count),
-             map(ctypes.byref, itertools.repeat(raw, count), range(0, 16 * count, 16))))
-    box = np.frombuffer(raw, dtype=np.float32).reshape(count, 4)[kept_index].astype(np.float64)
+    kept_count = kept_index.size
+    raw = (ctypes.c_float * (4 * kept_count))()  # the kept characters' boxes only
+    list(map(_loose_box_at, itertools.repeat(text_page, kept_count), kept_index.tolist(),
+             map(ctypes.byref, itertools.repeat(raw, kept_count), range(0, 16 * kept_count, 16))))
+    box = np.frombuffer(raw, dtype=np.float32).reshape(kept_count, 4).astype(np.float64)
     x_a, y_b, x_b, y_a = box[:, 0], box[:, 1], box[:, 2], box[:, 3]  # left, top, right, bottom
     style = style_of[inverse.reshape(-1)[kept_index]]
     axis = np.array([s.axis for s in styles])[style]
