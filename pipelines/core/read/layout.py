@@ -166,7 +166,8 @@ def page_lines(chars: Chars, bbox: tuple[float, float, float, float]) -> list[Li
     words = words_of(chars, everything)
     lines: list[Line] = []
     for region in reading_regions(chars, words, bbox):
-        region_words = words if region is everything else words_of(chars, region)
+        # a region of every character (one column: the whole page) has the page's words
+        region_words = words if len(region) == len(chars) else words_of(chars, region)
         lines.extend(mark_paragraph_gaps(region_lines(chars, region_words)))
     return lines
 
