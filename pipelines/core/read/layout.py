@@ -103,10 +103,15 @@ class Chars:
         """Each character as the letters it stands for (a ligature spelled out)."""
         return [LIGATURES.get(t, t) for t in self.text]
 
+    @functools.cached_property
+    def _one_letter_each(self) -> bool:
+        """Whether ``text`` is one string without ligatures."""
+        return self._distinct is not None and not any(c in LIGATURES for c in self._distinct[0])
+
     def spelled(self, indices: np.ndarray) -> tuple[str, np.ndarray]:
         """The letters of the characters ``indices``, one after the other, as one string; and
         where each character's letters begin in it (one more: the end)."""
-        if self._distinct is not None and not any(c in LIGATURES for c in self._distinct[0]):
+        if self._one_letter_each:
             # one letter a character: the characters' own code points are the string
             return self._codes[indices].tobytes().decode("utf-32-le", "surrogatepass"), np.arange(len(indices) + 1)
         letters = self.letters
@@ -178,11 +183,14 @@ def page_lines(chars: Chars, bbox: tuple[float, float, float, float]) -> list[Li
 def _cluster_ids(values: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
     """pdfplumber's cluster_list: sorted distinct values chained while each is within
     ``tolerance`` of the previous one; the cluster number of each value."""
-    distinct = np.unique(values)
-    if distinct.size == 0:
+    if values.size == 0:
         return np.zeros(0, dtype=np.int64)
-    starts = np.concatenate(([0], np.cumsum(distinct[1:] > distinct[:-1] + tolerance)))
-    return starts[np.searchsorted(distinct, values)]
+    # on the sorted values, repeats included: a repeat is never a step wider than the tolerance
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    ids = np.empty(values.size, dtype=np.int64)
+    ids[order] = np.concatenate(([0], np.cumsum(ordered[1:] > ordered[:-1] + tolerance)))
+    return ids
 
 
 def words_of(chars: Chars, indices: np.ndarray) -> Words:
@@ -202,14 +210,14 @@ def words_of(chars: Chars, indices: np.ndarray) -> Words:
     for start, end in zip(run_starts, run_ends):
         run = indices[start:end]
         if upright[start]:  # left to right, lines from the top down
-            line_key, along, along2 = chars.top[run], chars.x0[run], chars.x0[run]
+            line_key, keys = chars.top[run], (chars.x0[run],)
             ax, bx, ay = chars.x0, chars.x1, chars.top
         else:  # turned text: lines by x0, characters top to bottom
-            line_key, along, along2 = chars.x0[run], chars.top[run], chars.bottom[run]
+            line_key, keys = chars.x0[run], (chars.bottom[run], chars.top[run])
             ax, bx, ay = chars.top, chars.bottom, chars.x0
         line = _cluster_ids(line_key)
-        order = run[np.lexsort((along2, along, line))]  # stable: ties keep the content order
-        sorted_line = np.sort(line, kind="stable")
+        sort = np.lexsort((*keys, line))  # stable: ties keep the content order
+        order, sorted_line = run[sort], line[sort]
         previous, current = order[:-1], order[1:]
         cx = ax[current]
         new = np.ones(len(order), dtype=bool)
