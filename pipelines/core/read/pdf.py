@@ -413,8 +413,7 @@ def _image_coverage(page: pdfium.PdfPage, frame: _Frame) -> float:
     width, height = frame.bbox[2] - frame.bbox[0], frame.height
     area = float(width * height) or 1.0
     covered = 0.0
-    for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=5):
-        left, bottom, right, top = image.get_bounds()
+    for left, bottom, right, top in _image_bounds(ctypes.cast(page.raw, ctypes.c_void_p).value):
         (ax, ay), (bx, by) = frame.point(left, bottom), frame.point(right, top)
         x0, x1 = sorted((ax, bx))
         y0, y1 = sorted((ay, by))
@@ -423,6 +422,37 @@ def _image_coverage(page: pdfium.PdfPage, frame: _Frame) -> float:
         h = max(0.0, min(b, height) - max(t, 0.0))
         covered += w * h
     return min(1.0, covered / area)
+
+
+_page_object_count = _function("FPDFPage_CountObjects", _int, _vp)
+_page_object = _function("FPDFPage_GetObject", _vp, _vp, _int)
+_form_object_count = _function("FPDFFormObj_CountObjects", _int, _vp)
+_form_object = _function("FPDFFormObj_GetObject", _vp, _vp, ctypes.c_ulong)
+_object_type = _function("FPDFPageObj_GetType", _int, _vp)
+_object_bounds = _function("FPDFPageObj_GetBounds", _int, _vp, *[ctypes.POINTER(ctypes.c_float)] * 4)
+
+
+def _image_bounds(page: int, form: int | None = None, level: int = 0, max_depth: int = 5) -> Iterator[tuple[float, ...]]:
+    """(left, bottom, right, top) of each image on the page, in page space: what pypdfium2's
+    ``get_objects(filter=(FPDF_PAGEOBJ_IMAGE,), max_depth=5)`` and ``get_bounds`` give, in the
+    same order and failing the same way, without a Python object for every object of the page."""
+    count = _form_object_count(form) if form else _page_object_count(page)
+    if count < 0:
+        raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+    for index in range(count):
+        handle = _form_object(form, index) if form else _page_object(page, index)
+        if not handle:
+            raise pdfium.PdfiumError("Failed to get pageobject.")
+        kind = _object_type(handle)
+        if kind == pdfium_c.FPDF_PAGEOBJ_UNKNOWN:
+            raise pdfium.PdfiumError("Failed to determine pageobject type, did you pass in a valid FPDF_PAGEOBJECT handle?")
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            box = [ctypes.c_float() for _ in range(4)]
+            if not _object_bounds(handle, *box):
+                raise pdfium.PdfiumError("Failed to locate pageobject.")
+            yield tuple(value.value for value in box)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and level < max_depth - 1:
+            yield from _image_bounds(page, handle, level + 1, max_depth)
 
 
 # --------------------------------------------------------------------------- pdfplumber pages
