@@ -219,10 +219,20 @@ class _Style:
     height: float = 0.0  # pdfminer's box height: the font size, in points along that axis
 
 
-def _style(handle: int, index: int, text_object: int, frame: _Frame, fonts: dict, matrix: _MATRIX) -> _Style:
+def _style(handle: int, index: int, text_object: int, frame: _Frame, fonts: dict, matrix: _MATRIX, known: dict) -> _Style:
+    """The style of the text object of character ``index``; ``known``: the styles met on the
+    page so far by font, size and matrix (most of a page's text objects repeat a few)."""
     _matrix(handle, index, ctypes.byref(matrix))
     a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
     tf = _font_size(handle, index)
+    key = (_object_font(text_object), tf, a, b, c, d)
+    found = known.get(key)
+    if found is None:
+        found = known[key] = _new_style(text_object, a, b, c, d, tf, frame, fonts)
+    return found
+
+
+def _new_style(text_object: int, a: float, b: float, c: float, d: float, tf: float, frame: _Frame, fonts: dict) -> _Style:
     name, _ascent, descent = _font_of(text_object, fonts)
     da, db, dc, dd = frame.linear(a, b, c, d)
     upright = da * dd > 0 and db * dc <= 0
@@ -306,16 +316,19 @@ def pdfium_chars(textpage: pdfium.PdfTextPage, frame: _Frame) -> Chars:
         chars = "".join(chr(code) for code in map(_unicode, itertools.repeat(handle, count), range(count)))
     text_page = ctypes.c_void_p(handle)
     objects = np.fromiter(map(_text_object_at, itertools.repeat(text_page, count), range(count)), dtype=np.uint64, count=count)
-    # styles in the order their text objects first appear
-    distinct, first, inverse = np.unique(objects, return_index=True, return_inverse=True)
-    matrix, fonts = _MATRIX(), {}
+    # styles in the order their text objects first appear (found among the runs of characters
+    # of one object: far fewer than the characters)
+    run_starts = np.flatnonzero(np.concatenate(([True], objects[1:] != objects[:-1])))
+    distinct, first_run, run_inverse = np.unique(objects[run_starts], return_index=True, return_inverse=True)
+    inverse = np.repeat(run_inverse.reshape(-1), np.diff(np.append(run_starts, count)))
+    matrix, fonts, known = _MATRIX(), {}, {}
     styles: list[_Style] = []
     style_of = np.zeros(distinct.size, dtype=np.int64)  # the style of each distinct text object
-    for k in np.argsort(first).tolist():
+    for k in np.argsort(first_run).tolist():
         text_object = int(distinct[k])
         if text_object:
             style_of[k] = len(styles)
-            styles.append(_style(handle, int(first[k]), text_object, frame, fonts, matrix))
+            styles.append(_style(handle, int(run_starts[first_run[k]]), text_object, frame, fonts, matrix, known))
     # a space in a text object that pdfium generated is a word gap, as is a space outside one
     codes = np.frombuffer(chars.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     kept = objects != 0
@@ -333,7 +346,7 @@ def pdfium_chars(textpage: pdfium.PdfTextPage, frame: _Frame) -> Chars:
              map(ctypes.byref, itertools.repeat(raw, kept_count), range(0, 16 * kept_count, 16))))
     box = np.frombuffer(raw, dtype=np.float32).reshape(kept_count, 4).astype(np.float64)
     x_a, y_b, x_b, y_a = box[:, 0], box[:, 1], box[:, 2], box[:, 3]  # left, top, right, bottom
-    style = style_of[inverse.reshape(-1)[kept_index]]
+    style = style_of[inverse[kept_index]]
     axis = np.array([s.axis for s in styles])[style]
     scale = np.array([s.scale for s in styles], dtype=np.float64)[style]
     shift = np.array([s.shift for s in styles], dtype=np.float64)[style]
