@@ -271,16 +271,16 @@ def region_lines(chars: Chars, words: Words) -> list[Line]:
     fonts = _segment_modes(font_ids[picked], picked_at)
     bold_letters = _segment_reduce(np.add, font_bold[font_ids[picked]].astype(np.int64), picked_at)
     picked_count = np.diff(np.append(picked_at, picked.size))
+    bold = bold_letters > picked_count / 2
     lines = []
-    for k, text in enumerate(texts):
+    for text, top, measured, size, heavy, font in zip(texts, tops.tolist(), picked_count.tolist(), sizes.tolist(),
+                                                      bold.tolist(), fonts.tolist()):
         if not text.strip():
             continue
-        top = round(float(tops[k]), 2)
-        if not picked_count[k]:
-            lines.append(Line(text=text, size=0.0, bold=False, top=top, font=None))
+        if not measured:
+            lines.append(Line(text=text, size=0.0, bold=False, top=round(top, 2), font=None))
             continue
-        lines.append(Line(text=text, size=round(float(sizes[k]), 2), bold=bool(bold_letters[k] > picked_count[k] / 2),
-                          top=top, font=font_names[fonts[k]]))
+        lines.append(Line(text=text, size=round(size, 2), bold=heavy, top=round(top, 2), font=font_names[font]))
     return lines
 
 
@@ -323,8 +323,11 @@ def _segment_modes(values: np.ndarray, begins: np.ndarray) -> np.ndarray:
     """The most common value of each stretch of ``values`` (non-negative integers), the first
     met among the most common; 0 for an empty stretch."""
     lengths = np.diff(np.append(begins, values.size))
+    out = _segment_reduce(np.minimum, values, begins)
+    if values.size == 0 or (out == _segment_reduce(np.maximum, values, begins)).all():
+        return out  # one value a stretch (a line in one font): nothing to count
     segment = np.repeat(np.arange(begins.size), lengths)
-    span = int(values.max()) + 1 if values.size else 1
+    span = int(values.max()) + 1
     pairs, first, tally = np.unique(segment * span + values, return_index=True, return_counts=True)
     order = np.lexsort((first, -tally, pairs // span))  # per stretch: most common first, then first met
     pairs = pairs[order]
