@@ -218,12 +218,12 @@ def words_of(chars: Chars, indices: np.ndarray) -> Words:
         line = _cluster_ids(line_key)
         sort = np.lexsort((*keys, line))  # stable: ties keep the content order
         order, sorted_line = run[sort], line[sort]
-        previous, current = order[:-1], order[1:]
-        cx = ax[current]
+        # each character against the one before it in that order
+        a, b, y, gap = ax[order], bx[order], ay[order], blank[order]
         new = np.ones(len(order), dtype=bool)
-        new[1:] = ((sorted_line[1:] != sorted_line[:-1]) | blank[previous] | (cx < ax[previous])
-                   | (cx > bx[previous] + TOLERANCE) | (np.abs(ay[current] - ay[previous]) > TOLERANCE))
-        keep = ~blank[order]
+        new[1:] = ((sorted_line[1:] != sorted_line[:-1]) | gap[:-1] | (a[1:] < a[:-1])
+                   | (a[1:] > b[:-1] + TOLERANCE) | (np.abs(y[1:] - y[:-1]) > TOLERANCE))
+        keep = ~gap
         segment = np.cumsum(new)
         kept, kept_segment = order[keep], segment[keep]
         if kept.size == 0:
