@@ -187,8 +187,8 @@ _unicode = _function("FPDFText_GetUnicode", ctypes.c_uint, _vp, _int)
 _map_error = _function("FPDFText_HasUnicodeMapError", _int, _vp, _int)
 _object_font = _function("FPDFTextObj_GetFont", _vp, _vp)
 _base_font_name = _function("FPDFFont_GetBaseFontName", ctypes.c_size_t, _vp, ctypes.c_char_p, ctypes.c_size_t)
-
-
+_font_ascent = _function("FPDFFont_GetAscent", _int, _vp, ctypes.c_float, ctypes.POINTER(ctypes.c_float))
+_font_descent = _function("FPDFFont_GetDescent", _int, _vp, ctypes.c_float, ctypes.POINTER(ctypes.c_float))
 
 
 def _unchecked(name: str, restype):
@@ -199,12 +199,10 @@ def _unchecked(name: str, restype):
     return ctypes.CFUNCTYPE(restype)(address)
 
 
-# (text page, index): the character's text object, 0 for none (a character pdfium generated)
+# (text page, index): the character's text object, 0 for none (some characters pdfium generated)
 _text_object_at = _unchecked("FPDFText_GetTextObject", ctypes.c_size_t)
 _loose_box_at = _unchecked("FPDFText_GetLooseCharBox", _int)  # (text page, index, FS_RECTF pointer)
 _is_generated_at = _unchecked("FPDFText_IsGenerated", _int)  # (text page, index)
-_font_ascent = _function("FPDFFont_GetAscent", _int, _vp, ctypes.c_float, ctypes.POINTER(ctypes.c_float))
-_font_descent = _function("FPDFFont_GetDescent", _int, _vp, ctypes.c_float, ctypes.POINTER(ctypes.c_float))
 
 
 @dataclass
