@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import re
 import statistics
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,24 +43,60 @@ def _font(raw: str) -> tuple[str, bool]:
 @dataclass
 class Chars:
     """A page's characters as columns, in content order. Coordinates are pdfplumber's: points
-    from the top-left corner of the page's media box, as the page is displayed."""
+    from the top-left corner of the page's media box, as the page is displayed.
 
-    text: list[str] = field(default_factory=list)
+    ``text`` is a list of strings (pdfminer's may be longer than one character: '(cid:12)'),
+    or one string when every character is one code point (pdfium's): then the per-character
+    properties below are worked out once per distinct character instead of once per character.
+    """
+
+    text: list[str] | str = field(default_factory=list)
     x0: np.ndarray = field(default_factory=lambda: np.zeros(0))
     x1: np.ndarray = field(default_factory=lambda: np.zeros(0))
     top: np.ndarray = field(default_factory=lambda: np.zeros(0))
     bottom: np.ndarray = field(default_factory=lambda: np.zeros(0))
     size: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    font: list[str] = field(default_factory=list)  # the font's name as the PDF gives it (subset prefix included)
+    font: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # each character's index into ``fonts``
+    fonts: list[str] = field(default_factory=list)  # font names as the PDF gives them (subset prefix included)
     upright: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __len__(self) -> int:
         return len(self.text)
 
+    @staticmethod
+    def font_columns(names: list[str]) -> tuple[np.ndarray, list[str]]:
+        """(``font``, ``fonts``) for the characters' font names, one a character."""
+        numbers: dict[str, int] = {}
+        ids = [numbers.setdefault(name, len(numbers)) for name in names]
+        return np.array(ids, dtype=np.int64), list(numbers)
+
+    @functools.cached_property
+    def _codes(self) -> np.ndarray | None:
+        """The characters' code points when ``text`` is one string; None for a list."""
+        if not isinstance(self.text, str):
+            return None
+        return np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+    @functools.cached_property
+    def _distinct(self) -> tuple[list[str], np.ndarray] | None:
+        """(the distinct characters, the number of each character among them) when ``text`` is
+        one string; None for a list."""
+        if self._codes is None:
+            return None
+        distinct, inverse = np.unique(self._codes, return_inverse=True)
+        return [chr(code) for code in distinct.tolist()], inverse.reshape(-1)
+
+    def _per_char(self, function, dtype) -> np.ndarray:
+        """``function`` of each character (the same for every occurrence of one)."""
+        if self._distinct is None:
+            return np.fromiter(map(function, self.text), dtype=dtype, count=len(self.text))
+        distinct, inverse = self._distinct
+        return np.fromiter(map(function, distinct), dtype=dtype, count=len(distinct))[inverse]
+
     @functools.cached_property
     def blank(self) -> np.ndarray:
         """Whitespace characters (they separate words and belong to none)."""
-        return np.fromiter(map(str.isspace, self.text), dtype=bool, count=len(self.text))
+        return self._per_char(str.isspace, bool)
 
     @functools.cached_property
     def letters(self) -> list[str]:
@@ -69,33 +104,44 @@ class Chars:
         return [LIGATURES.get(t, t) for t in self.text]
 
     @functools.cached_property
+    def _one_letter_each(self) -> bool:
+        """Whether ``text`` is one string without ligatures."""
+        return self._distinct is not None and not any(c in LIGATURES for c in self._distinct[0])
+
+    def spelled(self, indices: np.ndarray) -> tuple[str, np.ndarray]:
+        """The letters of the characters ``indices``, one after the other, as one string; and
+        where each character's letters begin in it (one more: the end)."""
+        if self._one_letter_each:
+            # one letter a character: the characters' own code points are the string
+            return self._codes[indices].tobytes().decode("utf-32-le", "surrogatepass"), np.arange(len(indices) + 1)
+        letters = self.letters
+        return "".join([letters[i] for i in indices.tolist()]), np.concatenate(([0], np.cumsum(self.counts[indices])))
+
+    @functools.cached_property
     def counts(self) -> np.ndarray:
         """How many letters each character stands for (a ligature two or three, an empty one none)."""
-        return np.fromiter(map(len, self.letters), dtype=np.int64, count=len(self.text))
+        return self._per_char(lambda t: len(LIGATURES.get(t, t)), np.int64)
 
     @functools.cached_property
     def visible(self) -> np.ndarray:
-        return np.fromiter((bool(t.strip()) for t in self.text), dtype=bool, count=len(self.text))
+        return self._per_char(lambda t: bool(t.strip()), bool)
 
     @functools.cached_property
     def styles(self) -> tuple[np.ndarray, list[str], np.ndarray]:
         """(font number of each character, the font names by number in order of first
         appearance, whether each number's font is bold): the subset prefix dropped."""
         names: dict[str, int] = {}
-        by_raw: dict[str, int] = {}
         bold: list[bool] = []
-        ids = np.empty(len(self.font), dtype=np.int64)
-        for k, raw in enumerate(self.font):
-            number = by_raw.get(raw)
+        number_of = np.zeros(len(self.fonts), dtype=np.int64)
+        used, first = np.unique(self.font, return_index=True)
+        for raw in used[np.argsort(first)].tolist():  # in order of first appearance
+            name, heavy = _font(self.fonts[raw] or "")
+            number = names.get(name)
             if number is None:
-                name, heavy = _font(raw or "")
-                number = names.get(name)
-                if number is None:
-                    number = names[name] = len(names)
-                    bold.append(heavy)
-                by_raw[raw] = number
-            ids[k] = number
-        return ids, list(names), np.array(bold, dtype=bool)
+                number = names[name] = len(names)
+                bold.append(heavy)
+            number_of[raw] = number
+        return number_of[self.font], list(names), np.array(bold, dtype=bool)
 
 
 @dataclass
@@ -125,7 +171,8 @@ def page_lines(chars: Chars, bbox: tuple[float, float, float, float]) -> list[Li
     words = words_of(chars, everything)
     lines: list[Line] = []
     for region in reading_regions(chars, words, bbox):
-        region_words = words if region is everything else words_of(chars, region)
+        # a region of every character (one column: the whole page) has the page's words
+        region_words = words if len(region) == len(chars) else words_of(chars, region)
         lines.extend(mark_paragraph_gaps(region_lines(chars, region_words)))
     return lines
 
@@ -136,11 +183,14 @@ def page_lines(chars: Chars, bbox: tuple[float, float, float, float]) -> list[Li
 def _cluster_ids(values: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
     """pdfplumber's cluster_list: sorted distinct values chained while each is within
     ``tolerance`` of the previous one; the cluster number of each value."""
-    distinct = np.unique(values)
-    if distinct.size == 0:
+    if values.size == 0:
         return np.zeros(0, dtype=np.int64)
-    starts = np.concatenate(([0], np.cumsum(distinct[1:] > distinct[:-1] + tolerance)))
-    return starts[np.searchsorted(distinct, values)]
+    # on the sorted values, repeats included: a repeat is never a step wider than the tolerance
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    ids = np.empty(values.size, dtype=np.int64)
+    ids[order] = np.concatenate(([0], np.cumsum(ordered[1:] > ordered[:-1] + tolerance)))
+    return ids
 
 
 def words_of(chars: Chars, indices: np.ndarray) -> Words:
@@ -152,7 +202,7 @@ def words_of(chars: Chars, indices: np.ndarray) -> Words:
         return Words([], empty, empty, empty, empty, np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
     text: list[str] = []
     members, starts, boxes = [], [], []
-    letters, blank = chars.letters, chars.blank
+    blank = chars.blank
     upright = chars.upright[indices]
     run_starts = np.flatnonzero(np.concatenate(([True], upright[1:] != upright[:-1])))
     run_ends = np.concatenate((run_starts[1:], [len(indices)]))
@@ -160,28 +210,28 @@ def words_of(chars: Chars, indices: np.ndarray) -> Words:
     for start, end in zip(run_starts, run_ends):
         run = indices[start:end]
         if upright[start]:  # left to right, lines from the top down
-            line_key, along, along2 = chars.top[run], chars.x0[run], chars.x0[run]
+            line_key, keys = chars.top[run], (chars.x0[run],)
             ax, bx, ay = chars.x0, chars.x1, chars.top
         else:  # turned text: lines by x0, characters top to bottom
-            line_key, along, along2 = chars.x0[run], chars.top[run], chars.bottom[run]
+            line_key, keys = chars.x0[run], (chars.bottom[run], chars.top[run])
             ax, bx, ay = chars.top, chars.bottom, chars.x0
         line = _cluster_ids(line_key)
-        order = run[np.lexsort((along2, along, line))]  # stable: ties keep the content order
-        sorted_line = np.sort(line, kind="stable")
-        previous, current = order[:-1], order[1:]
-        cx = ax[current]
+        sort = np.lexsort((*keys, line))  # stable: ties keep the content order
+        order, sorted_line = run[sort], line[sort]
+        # each character against the one before it in that order
+        a, b, y, gap = ax[order], bx[order], ay[order], blank[order]
         new = np.ones(len(order), dtype=bool)
-        new[1:] = ((sorted_line[1:] != sorted_line[:-1]) | blank[previous] | (cx < ax[previous])
-                   | (cx > bx[previous] + TOLERANCE) | (np.abs(ay[current] - ay[previous]) > TOLERANCE))
-        keep = ~blank[order]
+        new[1:] = ((sorted_line[1:] != sorted_line[:-1]) | gap[:-1] | (a[1:] < a[:-1])
+                   | (a[1:] > b[:-1] + TOLERANCE) | (np.abs(y[1:] - y[:-1]) > TOLERANCE))
+        keep = ~gap
         segment = np.cumsum(new)
         kept, kept_segment = order[keep], segment[keep]
         if kept.size == 0:
             continue
         bounds = np.flatnonzero(np.concatenate(([True], kept_segment[1:] != kept_segment[:-1])))
-        spelled = [letters[i] for i in kept.tolist()]
-        edges = bounds.tolist() + [kept.size]
-        text.extend("".join(spelled[a:b]) for a, b in zip(edges, edges[1:]))
+        spelled, begins = chars.spelled(kept)
+        edges = begins[np.append(bounds, kept.size)].tolist()
+        text.extend([spelled[a:b] for a, b in zip(edges, edges[1:])])
         members.append(kept)
         starts.append(bounds + offset)
         offset += kept.size
@@ -202,44 +252,90 @@ def region_lines(chars: Chars, words: Words) -> list[Line]:
     """pdfplumber's ``extract_text_lines(layout=False)``: words (in their order) clustered by
     top, consecutive words of one cluster making a line; each line with the median size of its
     characters, its most common font (the first met among the most common), and bold when most
-    of its characters are."""
+    of its characters are. All lines of the region are measured at once, on arrays."""
     if not len(words):
         return []
     cluster = _cluster_ids(words.top)
     starts = np.flatnonzero(np.concatenate(([True], cluster[1:] != cluster[:-1])))
-    ends = np.concatenate((starts[1:], [len(words)]))
+    texts = _line_texts(words.text, starts)
+    # a character counts once per letter it stands for (a ligature for two or three, an empty
+    # one not at all), as in pdfplumber's text map; a line's characters are one stretch of these
+    letters = np.repeat(words.members, chars.counts[words.members])
+    line_at = np.concatenate(([0], np.cumsum(chars.counts[words.members])))[words.starts[starts]]
+    tops = _segment_reduce(np.minimum, chars.top[letters], line_at)
+    shown = chars.visible[letters]  # the characters size, font and boldness are measured on
+    picked = letters[shown]
+    picked_at = np.concatenate(([0], np.cumsum(shown)))[line_at]
+    sizes = _segment_medians(chars.size[picked], picked_at)
     font_ids, font_names, font_bold = chars.styles
-    counts, visible = chars.counts, chars.visible
+    fonts = _segment_modes(font_ids[picked], picked_at)
+    bold_letters = _segment_reduce(np.add, font_bold[font_ids[picked]].astype(np.int64), picked_at)
+    picked_count = np.diff(np.append(picked_at, picked.size))
+    bold = bold_letters > picked_count / 2
     lines = []
-    for start, end in zip(starts.tolist(), ends.tolist()):
-        text = " ".join(words.text[start:end]).strip(" ")
+    for text, top, measured, size, heavy, font in zip(texts, tops.tolist(), picked_count.tolist(), sizes.tolist(),
+                                                      bold.tolist(), fonts.tolist()):
         if not text.strip():
             continue
-        # a character counts once per letter it stands for (a ligature for two or three, an
-        # empty one not at all), as in pdfplumber's text map
-        of_line = words.members[words.starts[start]:words.starts[end]]
-        members = np.repeat(of_line, counts[of_line])
-        picked = members[visible[members]]
-        top = float(chars.top[members].min())
-        if not picked.size:
+        if not measured:
             lines.append(Line(text=text, size=0.0, bold=False, top=round(top, 2), font=None))
             continue
-        ids = font_ids[picked]
-        tally = np.bincount(ids)
-        best = np.flatnonzero(tally == tally.max())
-        font = best[0] if best.size == 1 else ids[np.isin(ids, best)][0]  # the first met of the most common
-        bold = int(font_bold[ids].sum()) > picked.size / 2
-        lines.append(Line(text=text, size=round(_median(chars.size[picked]), 2), bold=bold,
-                          top=round(top, 2), font=font_names[font]))
+        lines.append(Line(text=text, size=round(size, 2), bold=heavy, top=round(top, 2), font=font_names[font]))
     return lines
 
 
-def _median(values: np.ndarray) -> float:
-    """np.median of a line's few sizes (the mean of the middle two when even), without its
-    general machinery: it was a tenth of reading a born-digital page."""
-    ordered = np.sort(values)
-    middle = len(ordered) // 2
-    return float(ordered[middle]) if len(ordered) % 2 else float((ordered[middle - 1] + ordered[middle]) / 2)
+def _line_texts(words: list[str], starts: np.ndarray) -> list[str]:
+    """The words from each start to the next joined by spaces (spaces at the ends stripped):
+    slices of all the words joined once."""
+    joined = " ".join(words)
+    begins = np.concatenate(([0], np.cumsum(np.fromiter(map(len, words), dtype=np.int64, count=len(words)) + 1)))
+    edges = begins[np.append(starts, len(words))].tolist()
+    return [joined[a:b - 1].strip(" ") for a, b in zip(edges, edges[1:])]
+
+
+def _segment_reduce(ufunc: np.ufunc, values: np.ndarray, begins: np.ndarray) -> np.ndarray:
+    """``ufunc`` reduced over each stretch of ``values`` from one of ``begins`` to the next
+    (the last to the end); an empty stretch gets 0."""
+    lengths = np.diff(np.append(begins, values.size))
+    out = np.zeros(begins.size, dtype=values.dtype)
+    filled = lengths > 0
+    if filled.any():  # the empty stretches left out, the others stay contiguous
+        out[filled] = ufunc.reduceat(values, begins[filled])
+    return out
+
+
+def _segment_medians(values: np.ndarray, begins: np.ndarray) -> np.ndarray:
+    """The median of each stretch of ``values`` (the mean of the middle two when even), as
+    np.median gives it; 0 for an empty stretch."""
+    lengths = np.diff(np.append(begins, values.size))
+    segment = np.repeat(np.arange(begins.size), lengths)
+    ordered = values[np.lexsort((values, segment))]
+    out = np.zeros(begins.size, dtype=np.float64)
+    odd = lengths % 2 == 1
+    even = (lengths % 2 == 0) & (lengths > 0)
+    middle = begins + lengths // 2
+    out[odd] = ordered[middle[odd]]
+    out[even] = (ordered[middle[even] - 1] + ordered[middle[even]]) / 2
+    return out
+
+
+def _segment_modes(values: np.ndarray, begins: np.ndarray) -> np.ndarray:
+    """The most common value of each stretch of ``values`` (non-negative integers), the first
+    met among the most common; 0 for an empty stretch."""
+    lengths = np.diff(np.append(begins, values.size))
+    out = _segment_reduce(np.minimum, values, begins)
+    if values.size == 0 or (out == _segment_reduce(np.maximum, values, begins)).all():
+        return out  # one value a stretch (a line in one font): nothing to count
+    segment = np.repeat(np.arange(begins.size), lengths)
+    span = int(values.max()) + 1
+    pairs, first, tally = np.unique(segment * span + values, return_index=True, return_counts=True)
+    order = np.lexsort((first, -tally, pairs // span))  # per stretch: most common first, then first met
+    pairs = pairs[order]
+    leading = np.ones(pairs.size, dtype=bool)
+    leading[1:] = pairs[1:] // span != pairs[:-1] // span
+    out = np.zeros(begins.size, dtype=np.int64)
+    out[pairs[leading] // span] = pairs[leading] % span
+    return out
 
 
 def mark_paragraph_gaps(lines: list[Line], ratio: float = 1.3) -> list[Line]:
@@ -307,39 +403,50 @@ def find_gutter(words: Words, bbox, min_words: int = 60) -> tuple[float, list[tu
         return None
     x0, x1 = float(bbox[0]), float(bbox[2])
     width = x1 - x0
-    keys = [round(float(t) / 2) for t in words.top]
-    rows: dict[int, list[int]] = {}
-    for index, key in enumerate(keys):
-        rows.setdefault(key, []).append(index)
-    number = {key: n for n, key in enumerate(rows)}
-    row_of = np.array([number[k] for k in keys])
+    row_of, rows = _rows(words.top)
     xs = np.array([x0 + width * (0.3 + 0.4 * step / 40) for step in range(41)])
     inside = (words.x0[None, :] < xs[:, None]) & (xs[:, None] < words.x1[None, :])
     left = (words.x1[None, :] <= xs[:, None]).sum(axis=1)
     right = (words.x0[None, :] >= xs[:, None]).sum(axis=1)
-    best = None
-    for step in range(41):
-        if min(left[step], right[step]) < 0.25 * count:
-            continue
-        crossing = np.unique(row_of[inside[step]])
-        if best is None or len(crossing) < len(best[1]):
-            best = (float(xs[step]), crossing)
-    if best is None or len(best[1]) > 0.15 * len(rows):
+    # the rows each candidate x crosses: a row counts once however many of its words cross
+    crossed = np.zeros((xs.size, rows), dtype=bool)
+    steps, crossing_words = np.nonzero(inside)
+    crossed[steps, row_of[crossing_words]] = True
+    crossings = crossed.sum(axis=1)
+    eligible = np.minimum(left, right) >= 0.25 * count
+    if not eligible.any():
         return None
-    x = best[0]
-    row_keys = list(rows)
-    crossing_keys = {row_keys[i] for i in best[1]}
+    step = int(np.flatnonzero(eligible)[np.argmin(crossings[eligible])])  # the first of the fewest
+    if crossings[step] > 0.15 * rows:
+        return None
+    x = float(xs[step])
     # A row also spans the columns when its words close up around the gap (a centred title).
-    gaps = {}
-    for key, members in rows.items():
-        lefts = [float(words.x1[i]) for i in members if float(words.x1[i]) <= x]
-        rights = [float(words.x0[i]) for i in members if float(words.x0[i]) >= x]
-        if lefts and rights:
-            gaps[key] = min(rights) - max(lefts)
-    usual = statistics.median(gaps.values()) if gaps else 0.0
+    on_left, on_right = words.x1 <= x, words.x0 >= x
+    nearest_left, nearest_right = np.full(rows, -np.inf), np.full(rows, np.inf)
+    np.maximum.at(nearest_left, row_of[on_left], words.x1[on_left])
+    np.minimum.at(nearest_right, row_of[on_right], words.x0[on_right])
+    both = np.zeros(rows, dtype=bool)
+    both[np.intersect1d(row_of[on_left], row_of[on_right])] = True  # words on either side
+    gaps = nearest_right - nearest_left
+    usual = statistics.median(gaps[both].tolist()) if both.any() else 0.0
+    spans = crossed[step] | (both & (gaps < usual / 2))
+    members = np.argsort(row_of, kind="stable")  # each row's words, in word order
+    row_starts = np.searchsorted(row_of[members], np.arange(rows + 1))
     spanning = sorted(
-        (min(float(words.top[i]) for i in members), max(float(words.bottom[i]) for i in members))
-        for key, members in rows.items() if key in crossing_keys or (key in gaps and gaps[key] < usual / 2)
+        (min(float(words.top[i]) for i in members[a:b]), max(float(words.bottom[i]) for i in members[a:b]))
+        for a, b in zip(row_starts[np.flatnonzero(spans)].tolist(), row_starts[np.flatnonzero(spans) + 1].tolist())
     )
     return x, spanning
 
+
+def _rows(top: np.ndarray) -> tuple[np.ndarray, int]:
+    """(each word's text row, the number of rows): words whose tops round to the same even
+    point share a row; the rows numbered in order of first appearance."""
+    unusable = top[~np.isfinite(top)]
+    if unusable.size:  # Python's round refuses NaN and infinity: the page fails as it always did
+        round(float(unusable[0]) / 2)
+    keys = np.rint(top / 2)  # as Python's round: half to even
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    number = np.empty(first.size, dtype=np.int64)
+    number[np.argsort(first)] = np.arange(first.size)
+    return number[inverse.reshape(-1)], first.size

@@ -173,7 +173,7 @@ class _MATRIX(ctypes.Structure):
 
 def _function(name: str, restype, *argtypes):
     """A pdfium function with plain-integer handles (cheaper per call than pypdfium2's own
-    prototypes, which matters at two calls per character)."""
+    prototypes)."""
     address = ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value
     return ctypes.CFUNCTYPE(restype, *argtypes)(address)
 
@@ -181,19 +181,28 @@ def _function(name: str, restype, *argtypes):
 _vp, _int = ctypes.c_void_p, ctypes.c_int
 _count_chars = _function("FPDFText_CountChars", _int, _vp)
 _get_text = _function("FPDFText_GetText", _int, _vp, _int, _int, _vp)
-_text_object = _function("FPDFText_GetTextObject", _vp, _vp, _int)
-_loose_box_at = _function("FPDFText_GetLooseCharBox", _int, _vp, _int, _vp)  # the box's address as an int
 _font_size = _function("FPDFText_GetFontSize", ctypes.c_double, _vp, _int)
 _matrix = _function("FPDFText_GetMatrix", _int, _vp, _int, ctypes.POINTER(_MATRIX))
 _unicode = _function("FPDFText_GetUnicode", ctypes.c_uint, _vp, _int)
 _map_error = _function("FPDFText_HasUnicodeMapError", _int, _vp, _int)
 _object_font = _function("FPDFTextObj_GetFont", _vp, _vp)
 _base_font_name = _function("FPDFFont_GetBaseFontName", ctypes.c_size_t, _vp, ctypes.c_char_p, ctypes.c_size_t)
-
-
-_is_generated = _function("FPDFText_IsGenerated", _int, _vp, _int)
 _font_ascent = _function("FPDFFont_GetAscent", _int, _vp, ctypes.c_float, ctypes.POINTER(ctypes.c_float))
 _font_descent = _function("FPDFFont_GetDescent", _int, _vp, ctypes.c_float, ctypes.POINTER(ctypes.c_float))
+
+
+def _unchecked(name: str, restype):
+    """A pdfium function whose arguments ctypes passes as given, without declared types: the
+    handles and pointers as ctypes objects, the indices as ints (a C int). It skips converting
+    each argument, a third of the cost of a call, which matters at two calls per character."""
+    address = ctypes.cast(getattr(pdfium_c, name), ctypes.c_void_p).value
+    return ctypes.CFUNCTYPE(restype)(address)
+
+
+# (text page, index): the character's text object, 0 for none (some characters pdfium generated)
+_text_object_at = _unchecked("FPDFText_GetTextObject", ctypes.c_size_t)
+_loose_box_at = _unchecked("FPDFText_GetLooseCharBox", _int)  # (text page, index, FS_RECTF pointer)
+_is_generated_at = _unchecked("FPDFText_IsGenerated", _int)  # (text page, index)
 
 
 @dataclass
@@ -208,10 +217,20 @@ class _Style:
     height: float = 0.0  # pdfminer's box height: the font size, in points along that axis
 
 
-def _style(handle: int, index: int, text_object: int, frame: _Frame, fonts: dict, matrix: _MATRIX) -> _Style:
+def _style(handle: int, index: int, text_object: int, frame: _Frame, fonts: dict, matrix: _MATRIX, known: dict) -> _Style:
+    """The style of the text object of character ``index``; ``known``: the styles met on the
+    page so far by font, size and matrix (most of a page's text objects repeat a few)."""
     _matrix(handle, index, ctypes.byref(matrix))
     a, b, c, d = matrix.a, matrix.b, matrix.c, matrix.d
     tf = _font_size(handle, index)
+    key = (_object_font(text_object), tf, a, b, c, d)
+    found = known.get(key)
+    if found is None:
+        found = known[key] = _new_style(text_object, a, b, c, d, tf, frame, fonts)
+    return found
+
+
+def _new_style(text_object: int, a: float, b: float, c: float, d: float, tf: float, frame: _Frame, fonts: dict) -> _Style:
     name, _ascent, descent = _font_of(text_object, fonts)
     da, db, dc, dd = frame.linear(a, b, c, d)
     upright = da * dd > 0 and db * dc <= 0
@@ -293,34 +312,39 @@ def pdfium_chars(textpage: pdfium.PdfTextPage, frame: _Frame) -> Chars:
         chars = page_text
     else:
         chars = "".join(chr(code) for code in map(_unicode, itertools.repeat(handle, count), range(count)))
-    objects = list(map(_text_object, itertools.repeat(handle, count), range(count)))
-    # styles in the order their text objects first appear
-    matrix, fonts = _MATRIX(), {}
+    text_page = ctypes.c_void_p(handle)
+    objects = np.fromiter(map(_text_object_at, itertools.repeat(text_page, count), range(count)), dtype=np.uint64, count=count)
+    # styles in the order their text objects first appear (found among the runs of characters
+    # of one object: far fewer than the characters)
+    run_starts = np.flatnonzero(np.concatenate(([True], objects[1:] != objects[:-1])))
+    distinct, first_run, run_inverse = np.unique(objects[run_starts], return_index=True, return_inverse=True)
+    inverse = np.repeat(run_inverse.reshape(-1), np.diff(np.append(run_starts, count)))
+    matrix, fonts, known = _MATRIX(), {}, {}
     styles: list[_Style] = []
-    style_of: dict[int, int] = {}
-    for i, text_object in enumerate(objects):
-        if text_object and text_object not in style_of:
-            style_of[text_object] = len(styles)
-            styles.append(_style(handle, i, text_object, frame, fonts, matrix))
+    style_of = np.zeros(distinct.size, dtype=np.int64)  # the style of each distinct text object
+    for k in np.argsort(first_run).tolist():
+        text_object = int(distinct[k])
+        if text_object:
+            style_of[k] = len(styles)
+            styles.append(_style(handle, int(run_starts[first_run[k]]), text_object, frame, fonts, matrix, known))
     # a space in a text object that pdfium generated is a word gap, as is a space outside one
     codes = np.frombuffer(chars.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    handles = np.array(objects, dtype=np.float64)  # NULL (None): nan; pointers stay exact
-    kept = ~np.isnan(handles)
+    kept = objects != 0
     gaps = (codes == 32) & ~kept
-    generated = [i for i in np.flatnonzero((codes == 32) & kept).tolist() if _is_generated(handle, i)]
+    generated = [i for i in np.flatnonzero((codes == 32) & kept).tolist() if _is_generated_at(text_page, i)]
     if generated:
         kept[generated] = False
         gaps[generated] = True
     kept_index = np.flatnonzero(kept)
     if kept_index.size == 0:
         return Chars()
-    raw = (ctypes.c_float * (4 * count))()
-    base = ctypes.addressof(raw)
-    list(map(_loose_box_at, itertools.repeat(handle, count), range(count), range(base, base + 16 * count, 16)))
-    box = np.frombuffer(raw, dtype=np.float32).reshape(count, 4)[kept_index].astype(np.float64)
+    kept_count = kept_index.size
+    raw = (ctypes.c_float * (4 * kept_count))()  # the kept characters' boxes only
+    list(map(_loose_box_at, itertools.repeat(text_page, kept_count), kept_index.tolist(),
+             map(ctypes.byref, itertools.repeat(raw, kept_count), range(0, 16 * kept_count, 16))))
+    box = np.frombuffer(raw, dtype=np.float32).reshape(kept_count, 4).astype(np.float64)
     x_a, y_b, x_b, y_a = box[:, 0], box[:, 1], box[:, 2], box[:, 3]  # left, top, right, bottom
-    distinct, inverse = np.unique(handles[kept_index], return_inverse=True)
-    style = np.array([style_of[int(h)] for h in distinct.tolist()], dtype=np.int64)[inverse.reshape(-1)]
+    style = style_of[inverse[kept_index]]
     axis = np.array([s.axis for s in styles])[style]
     scale = np.array([s.scale for s in styles], dtype=np.float64)[style]
     shift = np.array([s.shift for s in styles], dtype=np.float64)[style]
@@ -338,29 +362,24 @@ def pdfium_chars(textpage: pdfium.PdfTextPage, frame: _Frame) -> Chars:
     blank_at = np.flatnonzero(blank) + np.arange(int(blank.sum()))  # where the blanks land
     place = np.arange(kept_index.size) + np.cumsum(blank)  # where the kept characters land
     total = kept_index.size + blank_at.size
-    text = [" "] * total
-    letters = [chars[i] for i in kept_index.tolist()]
-    for k, ch in zip(place.tolist(), letters):
-        text[k] = ch
+    text = np.full(total, ord(" "), dtype=np.uint32)
+    text[place] = codes[kept_index]
     source = np.empty(total, dtype=np.int64)  # the kept character each output takes its box from
     source[place] = np.arange(kept_index.size)
     source[blank_at] = np.flatnonzero(blank)
     left, right = x_a[source], x_b[source]
     right[blank_at] = left[blank_at]  # a blank is as wide as nothing, at the next one's left
     lower, upper = y_a[source], y_b[source]
-    if "\ufffe" in letters or "\x00" in letters:
-        soft = None
-        for k, ch in enumerate(text):
-            if ch == "\ufffe":
-                if soft is None:
-                    soft = _looks_tcvn3(page_text) or any(parse_font_hint(s.font) for s in styles)
-                text[k] = "\u00ad" if soft else "-"
-            elif ch == "\x00":
-                text[k] = "\ufffd"
-    return _to_frame(text, left, right, lower, upper, style[source], styles, frame)
+    line_end = text == 0xFFFE
+    if line_end.any():
+        soft = _looks_tcvn3(page_text) or any(parse_font_hint(s.font) for s in styles)
+        text[line_end] = ord("\u00ad" if soft else "-")
+    text[text == 0] = 0xFFFD
+    letters = text.tobytes().decode("utf-32-le", "surrogatepass")
+    return _to_frame(letters, left, right, lower, upper, style[source], styles, frame)
 
 
-def _to_frame(text, left, right, lower, upper, objects, styles: list[_Style], frame: _Frame) -> Chars:
+def _to_frame(text: str, left, right, lower, upper, objects, styles: list[_Style], frame: _Frame) -> Chars:
     """Page-space boxes → pdfplumber's coordinates (top left of the media box, as displayed)."""
     if not text:
         return Chars()
@@ -380,13 +399,12 @@ def _to_frame(text, left, right, lower, upper, objects, styles: list[_Style], fr
     style = np.asarray(objects, dtype=np.int64)
     upright = np.array([s.upright for s in styles], dtype=bool)[style]
     sizes = y1 - y0  # pdfminer's size: the height of its box
-    names = [s.font for s in styles]
-    fonts = [names[k] for k in style.tolist()]
     if frame.mb_x0:
         x0, x1 = x0 + frame.mb_x0, x1 + frame.mb_x0
     top = (frame.height - y1) + frame.mb_top
     bottom = (frame.height - y0) + frame.mb_top
-    return Chars(text=text, x0=x0, x1=x1, top=top, bottom=bottom, size=sizes, font=fonts, upright=upright)
+    return Chars(text=text, x0=x0, x1=x1, top=top, bottom=bottom, size=sizes, font=style,
+                 fonts=[s.font for s in styles], upright=upright)
 
 
 @functools.lru_cache(maxsize=1)
@@ -406,8 +424,7 @@ def _image_coverage(page: pdfium.PdfPage, frame: _Frame) -> float:
     width, height = frame.bbox[2] - frame.bbox[0], frame.height
     area = float(width * height) or 1.0
     covered = 0.0
-    for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=5):
-        left, bottom, right, top = image.get_bounds()
+    for left, bottom, right, top in _image_bounds(ctypes.cast(page.raw, ctypes.c_void_p).value):
         (ax, ay), (bx, by) = frame.point(left, bottom), frame.point(right, top)
         x0, x1 = sorted((ax, bx))
         y0, y1 = sorted((ay, by))
@@ -416,6 +433,37 @@ def _image_coverage(page: pdfium.PdfPage, frame: _Frame) -> float:
         h = max(0.0, min(b, height) - max(t, 0.0))
         covered += w * h
     return min(1.0, covered / area)
+
+
+_page_object_count = _function("FPDFPage_CountObjects", _int, _vp)
+_page_object = _function("FPDFPage_GetObject", _vp, _vp, _int)
+_form_object_count = _function("FPDFFormObj_CountObjects", _int, _vp)
+_form_object = _function("FPDFFormObj_GetObject", _vp, _vp, ctypes.c_ulong)
+_object_type = _function("FPDFPageObj_GetType", _int, _vp)
+_object_bounds = _function("FPDFPageObj_GetBounds", _int, _vp, *[ctypes.POINTER(ctypes.c_float)] * 4)
+
+
+def _image_bounds(page: int, form: int | None = None, level: int = 0, max_depth: int = 5) -> Iterator[tuple[float, ...]]:
+    """(left, bottom, right, top) of each image on the page, in page space: what pypdfium2's
+    ``get_objects(filter=(FPDF_PAGEOBJ_IMAGE,), max_depth=5)`` and ``get_bounds`` give, in the
+    same order and failing the same way, without a Python object for every object of the page."""
+    count = _form_object_count(form) if form else _page_object_count(page)
+    if count < 0:
+        raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+    for index in range(count):
+        handle = _form_object(form, index) if form else _page_object(page, index)
+        if not handle:
+            raise pdfium.PdfiumError("Failed to get pageobject.")
+        kind = _object_type(handle)
+        if kind == pdfium_c.FPDF_PAGEOBJ_UNKNOWN:
+            raise pdfium.PdfiumError("Failed to determine pageobject type, did you pass in a valid FPDF_PAGEOBJECT handle?")
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            box = [ctypes.c_float() for _ in range(4)]
+            if not _object_bounds(handle, *box):
+                raise pdfium.PdfiumError("Failed to locate pageobject.")
+            yield tuple(value.value for value in box)
+        if kind == pdfium_c.FPDF_PAGEOBJ_FORM and level < max_depth - 1:
+            yield from _image_bounds(page, handle, level + 1, max_depth)
 
 
 # --------------------------------------------------------------------------- pdfplumber pages
@@ -461,6 +509,7 @@ def _plumber_pages(path: Path, pdfium_error: BaseException, clock: StageClock) -
 def plumber_chars(page) -> Chars:
     """A pdfplumber page's characters as columns."""
     chars = page.chars
+    font, fonts = Chars.font_columns([c.get("fontname") or "" for c in chars])
     return Chars(
         text=[c.get("text") or "" for c in chars],
         x0=np.array([float(c["x0"]) for c in chars], dtype=np.float64),
@@ -468,7 +517,8 @@ def plumber_chars(page) -> Chars:
         top=np.array([float(c["top"]) for c in chars], dtype=np.float64),
         bottom=np.array([float(c["bottom"]) for c in chars], dtype=np.float64),
         size=np.array([float(c["size"]) for c in chars], dtype=np.float64),
-        font=[c.get("fontname") or "" for c in chars],
+        font=font,
+        fonts=fonts,
         upright=np.array([bool(c["upright"]) for c in chars], dtype=bool),
     )
 

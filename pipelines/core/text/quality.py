@@ -257,12 +257,15 @@ def split_tokens(text: str) -> list[str]:
     A chunk of punctuation only ("-", "…", "“") is not a token; a chunk of symbols outside
     ASCII ("®·", TCVN3 for "đã") is one.
     """
-    tokens = []
-    for chunk in text.split():
-        core = strip_token(chunk)
-        if core and not _is_punctuation_only(core):
-            tokens.append(core)
-    return tokens
+    return [token for token in map(_token, text.split()) if token is not None]
+
+
+@lru_cache(maxsize=1 << 16)
+def _token(chunk: str) -> str | None:
+    """The token a whitespace-free chunk stands for, None for none (a text repeats its chunks:
+    a page's syllables are a few hundred distinct ones)."""
+    core = strip_token(chunk)
+    return core if core and not _is_punctuation_only(core) else None
 
 
 def _looks_like_ascii_word(token: str) -> bool:
