@@ -388,11 +388,12 @@ _CACHE_SIZE = 256  # texts whose scans are kept (an article's body and its sente
 # ("từ Chủ nhật, ngày mùng", "Rằm tháng Giêng năm") come before its first digit, and between
 # two digits of one date at most a joint and a prefix ("đến hết ngày Thứ Hai, ngày"): under 40
 # characters once each run of spaces counts as one. So every match lies inside a window that
-# reaches _REACH such characters either side of its digits, and the patterns need only be
-# searched there: a quarter of a typical article. Windows that touch are merged, so a window
-# never ends on a digit; the patterns' lookarounds see the whole text (a search's pos and
-# endpos do not hide what lies before pos, and a date's closing "not a digit" reads the same
-# at a window's end). tests/metadata/test_dates.py checks the windows against whole-text scans.
+# reaches _REACH such characters before its digits and ends with them (every pattern's last
+# item is a number), and the patterns need only be searched there. Windows that touch are
+# merged, so a window ends with a whole run of digits; the patterns' lookarounds see the whole
+# text (a search's pos and endpos do not hide what lies before pos, and a date's closing "not
+# a digit" reads the same at the end of a run of digits as at a window's end).
+# tests/metadata/test_dates.py checks the windows against whole-text scans.
 _REACH = 64
 _SPACE_RUN = re.compile(r"\s+")
 _DIGIT_RUN = re.compile(r"[0-9]+")
@@ -420,28 +421,51 @@ def _reach(text: str, at: int, step: int) -> int:
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
 def _windows(text: str) -> tuple[tuple[int, int], ...]:
-    """The stretches of ``text`` where a date can be: around its digits (see _REACH)."""
+    """The stretches of ``text`` where a date can be: up to and including its digits (see _REACH)."""
     windows: list[list[int]] = []
     for run in _DIGIT_RUN.finditer(text):
         start = _reach(text, run.start(), -1)
         if windows and start <= windows[-1][1]:
-            windows[-1][1] = _reach(text, run.end(), 1)
+            windows[-1][1] = run.end()
         else:
-            windows.append([start, _reach(text, run.end(), 1)])
+            windows.append([start, run.end()])
     return tuple((s, e) for s, e in windows)
 
 
 def _search_windows(pattern: re.Pattern[str], text: str, pos: int) -> re.Match[str] | None:
-    """``pattern.search(text, pos)``, looking only where a date can be (see _REACH) and
-    passing over quickly where the pattern cannot begin (see metadata/leading.py)."""
+    """``pattern.search(text, pos)``, looking only where a date can be (see _REACH), in the
+    windows holding the pattern's token (see _TOKENS), and passing over quickly where the
+    pattern cannot begin (see metadata/leading.py)."""
     quick = leading(pattern)
-    for start, end in _windows(text):
+    for start, end in _windows_holding(_TOKENS.get(pattern), text):
         if end <= pos:
             continue
         match = quick.search(text, max(start, pos), end)
         if match is not None:
             return match
     return None
+
+
+# Most windows hold no date, yet each pattern would be tried at every character of each (the
+# patterns open with optional words: the engine tries them all). A pattern is only searched in
+# the windows that hold a token every match of it contains: a full "22/5/2014", a "22/5" or the
+# word "tháng" or "quý" (see _TOKENS). A match lies inside its window and holds its token
+# there, with the same lookarounds (seen in the whole text, and at the same window end), so a
+# search for the token in that window finds it: the windows left out cannot hold a match.
+_DMY_TOKEN = _compile(_dmy(""))
+_DAY_MONTH_TOKEN = _compile(rf"(?<![0-9])[0-9]{{1,2}}{_WS}[/.\-]{_WS}[0-9]{{1,2}}(?![0-9])")
+_MONTH_TOKEN = _compile(r"tháng\s")
+_QUARTER_TOKEN = _compile(r"quý\s")
+
+
+@functools.lru_cache(maxsize=8 * _CACHE_SIZE)
+def _windows_holding(token: re.Pattern[str] | None, text: str) -> tuple[tuple[int, int], ...]:
+    """The windows of ``text`` (see _windows) in which ``token`` occurs; all of them for None."""
+    windows = _windows(text)
+    if token is None:
+        return windows
+    quick = leading(token)
+    return tuple((start, end) for start, end in windows if quick.search(text, start, end))
 
 
 def _candidates(text: str) -> Iterator[DateMention]:
@@ -599,6 +623,18 @@ _PARTIAL_PATTERNS = (
     (_PARTIAL_WORDS, "day"),
     (_PARTIAL_MONTH, "month"),
 )
+
+
+# The token every match of a pattern holds (see _windows_holding): each pattern below ends
+# with a full date (_dmy), a day and month ("22/5", the partial patterns' _DAY … _MONTH_NUMBER),
+# or holds "tháng" or "quý" followed by a space. _YEAR has none worth testing (it is cheap).
+_TOKENS: dict[re.Pattern[str], re.Pattern[str]] = {
+    **dict.fromkeys((_RANGE_DMY, _RANGE_DAYS, _RANGE_DM, _LIST_DMY, _SINGLE_DMY), _DMY_TOKEN),
+    **dict.fromkeys((_LIST_WORDS, _WORDS_RANGE, _WORDS_DMY, _LUNAR_WORDS, _MONTH), _MONTH_TOKEN),
+    _QUARTER: _QUARTER_TOKEN,
+    **dict.fromkeys((_PARTIAL_RANGE_DM, _PARTIAL_RANGE_D, _PARTIAL_LIST, _PARTIAL_DM), _DAY_MONTH_TOKEN),
+    **dict.fromkeys((_PARTIAL_WORDS, _PARTIAL_MONTH), _MONTH_TOKEN),
+}
 
 
 def _yearless(text: str, complete: _Completer, from_issue: bool) -> list[DateMention]:
