@@ -403,19 +403,13 @@ def _collapsed_length(part: str) -> int:
     return len(_SPACE_RUN.sub(" ", part))
 
 
-def _reach(text: str, at: int, step: int) -> int:
-    """The position _REACH characters (a run of spaces counting once) from ``at``, going
-    backwards (``step`` -1) or forwards (+1), or the text's edge."""
+def _reach_back(text: str, at: int) -> int:
+    """The position _REACH characters (a run of spaces counting once) before ``at``, or 0."""
     width = _REACH
     while True:
-        if step < 0:
-            edge = max(0, at - width)
-            if edge == 0 or _collapsed_length(text[edge:at]) >= _REACH:
-                return edge
-        else:
-            edge = min(len(text), at + width)
-            if edge == len(text) or _collapsed_length(text[at:edge]) >= _REACH:
-                return edge
+        edge = max(0, at - width)
+        if edge == 0 or _collapsed_length(text[edge:at]) >= _REACH:
+            return edge
         width *= 2
 
 
@@ -424,7 +418,7 @@ def _windows(text: str) -> tuple[tuple[int, int], ...]:
     """The stretches of ``text`` where a date can be: up to and including its digits (see _REACH)."""
     windows: list[list[int]] = []
     for run in _DIGIT_RUN.finditer(text):
-        start = _reach(text, run.start(), -1)
+        start = _reach_back(text, run.start())
         if windows and start <= windows[-1][1]:
             windows[-1][1] = run.end()
         else:

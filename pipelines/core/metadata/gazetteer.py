@@ -379,6 +379,14 @@ def find_provinces(text: str) -> list[Province]:
 def find_all_provinces(text: str) -> list[Province]:
     """Every mention of a province or centrally-run city in ``text``, repeated ones included,
     in order of appearance."""
+    return list(_all_provinces(text))
+
+
+# The same text is scanned more than once (an article's body for its places, a venue's phrase
+# for its province each time the venue is looked for): the scan is kept for the last texts.
+# Provinces are frozen, so the cached tuple can be shared.
+@functools.lru_cache(maxsize=1024)
+def _all_provinces(text: str) -> tuple[Province, ...]:
     pattern, by_key = _index()
     written = text
     text = text.translate(_ETH_AS_DJE)  # "Ðồng Tháp" typed with the Icelandic eth: Đồng Tháp
@@ -395,4 +403,4 @@ def find_all_provinces(text: str) -> list[Province]:
             continue
         found.append(replace(province, name_as_written=written[province.span[0] : province.span[1]]))
         pos = match.end()
-    return found
+    return tuple(found)

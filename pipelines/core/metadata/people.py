@@ -47,6 +47,7 @@ case).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -871,6 +872,13 @@ def find_credits(body: str) -> list[Credit]:
     photographers in the order written (or, when the article closes with none, a byline
     above its lead), photographers credited in captions, then cited sources (see the module
     docstring)."""
+    return list(_credits(body))
+
+
+# An article's credits are asked for twice (its people, and the credits its places leave
+# out): found once. Credits are frozen, so the cached tuple can be shared.
+@functools.lru_cache(maxsize=256)
+def _credits(body: str) -> tuple[Credit, ...]:
     lines, sources = _closing_lines(body)
     closing = _byline(body, lines)
     credits = []
@@ -886,7 +894,7 @@ def find_credits(body: str) -> list[Credit]:
     for credit in _caption_photo_credits(body, closing_start):
         if not any(c.role == "photo" and c.name == credit.name for c in credits):
             credits.append(credit)
-    return credits + sources
+    return tuple(credits + sources)
 
 
 # A caption's photo credit: "… cắt băng khai mạc. Ảnh: Quốc Tuấn", "(Ảnh: TL)", "ẢNH: AN KHÊ".

@@ -30,6 +30,7 @@ the closing credits (an author's affiliation, a cited newspaper) are not the art
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -379,6 +380,9 @@ def _span_of(text: str, phrase: str, start: int, end: int) -> tuple[int, int]:
     return start + match.start(), start + match.end()
 
 
+# An article's venue is asked for twice (its location, then its places): found once. The
+# evidence is frozen, so the cached one can be shared.
+@functools.lru_cache(maxsize=256)
 def find_venue_evidence(text: str) -> Evidence | None:
     """The venue as written, with its span and a confidence, or None (see :func:`find_venue`)."""
     lead = _lead_sentences(text)
