@@ -79,13 +79,19 @@ def normalize_text(text: str) -> str:
     The soft hyphen U+00AD is kept (see the module docstring). Blank lines are kept as they
     are: paragraph structure is :func:`to_paragraphs`' job. Idempotent.
     """
-    text = _LINE_BREAK.sub("\n", text)
+    # Each substitution runs only when the text holds what it replaces (a plain substring
+    # test): most lines have none, and this is asked of every line of every page.
+    if "\r" in text or "\u2028" in text or "\u2029" in text:
+        text = _LINE_BREAK.sub("\n", text)
     text = text.translate(_TRANSLATION)
     # NFC last among the per-character steps: dropping a zero-width character can put a
     # combining mark next to its base letter, and they must then compose.
     text = unicodedata.normalize("NFC", text)
-    text = _SPACE_RUN.sub(" ", text)
-    return _TRAILING_SPACE.sub("", text)
+    if "\t" in text or "  " in text:  # a run of one space is already what it would become
+        text = _SPACE_RUN.sub(" ", text)
+    if " \n" in text or text.endswith(" "):
+        text = _TRAILING_SPACE.sub("", text)
+    return text
 
 
 # ---------------------------------------------------------------------------
