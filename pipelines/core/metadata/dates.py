@@ -735,13 +735,20 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     Works on raw text (hard line breaks inside paragraphs) and on paragraphs joined with
     "\\n\\n" alike. A heading line (mostly upper case) is a paragraph of its own.
     """
+    return list(_paragraph_spans(text))
+
+
+# An article's paragraphs and posting lines are asked for by its date, its venue and its
+# credits: found once per text (tuples, so a caller cannot change the cached value).
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _paragraph_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     pos = 0
     for match in _BLANK_LINE.finditer(text):
         spans.extend(_split_headings(text, pos, match.start()))
         pos = match.end()
     spans.extend(_split_headings(text, pos, len(text)))
-    return spans
+    return tuple(spans)
 
 
 def _split_headings(text: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -903,6 +910,11 @@ def posting_lines(text: str) -> list[tuple[tuple[int, int], dt.date]]:
     weekday, a clock time or a time zone: "Thứ Hai, 13/05/2024, 08:40 [GMT+7]"), with the date
     each gives. Such a date is the page's, never the event's; it is a reference for a day and
     month stated without a year, as an issue's masthead is."""
+    return list(_posting_lines(text))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)  # see _paragraph_spans
+def _posting_lines(text: str) -> tuple[tuple[tuple[int, int], dt.date], ...]:
     found = []
     pos = 0
     for line in text.split("\n"):
@@ -921,7 +933,7 @@ def posting_lines(text: str) -> list[tuple[tuple[int, int], dt.date]]:
         date = _date(match["y"], match["m"], match["d"])
         if date is not None:
             found.append((_strip_span(text, s, e), date))
-    return found
+    return tuple(found)
 
 
 # A posting stamp with its clock time run into the lead's first sentence, as text layers join

@@ -322,9 +322,12 @@ def _words_match(written: list[str], variant: _Variant) -> bool | None:
     return exact
 
 
+_LAST_WORD = re.compile(r"([^\W_]+)[ \t\u00a0]+$")
+
+
 def _previous_word(text: str, start: int) -> str:
     """The word right before ``start``, separated by spaces only ("" if none)."""
-    match = re.search(r"([^\W_]+)[ \t\u00a0]+$", text[max(0, start - 30) : start])
+    match = _LAST_WORD.search(text[max(0, start - 30) : start])
     return match.group(1) if match else ""
 
 

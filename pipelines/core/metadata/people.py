@@ -211,6 +211,13 @@ _MAX_ORGANISATION_WORDS = 16
 
 def _line_spans(body: str) -> list[tuple[int, int]]:
     """Spans of the non-empty lines of ``body``, without surrounding whitespace (NBSP too)."""
+    return list(_line_spans_of(body))
+
+
+# The credits, the caption credits and the top byline each walk the article's lines: they are
+# split once per text (a tuple: _closing_lines shortens its own copy).
+@functools.lru_cache(maxsize=256)
+def _line_spans_of(body: str) -> tuple[tuple[int, int], ...]:
     spans = []
     pos = 0
     for line in body.split("\n"):
@@ -219,7 +226,7 @@ def _line_spans(body: str) -> list[tuple[int, int]]:
         s, e = _strip(body, s, e)
         if s < e:
             spans.append((s, e))
-    return spans
+    return tuple(spans)
 
 
 def _strip(body: str, s: int, e: int, chars: str | None = None) -> tuple[int, int]:
@@ -785,6 +792,12 @@ def _collected_source(body: str, span: tuple[int, int]) -> Credit | None:
 def _closing_lines(body: str) -> tuple[list[tuple[int, int]], list[Credit]]:
     """The lines of ``body`` without the trailing source lines and page furniture, and
     those sources."""
+    lines, sources = _closing_lines_of(body)
+    return list(lines), list(sources)
+
+
+@functools.lru_cache(maxsize=256)  # asked by the credits and by the closing span
+def _closing_lines_of(body: str) -> tuple[tuple[tuple[int, int], ...], tuple[Credit, ...]]:
     lines = _line_spans(body)
     sources: list[Credit] = []
     while lines:
@@ -808,7 +821,7 @@ def _closing_lines(body: str) -> tuple[list[tuple[int, int]], list[Credit]]:
             lines[-1] = (lines[-1][0], rest_end)  # the source followed the last sentence
             break
         lines.pop()
-    return lines, sources
+    return tuple(lines), tuple(sources)
 
 
 def _byline(body: str, lines: list[tuple[int, int]]) -> _Closing | None:
