@@ -49,6 +49,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import itertools
 import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
@@ -418,6 +419,9 @@ def _windows(text: str) -> tuple[tuple[int, int], ...]:
     """The stretches of ``text`` where a date can be: up to and including its digits (see _REACH)."""
     windows: list[list[int]] = []
     for run in _DIGIT_RUN.finditer(text):
+        if windows and run.start() - _REACH <= windows[-1][1]:
+            windows[-1][1] = run.end()  # _reach_back is at least _REACH back: it would touch
+            continue
         start = _reach_back(text, run.start())
         if windows and start <= windows[-1][1]:
             windows[-1][1] = run.end()
@@ -446,6 +450,9 @@ def _search_windows(pattern: re.Pattern[str], text: str, pos: int) -> re.Match[s
 # word "tháng" or "quý" (see _TOKENS). A match lies inside its window and holds its token
 # there, with the same lookarounds (seen in the whole text, and at the same window end), so a
 # search for the token in that window finds it: the windows left out cannot hold a match.
+# A range of two full dates (or of two days and months) holds two tokens, apart: a window is
+# then searched only if it holds two. A token covers whole runs of digits, three (or two) in a
+# row and fixed by its first, so two apart are found as two by a scan from the window's start.
 _DMY_TOKEN = _compile(_dmy(""))
 _DAY_MONTH_TOKEN = _compile(rf"(?<![0-9])[0-9]{{1,2}}{_WS}[/.\-]{_WS}[0-9]{{1,2}}(?![0-9])")
 _MONTH_TOKEN = _compile(r"tháng\s")
@@ -453,13 +460,18 @@ _QUARTER_TOKEN = _compile(r"quý\s")
 
 
 @functools.lru_cache(maxsize=8 * _CACHE_SIZE)
-def _windows_holding(token: re.Pattern[str] | None, text: str) -> tuple[tuple[int, int], ...]:
-    """The windows of ``text`` (see _windows) in which ``token`` occurs; all of them for None."""
+def _windows_holding(token: tuple[re.Pattern[str], int] | None, text: str) -> tuple[tuple[int, int], ...]:
+    """The windows of ``text`` (see _windows) in which ``token`` (a pattern, and how many
+    times) occurs; all of them for None."""
     windows = _windows(text)
     if token is None:
         return windows
-    quick = leading(token)
-    return tuple((start, end) for start, end in windows if quick.search(text, start, end))
+    pattern, times = token
+    quick = leading(pattern)
+    return tuple(
+        (start, end) for start, end in windows
+        if len(list(itertools.islice(quick.finditer(text, start, end), times))) == times
+    )
 
 
 def _candidates(text: str) -> Iterator[DateMention]:
@@ -619,15 +631,19 @@ _PARTIAL_PATTERNS = (
 )
 
 
-# The token every match of a pattern holds (see _windows_holding): each pattern below ends
+# The tokens every match of a pattern holds (see _windows_holding): each pattern below ends
 # with a full date (_dmy), a day and month ("22/5", the partial patterns' _DAY … _MONTH_NUMBER),
-# or holds "tháng" or "quý" followed by a space. _YEAR has none worth testing (it is cheap).
-_TOKENS: dict[re.Pattern[str], re.Pattern[str]] = {
-    **dict.fromkeys((_RANGE_DMY, _RANGE_DAYS, _RANGE_DM, _LIST_DMY, _SINGLE_DMY), _DMY_TOKEN),
-    **dict.fromkeys((_LIST_WORDS, _WORDS_RANGE, _WORDS_DMY, _LUNAR_WORDS, _MONTH), _MONTH_TOKEN),
-    _QUARTER: _QUARTER_TOKEN,
-    **dict.fromkeys((_PARTIAL_RANGE_DM, _PARTIAL_RANGE_D, _PARTIAL_LIST, _PARTIAL_DM), _DAY_MONTH_TOKEN),
-    **dict.fromkeys((_PARTIAL_WORDS, _PARTIAL_MONTH), _MONTH_TOKEN),
+# or holds "tháng" or "quý" followed by a space; _RANGE_DMY two full dates, _PARTIAL_RANGE_DM
+# two days and months (its first month is followed by _TO: not a digit). _YEAR has none worth
+# testing (it is cheap).
+_TOKENS: dict[re.Pattern[str], tuple[re.Pattern[str], int]] = {
+    _RANGE_DMY: (_DMY_TOKEN, 2),
+    **dict.fromkeys((_RANGE_DAYS, _RANGE_DM, _LIST_DMY, _SINGLE_DMY), (_DMY_TOKEN, 1)),
+    **dict.fromkeys((_LIST_WORDS, _WORDS_RANGE, _WORDS_DMY, _LUNAR_WORDS, _MONTH), (_MONTH_TOKEN, 1)),
+    _QUARTER: (_QUARTER_TOKEN, 1),
+    _PARTIAL_RANGE_DM: (_DAY_MONTH_TOKEN, 2),
+    **dict.fromkeys((_PARTIAL_RANGE_D, _PARTIAL_LIST, _PARTIAL_DM), (_DAY_MONTH_TOKEN, 1)),
+    **dict.fromkeys((_PARTIAL_WORDS, _PARTIAL_MONTH), (_MONTH_TOKEN, 1)),
 }
 
 
