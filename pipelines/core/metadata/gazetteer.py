@@ -43,6 +43,8 @@ import string
 import unicodedata
 from dataclasses import dataclass, replace
 
+from pipelines.core.metadata.leading import leading
+
 __all__ = ["Province", "ProvinceRecord", "find_provinces", "find_all_provinces", "provinces", "lookup"]
 
 
@@ -290,7 +292,7 @@ def _caseless_index() -> re.Pattern[str] | None:
     pattern, by_key = _index()
     if not all(key.isascii() and key == key.lower() for key in by_key):
         return None
-    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+    return leading(re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE))  # (see leading.py)
 
 
 def lookup(name: str) -> ProvinceRecord | None:

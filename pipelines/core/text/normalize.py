@@ -167,6 +167,7 @@ def _is_byline(line: str) -> bool:
     return len(line) <= _BYLINE_MAX_LENGTH and _BYLINE.match(line) is not None
 
 
+@functools.lru_cache(maxsize=16384)  # asked twice of each line per block, and again per article
 def _stands_alone(line: str) -> bool:
     """A line that is never joined with its neighbours."""
     return _is_heading(line) or _is_byline(line)
