@@ -185,6 +185,17 @@ def _every_step(text: str) -> str:
     return normalize._TRAILING_SPACE.sub("", text)
 
 
+def test_every_character_the_translation_changes_is_searched_for():
+    import sys
+
+    from pipelines.core.text import normalize
+
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if normalize._translate_char(char) != char:
+            assert normalize._TRANSLATED.match(char), hex(code)
+
+
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)) | st.sampled_from(
     "\r\n\t \u00a0\u2028\u2029\u200b\u0301aê"
 )))

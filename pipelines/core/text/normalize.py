@@ -62,6 +62,14 @@ class _Translation(dict):
 
 _TRANSLATION = _Translation()
 
+# Every character _translate_char changes (the zero-width ones, the Unicode spaces but ' ', the
+# controls but '\n' and '\t'), and a few it keeps: a text without one of these is unchanged by
+# the translation, which a search for them finds faster (tests/text/test_normalize.py checks
+# the class against every code point).
+_TRANSLATED = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200d\u2028-\u202f\u205f\u2060\u3000\ufeff]"
+)
+
 
 def normalize_text(text: str) -> str:
     """Text cleaned so that equal-looking text compares equal.
@@ -83,7 +91,8 @@ def normalize_text(text: str) -> str:
     # test): most lines have none, and this is asked of every line of every page.
     if "\r" in text or "\u2028" in text or "\u2029" in text:
         text = _LINE_BREAK.sub("\n", text)
-    text = text.translate(_TRANSLATION)
+    if _TRANSLATED.search(text):
+        text = text.translate(_TRANSLATION)
     # NFC last among the per-character steps: dropping a zero-width character can put a
     # combining mark next to its base letter, and they must then compose.
     text = unicodedata.normalize("NFC", text)
