@@ -468,6 +468,8 @@ def _windows_holding(token: tuple[re.Pattern[str], int] | None, text: str) -> tu
         return windows
     pattern, times = token
     quick = leading(pattern)
+    if times == 1:
+        return tuple((start, end) for start, end in windows if quick.search(text, start, end))
     return tuple(
         (start, end) for start, end in windows
         if len(list(itertools.islice(quick.finditer(text, start, end), times))) == times
