@@ -824,6 +824,13 @@ def _closing_lines_of(body: str) -> tuple[tuple[tuple[int, int], ...], tuple[Cre
     return tuple(lines), tuple(sources)
 
 
+@functools.lru_cache(maxsize=256)  # asked by the credits and by the closing span (frozen)
+def _closing_byline(body: str) -> _Closing | None:
+    """The byline closing ``body``'s lines (see :func:`_closing_lines`), or None."""
+    lines, _ = _closing_lines(body)
+    return _byline(body, lines)
+
+
 def _byline(body: str, lines: list[tuple[int, int]]) -> _Closing | None:
     """The byline closing ``lines`` (see the module docstring), or None."""
     if not lines:
@@ -872,8 +879,7 @@ def find_byline(body: str) -> Byline | None:
     Cited sources below the byline ("Theo Báo Quảng Ninh") are skipped; they are not part of
     the byline (see :func:`find_credits`).
     """
-    lines, _ = _closing_lines(body)
-    closing = _byline(body, lines)
+    closing = _closing_byline(body)
     if closing is None:
         return None
     s, e = closing.span
@@ -892,8 +898,8 @@ def find_credits(body: str) -> list[Credit]:
 # out): found once. Credits are frozen, so the cached tuple can be shared.
 @functools.lru_cache(maxsize=256)
 def _credits(body: str) -> tuple[Credit, ...]:
-    lines, sources = _closing_lines(body)
-    closing = _byline(body, lines)
+    _, sources = _closing_lines(body)
+    closing = _closing_byline(body)
     credits = []
     for name in closing.names if closing else ():
         contribution = _ROLE.get((name.wrote, name.photographed))
@@ -1004,8 +1010,8 @@ def credit_spans(body: str) -> list[tuple[int, int]]:
 def closing_span(body: str) -> tuple[int, int] | None:
     """The span of the closing credits: from the byline (or the first cited source) to the
     end of the text, affiliation lines included; None when the article closes with none."""
-    lines, sources = _closing_lines(body)
-    closing = _byline(body, lines)
+    _, sources = _closing_lines(body)
+    closing = _closing_byline(body)
     starts = [c.span[0] for c in sources] + ([closing.span[0]] if closing else [])
     if not starts:
         return None
