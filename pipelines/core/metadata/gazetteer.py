@@ -450,6 +450,8 @@ def _all_provinces(text: str) -> tuple[Province, ...]:
         if province is None:
             pos = match.start() + 1  # a rejected match may hide a shorter good one
             continue
-        found.append(replace(province, name_as_written=written[province.span[0] : province.span[1]]))
+        if text is not written:  # an eth was replaced: the name as written keeps it
+            province = replace(province, name_as_written=written[province.span[0] : province.span[1]])
+        found.append(province)
         pos = match.end()
     return tuple(found)
