@@ -487,8 +487,10 @@ def _unicode_cheapest(chunk: str) -> bool:
     A valid Unicode reading costs 0 and any other at least _COST_NOT_PREFERRED; an invalid one
     costs _COST_INVALID, less than any other reading unless that one is valid or a restorable
     TCVN3 word."""
+    if _reading_valid(chunk):  # (first: most words are valid Unicode, and decoding them is dearer)
+        return True
     readings = _readings(chunk)
-    if len(set(readings.values())) <= 1 or _reading_valid(chunk):
+    if len(set(readings.values())) <= 1:
         return True
     for encoding in ENCODINGS[1:]:
         reading = readings[encoding]
