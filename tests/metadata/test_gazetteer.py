@@ -196,3 +196,41 @@ def test_find_provinces_never_raises_and_spans_index_the_text(text):
     assert len({p.code_legacy for p in found}) == len(found)  # once each
     starts = [p.span[0] for p in found]
     assert starts == sorted(starts)
+
+
+# --- the case-sensitive scan (gazetteer._caseless_index) ----------------------------------
+
+
+def test_no_character_matches_two_letters_when_case_is_ignored():
+    import re
+    import string
+    import sys
+
+    every = "".join(chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i < 0xE000)
+    letters: dict[str, set[str]] = {}
+    for letter in string.ascii_lowercase:
+        for char in re.compile(letter, re.IGNORECASE).findall(every):
+            letters.setdefault(char, set()).add(letter)
+    assert all(len(found) == 1 for found in letters.values())
+
+
+_SCAN_FRAGMENTS = st.sampled_from(
+    ["Quảng Ninh", "QUẢNG NINH", "quang ninh", "tỉnh ", "TP. ", "Tp.", "thành phố ", "HCM", "Hồ Chí Minh",
+     "Bà Rịa - Vũng Tàu", "Thừa Thiên Huế", "Đắk Lắk", "Ðồng Tháp", "\u212aon Tum", "Kon Tum", "Hà ſơn Bình",
+     "İ", "ı", " ", "  ", "\n", "-", "–", ".", ",", "Nguyễn ", "huyện ", "Thái Bình Dương", "x", "3"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_SCAN_FRAGMENTS, max_size=25).map("".join))
+def test_the_case_sensitive_scan_matches_as_the_index_pattern_does(text):
+    from pipelines.core.metadata import gazetteer
+
+    pattern, _ = gazetteer._index()
+    caseless = gazetteer._caseless_index()
+    folded = gazetteer.fold(text)
+
+    def spans(p, t):
+        return [(m.span(), m.span("prefix"), m.span("name")) for m in p.finditer(t)]
+
+    assert spans(caseless, folded.translate(gazetteer._CASELESS)) == spans(pattern, folded)

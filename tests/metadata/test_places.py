@@ -273,3 +273,18 @@ def test_find_venue_never_raises_and_never_invents(text):
         assert venue == venue.strip() and venue
         # Every word of the venue is in the text, in order (whitespace aside).
         assert " ".join(venue.split()) in " ".join(text.split())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet="Hà Nội a b\n\t\u00a0()-.,", max_size=40),
+    st.lists(st.text(alphabet="Hà Nội ab()-.,", min_size=1, max_size=4).map(str.strip).filter(bool), max_size=4),
+)
+def test_words_span_finds_what_a_search_of_the_joined_words_finds(part, words):
+    import re
+
+    from pipelines.core.metadata.places import _words_span
+
+    words = [w for word in words for w in word.split()]
+    match = re.search(r"\s+".join(re.escape(w) for w in words), part)
+    assert _words_span(part, words) == (match.span() if match else None)

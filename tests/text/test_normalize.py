@@ -176,6 +176,33 @@ def test_normalize_text_output_is_clean(text):
     assert out.count("\u00ad") == text.count("\u00ad")
 
 
+def _every_step(text: str) -> str:
+    """normalize_text with every substitution run whatever the text holds."""
+    from pipelines.core.text import normalize
+
+    text = normalize._LINE_BREAK.sub("\n", text).translate(normalize._TRANSLATION)
+    text = normalize._SPACE_RUN.sub(" ", unicodedata.normalize("NFC", text))
+    return normalize._TRAILING_SPACE.sub("", text)
+
+
+def test_every_character_the_translation_changes_is_searched_for():
+    import sys
+
+    from pipelines.core.text import normalize
+
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if normalize._translate_char(char) != char:
+            assert normalize._TRANSLATED.match(char), hex(code)
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)) | st.sampled_from(
+    "\r\n\t \u00a0\u2028\u2029\u200b\u0301aê"
+)))
+def test_normalize_text_skips_only_substitutions_that_change_nothing(text):
+    assert normalize_text(text) == _every_step(text)
+
+
 # --- join_lines and to_paragraphs ---------------------------------------------------------
 
 BODY = "Hội nghị đã thông qua Báo cáo đánh giá về hoạt động Hội năm 2013 và triển khai"  # 78

@@ -135,3 +135,27 @@ def test_canonical_tones_on_vietnamese_letters(text):
     assert canonical_tones(once) == once
     assert canonical_tones(canonical_tones(text, style="new")) == once
     assert len(once) == len(text)
+
+
+def _word_by_word(text: str, style: str = CANONICAL_STYLE) -> str:
+    """canonical_tones as one call per word: a word with a stray combining mark after it stays."""
+    from pipelines.core.text import tones
+
+    text = unicodedata.normalize("NFC", text)
+
+    def fix(match):
+        end = match.end()
+        if end < len(text) and unicodedata.combining(text[end]):
+            return match.group()
+        return tones._place_tone(match.group(), style)
+
+    return tones._WORD.sub(fix, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(VIETNAMESE + "HOAUY bcghklmnpqrstvx0-9 \n,.;:“”…–()\u0300\u0301\u0309\u0303\u0323\u0306\u00b7©•")
+                      | st.characters(blacklist_categories=("Cs",)), max_size=60))
+def test_the_quick_pass_places_tones_as_a_word_by_word_pass_does(text):
+    for style in ("old", "new"):
+        assert canonical_tones(text, style=style) == _word_by_word(text, style)
+

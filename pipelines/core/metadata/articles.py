@@ -52,7 +52,7 @@ def build_articles(pages: list[Page], issue_date=None, issue_precision: str | No
         for p in pages
         if p.method not in ("failed",)
         for ln in (_laid_out_ocr_lines(p.lines) if p.method == "ocr" else p.lines)
-        if _running_key(ln.text) not in running
+        if not running or _running_key(ln.text) not in running  # (most documents have none)
     ]
     if not any(i.line.text.strip() for i in items):
         return []
@@ -72,9 +72,12 @@ def build_articles(pages: list[Page], issue_date=None, issue_precision: str | No
 _PAGE_NUMBER = re.compile(r"^[\s\-–—.]*(trang|page|tr\.)?\s*\d{1,4}\s*([/]\s*\d{1,4})?[\s\-–—.]*$", re.IGNORECASE)
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def _running_key(text: str) -> str:
     """A line as a running header or footer is compared: digits (page numbers) blanked."""
-    return re.sub(r"\d+", "#", text.strip().lower())
+    return _DIGITS.sub("#", text.strip().lower())
 
 
 def running_lines(pages: list[Page], edge: int = 3) -> set[str]:

@@ -49,6 +49,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import itertools
 import re
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
@@ -388,11 +389,12 @@ _CACHE_SIZE = 256  # texts whose scans are kept (an article's body and its sente
 # ("từ Chủ nhật, ngày mùng", "Rằm tháng Giêng năm") come before its first digit, and between
 # two digits of one date at most a joint and a prefix ("đến hết ngày Thứ Hai, ngày"): under 40
 # characters once each run of spaces counts as one. So every match lies inside a window that
-# reaches _REACH such characters either side of its digits, and the patterns need only be
-# searched there: a quarter of a typical article. Windows that touch are merged, so a window
-# never ends on a digit; the patterns' lookarounds see the whole text (a search's pos and
-# endpos do not hide what lies before pos, and a date's closing "not a digit" reads the same
-# at a window's end). tests/metadata/test_dates.py checks the windows against whole-text scans.
+# reaches _REACH such characters before its digits and ends with them (every pattern's last
+# item is a number), and the patterns need only be searched there. Windows that touch are
+# merged, so a window ends with a whole run of digits; the patterns' lookarounds see the whole
+# text (a search's pos and endpos do not hide what lies before pos, and a date's closing "not
+# a digit" reads the same at the end of a run of digits as at a window's end).
+# tests/metadata/test_dates.py checks the windows against whole-text scans.
 _REACH = 64
 _SPACE_RUN = re.compile(r"\s+")
 _DIGIT_RUN = re.compile(r"[0-9]+")
@@ -402,46 +404,76 @@ def _collapsed_length(part: str) -> int:
     return len(_SPACE_RUN.sub(" ", part))
 
 
-def _reach(text: str, at: int, step: int) -> int:
-    """The position _REACH characters (a run of spaces counting once) from ``at``, going
-    backwards (``step`` -1) or forwards (+1), or the text's edge."""
+def _reach_back(text: str, at: int) -> int:
+    """The position _REACH characters (a run of spaces counting once) before ``at``, or 0."""
     width = _REACH
     while True:
-        if step < 0:
-            edge = max(0, at - width)
-            if edge == 0 or _collapsed_length(text[edge:at]) >= _REACH:
-                return edge
-        else:
-            edge = min(len(text), at + width)
-            if edge == len(text) or _collapsed_length(text[at:edge]) >= _REACH:
-                return edge
+        edge = max(0, at - width)
+        if edge == 0 or _collapsed_length(text[edge:at]) >= _REACH:
+            return edge
         width *= 2
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
 def _windows(text: str) -> tuple[tuple[int, int], ...]:
-    """The stretches of ``text`` where a date can be: around its digits (see _REACH)."""
+    """The stretches of ``text`` where a date can be: up to and including its digits (see _REACH)."""
     windows: list[list[int]] = []
     for run in _DIGIT_RUN.finditer(text):
-        start = _reach(text, run.start(), -1)
+        if windows and run.start() - _REACH <= windows[-1][1]:
+            windows[-1][1] = run.end()  # _reach_back is at least _REACH back: it would touch
+            continue
+        start = _reach_back(text, run.start())
         if windows and start <= windows[-1][1]:
-            windows[-1][1] = _reach(text, run.end(), 1)
+            windows[-1][1] = run.end()
         else:
-            windows.append([start, _reach(text, run.end(), 1)])
+            windows.append([start, run.end()])
     return tuple((s, e) for s, e in windows)
 
 
 def _search_windows(pattern: re.Pattern[str], text: str, pos: int) -> re.Match[str] | None:
-    """``pattern.search(text, pos)``, looking only where a date can be (see _REACH) and
-    passing over quickly where the pattern cannot begin (see metadata/leading.py)."""
+    """``pattern.search(text, pos)``, looking only where a date can be (see _REACH), in the
+    windows holding the pattern's token (see _TOKENS), and passing over quickly where the
+    pattern cannot begin (see metadata/leading.py)."""
     quick = leading(pattern)
-    for start, end in _windows(text):
+    for start, end in _windows_holding(_TOKENS.get(pattern), text):
         if end <= pos:
             continue
         match = quick.search(text, max(start, pos), end)
         if match is not None:
             return match
     return None
+
+
+# Most windows hold no date, yet each pattern would be tried at every character of each (the
+# patterns open with optional words: the engine tries them all). A pattern is only searched in
+# the windows that hold a token every match of it contains: a full "22/5/2014", a "22/5" or the
+# word "tháng" or "quý" (see _TOKENS). A match lies inside its window and holds its token
+# there, with the same lookarounds (seen in the whole text, and at the same window end), so a
+# search for the token in that window finds it: the windows left out cannot hold a match.
+# A range of two full dates (or of two days and months) holds two tokens, apart: a window is
+# then searched only if it holds two. A token covers whole runs of digits, three (or two) in a
+# row and fixed by its first, so two apart are found as two by a scan from the window's start.
+_DMY_TOKEN = _compile(_dmy(""))
+_DAY_MONTH_TOKEN = _compile(rf"(?<![0-9])[0-9]{{1,2}}{_WS}[/.\-]{_WS}[0-9]{{1,2}}(?![0-9])")
+_MONTH_TOKEN = _compile(r"tháng\s")
+_QUARTER_TOKEN = _compile(r"quý\s")
+
+
+@functools.lru_cache(maxsize=8 * _CACHE_SIZE)
+def _windows_holding(token: tuple[re.Pattern[str], int] | None, text: str) -> tuple[tuple[int, int], ...]:
+    """The windows of ``text`` (see _windows) in which ``token`` (a pattern, and how many
+    times) occurs; all of them for None."""
+    windows = _windows(text)
+    if token is None:
+        return windows
+    pattern, times = token
+    quick = leading(pattern)
+    if times == 1:
+        return tuple((start, end) for start, end in windows if quick.search(text, start, end))
+    return tuple(
+        (start, end) for start, end in windows
+        if len(list(itertools.islice(quick.finditer(text, start, end), times))) == times
+    )
 
 
 def _candidates(text: str) -> Iterator[DateMention]:
@@ -601,6 +633,22 @@ _PARTIAL_PATTERNS = (
 )
 
 
+# The tokens every match of a pattern holds (see _windows_holding): each pattern below ends
+# with a full date (_dmy), a day and month ("22/5", the partial patterns' _DAY … _MONTH_NUMBER),
+# or holds "tháng" or "quý" followed by a space; _RANGE_DMY two full dates, _PARTIAL_RANGE_DM
+# two days and months (its first month is followed by _TO: not a digit). _YEAR has none worth
+# testing (it is cheap).
+_TOKENS: dict[re.Pattern[str], tuple[re.Pattern[str], int]] = {
+    _RANGE_DMY: (_DMY_TOKEN, 2),
+    **dict.fromkeys((_RANGE_DAYS, _RANGE_DM, _LIST_DMY, _SINGLE_DMY), (_DMY_TOKEN, 1)),
+    **dict.fromkeys((_LIST_WORDS, _WORDS_RANGE, _WORDS_DMY, _LUNAR_WORDS, _MONTH), (_MONTH_TOKEN, 1)),
+    _QUARTER: (_QUARTER_TOKEN, 1),
+    _PARTIAL_RANGE_DM: (_DAY_MONTH_TOKEN, 2),
+    **dict.fromkeys((_PARTIAL_RANGE_D, _PARTIAL_LIST, _PARTIAL_DM), (_DAY_MONTH_TOKEN, 1)),
+    **dict.fromkeys((_PARTIAL_WORDS, _PARTIAL_MONTH), (_MONTH_TOKEN, 1)),
+}
+
+
 def _yearless(text: str, complete: _Completer, from_issue: bool) -> list[DateMention]:
     """The yearless dates of ``text`` completed by ``complete``, never overlapping a full date."""
     full = [m.span for m in find_dates(text)]
@@ -705,13 +753,20 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     Works on raw text (hard line breaks inside paragraphs) and on paragraphs joined with
     "\\n\\n" alike. A heading line (mostly upper case) is a paragraph of its own.
     """
+    return list(_paragraph_spans(text))
+
+
+# An article's paragraphs and posting lines are asked for by its date, its venue and its
+# credits: found once per text (tuples, so a caller cannot change the cached value).
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _paragraph_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     pos = 0
     for match in _BLANK_LINE.finditer(text):
         spans.extend(_split_headings(text, pos, match.start()))
         pos = match.end()
     spans.extend(_split_headings(text, pos, len(text)))
-    return spans
+    return tuple(spans)
 
 
 def _split_headings(text: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -873,6 +928,11 @@ def posting_lines(text: str) -> list[tuple[tuple[int, int], dt.date]]:
     weekday, a clock time or a time zone: "Thứ Hai, 13/05/2024, 08:40 [GMT+7]"), with the date
     each gives. Such a date is the page's, never the event's; it is a reference for a day and
     month stated without a year, as an issue's masthead is."""
+    return list(_posting_lines(text))
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)  # see _paragraph_spans
+def _posting_lines(text: str) -> tuple[tuple[tuple[int, int], dt.date], ...]:
     found = []
     pos = 0
     for line in text.split("\n"):
@@ -891,7 +951,7 @@ def posting_lines(text: str) -> list[tuple[tuple[int, int], dt.date]]:
         date = _date(match["y"], match["m"], match["d"])
         if date is not None:
             found.append((_strip_span(text, s, e), date))
-    return found
+    return tuple(found)
 
 
 # A posting stamp with its clock time run into the lead's first sentence, as text layers join

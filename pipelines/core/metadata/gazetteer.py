@@ -39,8 +39,11 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 import unicodedata
 from dataclasses import dataclass, replace
+
+from pipelines.core.metadata.leading import leading
 
 __all__ = ["Province", "ProvinceRecord", "find_provinces", "find_all_provinces", "provinces", "lookup"]
 
@@ -151,6 +154,7 @@ def fold(text: str) -> str:
     return text.translate(_FOLD_TABLE)
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the word, asked of every match
 def _tone_key(word: str) -> tuple[str, frozenset[str]]:
     """A word's letters and tone apart: "Hoà" and "Hòa" give the same key."""
     decomposed = unicodedata.normalize("NFD", word.lower())
@@ -253,6 +257,44 @@ def _key(words: tuple[str, ...] | list[str]) -> str:
     return " ".join(fold(w).lower() for w in words)
 
 
+@functools.lru_cache(maxsize=4096)  # each match's name is keyed twice (_skip_to, _resolve)
+def _name_key(name: str) -> str:
+    """The index key of a name as matched in the folded text."""
+    return _key(_WORD.findall(name))
+
+
+class _CaselessTable(dict):
+    """str.translate's table putting each character that a letter of the index matches when
+    case is ignored (re.IGNORECASE: "Q", and "K" the Kelvin sign for "k") as that lower-case
+    ASCII letter, filled as characters are met. Every letter of the index's pattern is a
+    lower-case ASCII letter (see _caseless_index), so the pattern without IGNORECASE finds in
+    the translated text what it finds with it in the folded text: same length, and each
+    character changed is a letter put as a letter (\\s, [^\\W_] and the dashes read the same)."""
+
+    _LETTERS = [re.compile(letter, re.IGNORECASE) for letter in string.ascii_lowercase]
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        letters = [p.pattern for p in self._LETTERS if p.fullmatch(char)]
+        self[code] = value = letters[0] if len(letters) == 1 else char
+        return value
+
+
+_CASELESS = _CaselessTable()
+
+
+@functools.lru_cache(maxsize=1)
+def _caseless_index() -> re.Pattern[str] | None:
+    """The index's pattern without IGNORECASE, for text translated by _CASELESS (Python's
+    engine tests each of a hundred names at each word when case is ignored; with case it
+    passes over the names whose first letter differs); None if the index holds a letter that
+    is not lower-case ASCII."""
+    pattern, by_key = _index()
+    if not all(key.isascii() and key == key.lower() for key in by_key):
+        return None
+    return leading(re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE))  # (see leading.py)
+
+
 def lookup(name: str) -> ProvinceRecord | None:
     """The legacy province with this name or spelling ("Quảng Ninh", "TP.HCM", "Huế"), if any."""
     found = find_provinces(name)
@@ -282,9 +324,12 @@ def _words_match(written: list[str], variant: _Variant) -> bool | None:
     return exact
 
 
+_LAST_WORD = re.compile(r"([^\W_]+)[ \t\u00a0]+$")
+
+
 def _previous_word(text: str, start: int) -> str:
     """The word right before ``start``, separated by spaces only ("" if none)."""
-    match = re.search(r"([^\W_]+)[ \t\u00a0]+$", text[max(0, start - 30) : start])
+    match = _LAST_WORD.search(text[max(0, start - 30) : start])
     return match.group(1) if match else ""
 
 
@@ -334,7 +379,7 @@ def _resolve(text: str, match: re.Match[str], by_key: dict[str, list[_Variant]])
     """The province of a match in the folded text, or None when no variant accepts it."""
     name_span = match.span("name")
     prefixed = match.group("prefix") is not None
-    for variant in by_key.get(_key(_WORD.findall(match.group("name"))), []):
+    for variant in by_key.get(_name_key(fold(text[name_span[0] : name_span[1]])), []):
         confidence = _accept(text, name_span, prefixed, variant)
         if confidence is not None:
             r = variant.record
@@ -351,7 +396,7 @@ def _not_places() -> re.Pattern[str]:
 
 def _skip_to(text: str, folded: str, match: re.Match[str], by_key: dict[str, list[_Variant]]) -> int | None:
     """Where to resume when the match lies in a name that is not a place, else None."""
-    variants = by_key.get(_key(_WORD.findall(match.group("name"))), [])
+    variants = by_key.get(_name_key(folded[match.start("name") : match.end("name")]), [])
     if match.group("prefix") is not None and variants and all(v.partial for v in variants):
         return match.end()  # "TP. Vũng Tàu": the city, and its words are not the province either
     if match.group("prefix") is None and _in_personal_name(text, match.start("name")):
@@ -379,13 +424,25 @@ def find_provinces(text: str) -> list[Province]:
 def find_all_provinces(text: str) -> list[Province]:
     """Every mention of a province or centrally-run city in ``text``, repeated ones included,
     in order of appearance."""
+    return list(_all_provinces(text))
+
+
+# The same text is scanned more than once (an article's body for its places, a venue's phrase
+# for its province each time the venue is looked for): the scan is kept for the last texts.
+# Provinces are frozen, so the cached tuple can be shared.
+@functools.lru_cache(maxsize=1024)
+def _all_provinces(text: str) -> tuple[Province, ...]:
     pattern, by_key = _index()
     written = text
-    text = text.translate(_ETH_AS_DJE)  # "Ðồng Tháp" typed with the Icelandic eth: Đồng Tháp
+    if "\u00d0" in text or "\u00f0" in text:
+        text = text.translate(_ETH_AS_DJE)  # "Ðồng Tháp" typed with the Icelandic eth: Đồng Tháp
     folded = fold(text)  # same offsets as text
+    searched = folded
+    if (caseless := _caseless_index()) is not None:
+        pattern, searched = caseless, folded.translate(_CASELESS)  # the matches' text is read from folded
     found: list[Province] = []
     pos = 0
-    while (match := pattern.search(folded, pos)) is not None:
+    while (match := pattern.search(searched, pos)) is not None:
         if (skip_to := _skip_to(text, folded, match, by_key)) is not None:
             pos = skip_to  # a personal name or a non-place proper name: skipped whole
             continue
@@ -393,6 +450,8 @@ def find_all_provinces(text: str) -> list[Province]:
         if province is None:
             pos = match.start() + 1  # a rejected match may hide a shorter good one
             continue
-        found.append(replace(province, name_as_written=written[province.span[0] : province.span[1]]))
+        if text is not written:  # an eth was replaced: the name as written keeps it
+            province = replace(province, name_as_written=written[province.span[0] : province.span[1]])
+        found.append(province)
         pos = match.end()
-    return found
+    return tuple(found)

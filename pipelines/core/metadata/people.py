@@ -47,6 +47,7 @@ case).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -210,6 +211,13 @@ _MAX_ORGANISATION_WORDS = 16
 
 def _line_spans(body: str) -> list[tuple[int, int]]:
     """Spans of the non-empty lines of ``body``, without surrounding whitespace (NBSP too)."""
+    return list(_line_spans_of(body))
+
+
+# The credits, the caption credits and the top byline each walk the article's lines: they are
+# split once per text (a tuple: _closing_lines shortens its own copy).
+@functools.lru_cache(maxsize=256)
+def _line_spans_of(body: str) -> tuple[tuple[int, int], ...]:
     spans = []
     pos = 0
     for line in body.split("\n"):
@@ -218,7 +226,7 @@ def _line_spans(body: str) -> list[tuple[int, int]]:
         s, e = _strip(body, s, e)
         if s < e:
             spans.append((s, e))
-    return spans
+    return tuple(spans)
 
 
 def _strip(body: str, s: int, e: int, chars: str | None = None) -> tuple[int, int]:
@@ -784,6 +792,12 @@ def _collected_source(body: str, span: tuple[int, int]) -> Credit | None:
 def _closing_lines(body: str) -> tuple[list[tuple[int, int]], list[Credit]]:
     """The lines of ``body`` without the trailing source lines and page furniture, and
     those sources."""
+    lines, sources = _closing_lines_of(body)
+    return list(lines), list(sources)
+
+
+@functools.lru_cache(maxsize=256)  # asked by the credits and by the closing span
+def _closing_lines_of(body: str) -> tuple[tuple[tuple[int, int], ...], tuple[Credit, ...]]:
     lines = _line_spans(body)
     sources: list[Credit] = []
     while lines:
@@ -807,7 +821,14 @@ def _closing_lines(body: str) -> tuple[list[tuple[int, int]], list[Credit]]:
             lines[-1] = (lines[-1][0], rest_end)  # the source followed the last sentence
             break
         lines.pop()
-    return lines, sources
+    return tuple(lines), tuple(sources)
+
+
+@functools.lru_cache(maxsize=256)  # asked by the credits and by the closing span (frozen)
+def _closing_byline(body: str) -> _Closing | None:
+    """The byline closing ``body``'s lines (see :func:`_closing_lines`), or None."""
+    lines, _ = _closing_lines(body)
+    return _byline(body, lines)
 
 
 def _byline(body: str, lines: list[tuple[int, int]]) -> _Closing | None:
@@ -858,8 +879,7 @@ def find_byline(body: str) -> Byline | None:
     Cited sources below the byline ("Theo Báo Quảng Ninh") are skipped; they are not part of
     the byline (see :func:`find_credits`).
     """
-    lines, _ = _closing_lines(body)
-    closing = _byline(body, lines)
+    closing = _closing_byline(body)
     if closing is None:
         return None
     s, e = closing.span
@@ -871,8 +891,15 @@ def find_credits(body: str) -> list[Credit]:
     photographers in the order written (or, when the article closes with none, a byline
     above its lead), photographers credited in captions, then cited sources (see the module
     docstring)."""
-    lines, sources = _closing_lines(body)
-    closing = _byline(body, lines)
+    return list(_credits(body))
+
+
+# An article's credits are asked for twice (its people, and the credits its places leave
+# out): found once. Credits are frozen, so the cached tuple can be shared.
+@functools.lru_cache(maxsize=256)
+def _credits(body: str) -> tuple[Credit, ...]:
+    _, sources = _closing_lines(body)
+    closing = _closing_byline(body)
     credits = []
     for name in closing.names if closing else ():
         contribution = _ROLE.get((name.wrote, name.photographed))
@@ -886,7 +913,7 @@ def find_credits(body: str) -> list[Credit]:
     for credit in _caption_photo_credits(body, closing_start):
         if not any(c.role == "photo" and c.name == credit.name for c in credits):
             credits.append(credit)
-    return credits + sources
+    return tuple(credits + sources)
 
 
 # A caption's photo credit: "… cắt băng khai mạc. Ảnh: Quốc Tuấn", "(Ảnh: TL)", "ẢNH: AN KHÊ".
@@ -983,8 +1010,8 @@ def credit_spans(body: str) -> list[tuple[int, int]]:
 def closing_span(body: str) -> tuple[int, int] | None:
     """The span of the closing credits: from the byline (or the first cited source) to the
     end of the text, affiliation lines included; None when the article closes with none."""
-    lines, sources = _closing_lines(body)
-    closing = _byline(body, lines)
+    _, sources = _closing_lines(body)
+    closing = _closing_byline(body)
     starts = [c.span[0] for c in sources] + ([closing.span[0]] if closing else [])
     if not starts:
         return None

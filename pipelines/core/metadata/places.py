@@ -30,6 +30,7 @@ the closing credits (an author's affiliation, a cited newspaper) are not the art
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -371,14 +372,38 @@ def _venue_after_label(text: str) -> tuple[str, tuple[int, int]] | None:
 
 def _span_of(text: str, phrase: str, start: int, end: int) -> tuple[int, int]:
     """Where the cleaned ``phrase`` lies in ``text[start:end]``: its words, as written."""
-    words = phrase.split()
-    pattern = r"\s+".join(re.escape(w) for w in words)
-    match = re.search(pattern, text[start:end])
-    if match is None:  # cannot happen: the phrase is made of the text's words
+    found = _words_span(text[start:end], phrase.split())
+    if found is None:  # cannot happen: the phrase is made of the text's words
         return start, end
-    return start + match.start(), start + match.end()
+    return start + found[0], start + found[1]
 
 
+def _words_span(part: str, words: list[str]) -> tuple[int, int] | None:
+    """The first span of ``part`` where ``words`` follow each other, whitespace between them:
+    what re.search finds of the escaped words joined by r"\\s+", without compiling a pattern
+    for each phrase (a word holds no whitespace, so the spaces before it are all taken)."""
+    if not words:
+        return 0, 0
+    first = words[0]
+    at = part.find(first)
+    while at >= 0:
+        pos = at + len(first)
+        for word in words[1:]:
+            gap_start = pos
+            while pos < len(part) and part[pos].isspace():
+                pos += 1
+            if pos == gap_start or not part.startswith(word, pos):
+                break
+            pos += len(word)
+        else:
+            return at, pos
+        at = part.find(first, at + 1)
+    return None
+
+
+# An article's venue is asked for twice (its location, then its places): found once. The
+# evidence is frozen, so the cached one can be shared.
+@functools.lru_cache(maxsize=256)
 def find_venue_evidence(text: str) -> Evidence | None:
     """The venue as written, with its span and a confidence, or None (see :func:`find_venue`)."""
     lead = _lead_sentences(text)

@@ -176,6 +176,7 @@ _SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
 _STYLE_SUFFIX = re.compile(r"[\s,-]*(?:Bold|Italic|Oblique|Regular|BoldItalic|PSMT|MT)*$", re.I)
 
 
+@functools.lru_cache(maxsize=1024)  # asked of every line; a document uses a few fonts
 def parse_font_hint(font_name: str | None) -> tuple[str, bool] | None:
     """(encoding, uppercase) that a PDF font name suggests, or None.
 
@@ -486,8 +487,10 @@ def _unicode_cheapest(chunk: str) -> bool:
     A valid Unicode reading costs 0 and any other at least _COST_NOT_PREFERRED; an invalid one
     costs _COST_INVALID, less than any other reading unless that one is valid or a restorable
     TCVN3 word."""
+    if _reading_valid(chunk):  # (first: most words are valid Unicode, and decoding them is dearer)
+        return True
     readings = _readings(chunk)
-    if len(set(readings.values())) <= 1 or _reading_valid(chunk):
+    if len(set(readings.values())) <= 1:
         return True
     for encoding in ENCODINGS[1:]:
         reading = readings[encoding]
@@ -503,7 +506,7 @@ def plainly_unicode(text: str) -> bool:
     switch, so the cheapest path of the Viterbi pass is Unicode throughout, the only one, and
     the chunks without evidence take Unicode from their neighbours. Plain ASCII is not enough
     to say so: VIQR is ASCII ("Vie^.t")."""
-    return all(_unicode_cheapest(chunk) for chunk in _CHUNK.findall(text))
+    return all(map(_unicode_cheapest, _CHUNK.findall(text)))
 
 
 _CHUNK = re.compile(r"\S+")

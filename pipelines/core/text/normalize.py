@@ -62,6 +62,14 @@ class _Translation(dict):
 
 _TRANSLATION = _Translation()
 
+# Every character _translate_char changes (the zero-width ones, the Unicode spaces but ' ', the
+# controls but '\n' and '\t'), and a few it keeps: a text without one of these is unchanged by
+# the translation, which a search for them finds faster (tests/text/test_normalize.py checks
+# the class against every code point).
+_TRANSLATED = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00a0\u1680\u2000-\u200d\u2028-\u202f\u205f\u2060\u3000\ufeff]"
+)
+
 
 def normalize_text(text: str) -> str:
     """Text cleaned so that equal-looking text compares equal.
@@ -79,13 +87,20 @@ def normalize_text(text: str) -> str:
     The soft hyphen U+00AD is kept (see the module docstring). Blank lines are kept as they
     are: paragraph structure is :func:`to_paragraphs`' job. Idempotent.
     """
-    text = _LINE_BREAK.sub("\n", text)
-    text = text.translate(_TRANSLATION)
+    # Each substitution runs only when the text holds what it replaces (a plain substring
+    # test): most lines have none, and this is asked of every line of every page.
+    if "\r" in text or "\u2028" in text or "\u2029" in text:
+        text = _LINE_BREAK.sub("\n", text)
+    if _TRANSLATED.search(text):
+        text = text.translate(_TRANSLATION)
     # NFC last among the per-character steps: dropping a zero-width character can put a
     # combining mark next to its base letter, and they must then compose.
     text = unicodedata.normalize("NFC", text)
-    text = _SPACE_RUN.sub(" ", text)
-    return _TRAILING_SPACE.sub("", text)
+    if "\t" in text or "  " in text:  # a run of one space is already what it would become
+        text = _SPACE_RUN.sub(" ", text)
+    if " \n" in text or text.endswith(" "):
+        text = _TRAILING_SPACE.sub("", text)
+    return text
 
 
 # ---------------------------------------------------------------------------
@@ -161,6 +176,7 @@ def _is_byline(line: str) -> bool:
     return len(line) <= _BYLINE_MAX_LENGTH and _BYLINE.match(line) is not None
 
 
+@functools.lru_cache(maxsize=16384)  # asked twice of each line per block, and again per article
 def _stands_alone(line: str) -> bool:
     """A line that is never joined with its neighbours."""
     return _is_heading(line) or _is_byline(line)

@@ -31,6 +31,7 @@ foreign words included, is left as it is (after NFC).
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 
@@ -48,6 +49,11 @@ _FINALS = ("ch", "nh", "ng", "c", "k", "m", "n", "p", "t")
 
 # A run of letters: a candidate syllable.
 _WORD = re.compile(r"[^\W\d_]+")
+# The same, as the separator of re.split: the text's pieces, its words at the odd indexes.
+_WORD_PIECES = re.compile(r"([^\W\d_]+)")
+# A character that is not a word character, a space or common punctuation. No combining mark
+# is a word character or a space, so a text without one of these holds no combining mark.
+_UNCOMMON = re.compile(r"[^\w\s!-/:-@\[-`{-~–—“”‘’…]")
 
 
 def tone_position(onset: str, rhyme: str, style: str = CANONICAL_STYLE) -> int:
@@ -108,6 +114,10 @@ def canonical_tones(text: str, style: str = CANONICAL_STYLE) -> str:
     if style not in ("old", "new"):
         raise ValueError(f"style must be 'old' or 'new', not {style!r}")
     text = unicodedata.normalize("NFC", text)
+    if _UNCOMMON.search(text) is None:
+        # No combining mark anywhere (the usual case): every word is placed, without a
+        # Python call per word (see _place_words).
+        return _place_words(text, style)
 
     def fix(match: re.Match[str]) -> str:
         end = match.end()
@@ -116,6 +126,14 @@ def canonical_tones(text: str, style: str = CANONICAL_STYLE) -> str:
         return _place_tone(match.group(), style)
 
     return _WORD.sub(fix, text)
+
+
+def _place_words(text: str, style: str) -> str:
+    """:func:`canonical_tones` of an NFC text without combining marks: the same words as
+    _WORD.sub finds, each through _place_tone."""
+    pieces = _WORD_PIECES.split(text)
+    pieces[1::2] = map(_place_tone, pieces[1::2], itertools.repeat(style))
+    return "".join(pieces)
 
 
 def fold(text: str) -> str:
