@@ -156,3 +156,15 @@ def test_the_index_stays_equal_to_a_rebuild_through_loads_replacements_and_remov
     assert con.execute("SELECT count(*) FROM (SELECT idx, term FROM search_df GROUP BY ALL HAVING count(*) > 1)").fetchone() == (0,)
     for query in queries[:20]:
         assert ranking(con, query) == fts_reference.reference_search(reference, query, limit=1000), query
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80)
+       | st.text(alphabet="aăâeêioôơuưyđAĂÂĐƯƠ\u0300\u0301\u0303\u0309\u0323 .,İßﬁ", max_size=80))
+def test_snippet_folds_each_character_to_one(text):
+    """The snippet finds query words in a folded copy of the body whose offsets are the body's:
+    each character folded alone, to one character (a translate table filled as characters are
+    met, the same as folding them one by one)."""
+    folded = text.translate(search._ONE_CHAR_FOLD)
+    assert folded == "".join(fold(c)[:1] or c for c in text)
+    assert len(folded) == len(text)

@@ -424,9 +424,23 @@ def _idf(con, wanted: set[tuple[int, str]], tables: Tables) -> tuple[dict, dict]
     return idf, avgdl
 
 
+class _OneCharFold(dict):
+    """A str.translate table folding each character to one character (its fold's first, or
+    itself when the fold is empty), filled as characters are met: one C-level pass over a body
+    instead of a fold call per character (a quarter of a search's time at 100,000 articles)."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        value = self[code] = fold(char)[:1] or char
+        return value
+
+
+_ONE_CHAR_FOLD = _OneCharFold()
+
+
 def snippet(body: str, query: str, width: int = 160) -> str:
     """The passage of the body holding the most query words (matched without diacritics)."""
-    folded_body = "".join(fold(c)[:1] or c for c in body)  # one char per char: offsets stay valid
+    folded_body = body.translate(_ONE_CHAR_FOLD)  # one char per char: offsets stay valid
     words = set(fold(query).split())
     hits = [(m.start(), m.group()) for m in re.finditer(r"\w+", folded_body) if m.group() in words]
     start = 0

@@ -42,9 +42,11 @@ from pipelines.core.store.warehouse import ALIAS, latest_snapshot, snapshot_of
 SLOTS = ("a", "b")
 POINTER = "current.json"
 CACHE = "search_cache"
-# Rows per row group in a slot (DuckDB's default is 122,880): a search reads its terms' postings
-# and its ten hits, and a scan skips whole row groups only, so smaller ones are read less of.
-ROW_GROUP_ROWS = 8192
+# Rows per row group in a slot: DuckDB's default. A scan checks every row group's ranges before
+# it skips it, so the cost of finding one term's postings grows with the number of row groups:
+# at 100,000 articles (90 million postings) 8,192-row groups made 11,000 of them and a term
+# cost 4-9 ms to find however few its postings; 122,880-row groups, 0.8-1.3 ms.
+ROW_GROUP_ROWS = 122_880
 
 CACHE_TABLES = search.Tables(
     postings="postings",
