@@ -35,6 +35,11 @@ class Location:
     home: Path  # the local folder: staging/, search/, locks
 
     @property
+    def extensions(self) -> tuple[str, ...]:
+        """The DuckDB extensions a session on this warehouse loads."""
+        return ("ducklake", "sqlite_scanner" if self.kind == "sqlite" else "postgres_scanner")
+
+    @property
     def sqlite_file(self) -> Path | None:
         return Path(self.catalog.removeprefix("sqlite:")) if self.kind == "sqlite" else None
 

@@ -107,7 +107,7 @@ def connect(
 
 def _open(location: Location, read_only: bool, threads: int | None = None, snapshot: int | None = None) -> duckdb.DuckDBPyConnection:
     """A session on an instance of its own (see :func:`connect`)."""
-    con = extensions.connect(threads=threads)
+    con = extensions.connect(threads=threads, needs=location.extensions)
     try:
         try:
             con.execute(attach_statement(location, read_only, snapshot))
@@ -179,7 +179,7 @@ def _shared_reader(location: Location) -> duckdb.DuckDBPyConnection:
 def _open_reader(location: Location) -> duckdb.DuckDBPyConnection | None:
     """The shared instance with the warehouse attached, or None when it cannot be opened as
     is (the unshared path then says why)."""
-    base = extensions.connect()
+    base = extensions.connect(needs=location.extensions)
     try:
         base.execute(attach_statement(location, True))
         probe = base.cursor()
