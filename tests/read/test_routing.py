@@ -64,10 +64,10 @@ def test_a_page_past_the_ocr_time_limit_makes_its_document_partial(tmp_path, mon
     real = extract.ocr_image
     calls = []
 
-    def slow_second_page(image, *, languages, timeout_s):
+    def slow_second_page(image, *, languages, timeout_s, invert=True):
         calls.append(1)
         # the third frame gets a limit no Tesseract run can meet
-        return real(image, languages=languages, timeout_s=0.01 if len(calls) == 2 else timeout_s)
+        return real(image, languages=languages, timeout_s=0.01 if len(calls) == 2 else timeout_s, invert=invert)
 
     monkeypatch.setattr(extract, "ocr_image", slow_second_page)
     result = process_document(tiff, "d", "image/tiff", OPTIONS)

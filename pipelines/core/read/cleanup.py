@@ -66,9 +66,20 @@ BACKGROUND_KERNEL = 9
 BACKGROUND_KERNEL pixels wide there (72 px, 6 mm at 300 dpi): wider than any stroke and than the
 gap between lines, narrow enough to follow a shadow along a fold or the copier's edge."""
 
+DARK_AREA_MEAN = 96
+"""Where the page averages darker than this over a BACKGROUND_KERNEL square (6 mm), it is a
+dark area, not print: text on paper averages 180-240 there. Such areas get a threshold of
+their own (see :func:`binarize`)."""
+
 SPECK_MM = 0.2
 """Ink blobs smaller than a square of this side (in mm) are dust, not print: the dot under
 'ạ' in 8-point type is about 0.3 mm across."""
+
+DARK_BLOCK_FILL = 0.6
+DARK_BLOCK_LETTERS = (2, 6)
+"""A blob of ink at least this many typical letters tall and wide (its box), and at least
+DARK_BLOCK_FILL ink, is a dark block: a band or box printed solid where white letters can
+stand (a masthead, a boxed heading), or a photograph. Letters, rules and frames are not."""
 
 MAX_PAGE_IN = 20
 """A stated resolution that makes the scan longer than this (inches) is a placeholder."""
@@ -83,6 +94,7 @@ class CleanupReport:
     upsampled_from_dpi: int | None = None
     steps: list[str] = field(default_factory=list)
     ink_blobs: int | None = None  # letter-sized blobs of the cleaned page (readcheck.ink_blobs), from the speck labels
+    dark_blocks: int | None = None  # solid dark areas where white letters could stand (dark_blocks), from the same labels
 
 
 def prepare_for_ocr(
@@ -136,8 +148,10 @@ def clean(gray: np.ndarray, source_dpi: int | None, target_dpi: int = 300) -> tu
     binary = binarize(gray)
     del gray
     report.steps.append("binarize")
-    binary, report.ink_blobs = _denoise(binary, dpi=work_dpi or target_dpi)
+    binary, report.ink_blobs, report.dark_blocks = _denoise(binary, dpi=work_dpi or target_dpi)
     report.steps.append("denoise")
+    if report.dark_blocks:  # Tesseract is then asked to try white-on-black readings too (pages.py)
+        report.steps.append(f"dark-blocks:{report.dark_blocks}")
     return binary, report, work_dpi
 
 
@@ -208,6 +222,8 @@ def deskew(gray: np.ndarray, angle: float) -> np.ndarray:
 
     The canvas grows to hold every rotated corner and the new area is white, so no text near
     the page edge is cut off and no black wedges appear for Tesseract to read as marks.
+    Bicubic: bilinear costs less than half as much on a 300 dpi page, but read the bench's
+    phone photos at 0.87% CER where bicubic reads them at 0.33-0.40% (bench/ocr.py).
     """
     height, width = gray.shape[:2]
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -angle, 1.0)
@@ -228,19 +244,76 @@ def binarize(gray: np.ndarray, *, blur_sigma: float = BLUR_SIGMA) -> np.ndarray:
     brightness, so a shaded edge or a grey copy becomes white paper and one threshold fits the
     whole page; (2) a light gaussian blur, which greys out lone black specks and fills the
     white pits that toner dropout leaves in strokes, so both fall on the right side of (3) a
-    global Otsu threshold (at most MAX_THRESHOLD). Adaptive (local-mean) thresholds were not
+    global Otsu threshold (at most MAX_THRESHOLD); a page's dark areas (a band printed white
+    on black, a photograph: :func:`_dark_areas`) get an Otsu threshold of their own, and the
+    print around them one taken without them. Adaptive (local-mean) thresholds were not
     used: on blank paper the local mean is white and every faint speck falls below it. The
     blur was measured on the seed page as 200 dpi photocopies with 5-10% specks: sigma 2 px (at
     300 dpi) read them at 0.3-1.1% CER, sigma 1 at 1.7-11%, sigma 0.7 at 12-27%; a clean page
     read the same (0.1%), clean 8-point type slightly worse (1.3% against 0.8%).
     """
-    flat = _flatten_background(gray)
+    flat, small = _flatten(gray)
     if blur_sigma > 0:
         flat = cv2.GaussianBlur(flat, (0, 0), blur_sigma)
-    threshold, binary = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    if threshold > MAX_THRESHOLD:
-        _, binary = cv2.threshold(flat, MAX_THRESHOLD, 255, cv2.THRESH_BINARY)
+    dark = _dark_areas(small, flat.shape)
+    if dark is None:
+        threshold, binary = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        if threshold > MAX_THRESHOLD:
+            _, binary = cv2.threshold(flat, MAX_THRESHOLD, 255, cv2.THRESH_BINARY)
+        return binary
+    # The print and the dark areas each get their own threshold: a band or a photograph
+    # weighs on a single one enough to thin every stroke elsewhere (a 4% masthead band moved
+    # it from 192 to 137 and cost the body most of its tone marks), and the white letters in
+    # a band need a threshold between the band's black and their own white.
+    print_areas = cv2.bitwise_not(dark)
+    binary = cv2.threshold(flat, min(_otsu(flat, print_areas), MAX_THRESHOLD), 255, cv2.THRESH_BINARY)[1]
+    in_dark = cv2.threshold(flat, min(_otsu(flat, dark), MAX_THRESHOLD), 255, cv2.THRESH_BINARY)[1]
+    cv2.copyTo(in_dark, dark, binary)
     return binary
+
+
+def _dark_areas(small: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A full-size mask (255) of the page's dark areas, or None when it has none. ``small`` is
+    the page shrunk BACKGROUND_SCALE times: where its mean over a BACKGROUND_KERNEL square is
+    below DARK_AREA_MEAN, grown by the same square back to the area's edges, is a dark area
+    (a solid band, a box printed white on black, a dark photograph). Text never averages that
+    dark."""
+    dark = cv2.blur(small, (BACKGROUND_KERNEL, BACKGROUND_KERNEL)) < DARK_AREA_MEAN
+    if not dark.any():
+        return None
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
+    dark = cv2.dilate(dark.astype(np.uint8) * 255, kernel)
+    return cv2.resize(dark, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+
+
+def _otsu(image: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Otsu's threshold over the pixels under ``mask`` (all of them without one, or when the
+    mask leaves fewer than 1% of them): what OpenCV's THRESH_OTSU picks on those pixels."""
+    if mask is not None:
+        histogram = cv2.calcHist([image], [0], mask, [256], [0, 256]).ravel()
+        if histogram.sum() >= 0.01 * image.size:
+            return _otsu_of(histogram)
+    threshold, _ = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return threshold
+
+
+def _otsu_of(histogram: np.ndarray) -> float:
+    """Otsu's threshold of a 256-bin histogram, as OpenCV computes it (the first of the levels
+    with the largest between-class variance; pixels above it are white)."""
+    p = histogram.astype(np.float64) / histogram.sum()
+    levels = np.arange(256, dtype=np.float64)
+    q1 = np.cumsum(p)
+    mu1_sum = np.cumsum(p * levels)
+    mu = mu1_sum[-1]
+    q2 = 1.0 - q1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu1 = mu1_sum / q1
+        mu2 = (mu - mu1_sum) / q2
+        variance = q1 * q2 * (mu1 - mu2) ** 2
+    valid = (q1 > 1e-9) & (q2 > 1e-9)
+    if not valid.any():
+        return 0.0
+    return float(np.argmax(np.where(valid, variance, -1.0)))
 
 
 def denoise(binary: np.ndarray, *, dpi: int = 300) -> np.ndarray:
@@ -253,12 +326,12 @@ def denoise(binary: np.ndarray, *, dpi: int = 300) -> np.ndarray:
     return _denoise(binary, dpi=dpi)[0]
 
 
-def _denoise(binary: np.ndarray, *, dpi: int = 300) -> tuple[np.ndarray, int]:
-    """:func:`denoise`, and the letter-sized blobs of ink left (readcheck.ink_blobs of the
-    result): the blobs left are the labels that are not specks, so the reading checks need
-    not label the page a second time."""
+def _denoise(binary: np.ndarray, *, dpi: int = 300) -> tuple[np.ndarray, int, int]:
+    """:func:`denoise`, the letter-sized blobs of ink left (readcheck.ink_blobs of the result)
+    and the dark blocks left (:func:`dark_blocks`): the blobs left are the labels that are not
+    specks, so the reading checks need not label the page a second time."""
     ink = cv2.compare(binary, 128, cv2.CMP_LT)  # 255 on ink
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    labels, stats = components(ink)
     del ink
     min_area = (SPECK_MM / 25.4 * dpi) ** 2
     specks = stats[:, cv2.CC_STAT_AREA] < min_area
@@ -267,7 +340,34 @@ def _denoise(binary: np.ndarray, *, dpi: int = 300) -> tuple[np.ndarray, int]:
     if specks.any():
         out[specks[labels]] = 255  # only the specks are painted: a lookup per label, not per pixel
     kept = stats[1:][~specks[1:]]
-    return out, letter_sized(kept[:, cv2.CC_STAT_HEIGHT], kept[:, cv2.CC_STAT_WIDTH])
+    return out, letter_sized(kept[:, cv2.CC_STAT_HEIGHT], kept[:, cv2.CC_STAT_WIDTH]), dark_blocks(kept)
+
+
+def components(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 8-connected blobs of a mask (255 on ink): each pixel's label and each label's
+    statistics (cv2.CC_STAT_*; label 0 is the background). Labels are 16-bit while they fit,
+    which OpenCV computes about three times faster than 32-bit ones; a page with 65,535 blobs
+    or more (a noisy photograph) is labelled again with 32-bit labels. Same labels either way."""
+    try:
+        _, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(ink, 8, cv2.CV_16U, cv2.CCL_DEFAULT)
+    except cv2.error:  # more labels than 16 bits hold
+        _, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(ink, 8, cv2.CV_32S, cv2.CCL_DEFAULT)
+    return labels, stats
+
+
+def dark_blocks(stats: np.ndarray) -> int:
+    """How many blobs (rows of cv2 component statistics, background excluded) are solid dark
+    areas where white letters could stand: DARK_BLOCK_LETTERS typical letters tall and wide
+    or more, and DARK_BLOCK_FILL ink or more. White letters cut holes in such a blob, not
+    blobs of their own, so only the dark area shows; Tesseract reads them only when it tries
+    a line as white on black, which it need not try on a page with none."""
+    if not len(stats):
+        return 0
+    heights, widths = stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_WIDTH]
+    typical = float(np.median(heights))
+    tall, wide = DARK_BLOCK_LETTERS
+    solid = stats[:, cv2.CC_STAT_AREA] >= DARK_BLOCK_FILL * heights.astype(np.int64) * widths
+    return int(np.count_nonzero((heights >= tall * typical) & (widths >= wide * typical) & solid))
 
 
 def letter_sized(heights: np.ndarray, widths: np.ndarray) -> int:
@@ -333,8 +433,7 @@ def resolution(image: Image.Image | tuple[int, int], dpi: int | None) -> int | N
 def _ink_coordinates(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Row and column (centred, float32) of the ink pixels of a copy at most SKEW_MAX_SIDE long,
     and the share of that copy's pixels that are ink."""
-    scale = min(1.0, SKEW_MAX_SIDE / max(gray.shape))
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    small = shrink(gray, -(-max(gray.shape) // SKEW_MAX_SIDE))
     _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     ys, xs = np.nonzero(ink)
     share = ys.size / ink.size
@@ -358,11 +457,26 @@ def _best_angle(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray) -> float:
 
 def _flatten_background(gray: np.ndarray) -> np.ndarray:
     """Divide the page by its paper brightness (a max filter that no stroke survives)."""
+    return _flatten(gray)[0]
+
+
+def _flatten(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_flatten_background`, and the page shrunk BACKGROUND_SCALE times on the way."""
     height, width = gray.shape
-    size = (max(1, width // BACKGROUND_SCALE), max(1, height // BACKGROUND_SCALE))
-    small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+    small = shrink(gray, BACKGROUND_SCALE)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
     paper = cv2.dilate(small, kernel)  # brightest value nearby: ink is dark, so this is paper
-    paper = cv2.blur(paper, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
+    paper = np.maximum(cv2.blur(paper, (BACKGROUND_KERNEL, BACKGROUND_KERNEL)), 1)  # no division by 0
     paper = cv2.resize(paper, (width, height), interpolation=cv2.INTER_LINEAR)
-    return cv2.divide(gray, np.maximum(paper, 1), scale=255)
+    return cv2.divide(gray, paper, scale=255), small
+
+
+def shrink(gray: np.ndarray, factor: int) -> np.ndarray:
+    """The page shrunk ``factor`` times by averaging factor × factor squares (the last rows and
+    columns that do not fill a square are left out). OpenCV averages whole squares four to six
+    times faster than it resamples by a fraction (INTER_AREA at, say, 0.342)."""
+    if factor <= 1:
+        return gray
+    height, width = gray.shape[:2]
+    rows, columns = max(1, height // factor), max(1, width // factor)
+    return cv2.resize(gray[: rows * factor, : columns * factor], (columns, rows), interpolation=cv2.INTER_AREA)

@@ -53,14 +53,18 @@ def engine_name(languages: str) -> str:
     return f"tesseract {tesseract_version()} ({languages})"
 
 
-def ocr_image(image: Image.Image | np.ndarray, *, languages: str = "vie", timeout_s: float = 120) -> OcrResult:
+def ocr_image(image: Image.Image | np.ndarray, *, languages: str = "vie", timeout_s: float = 120,
+              invert: bool = True) -> OcrResult:
     """Read one page image (a PIL image, or the page's pixels: a greyscale or RGB uint8 array).
     Blocks and paragraphs found by Tesseract become blank-line breaks. No resolution is given to
-    Tesseract: it estimates one from the height of the text, as it always has here."""
+    Tesseract: it estimates one from the height of the text, as it always has here.
+
+    ``invert=False`` spares Tesseract its second, white-on-black reading of uncertain lines: for
+    a cleaned page with no dark band where white letters could stand (cleanup.dark_blocks)."""
     if not tesseract.available():
-        return _ocr_with_command(_as_image(image), languages, timeout_s)
+        return _ocr_with_command(_as_image(image), languages, timeout_s, invert)
     try:
-        data, sideways = tesseract.recognize(pixels(image), languages, timeout_s=timeout_s)
+        data, sideways = tesseract.recognize(pixels(image), languages, timeout_s=timeout_s, invert=invert)
     except tesseract.Timeout as exc:
         raise OcrError(str(exc)) from exc
     except tesseract.TesseractError as exc:
@@ -88,7 +92,7 @@ def _as_image(image: Image.Image | np.ndarray) -> Image.Image:
     return image if image.mode in ("1", "L", "RGB") else image.convert("RGB")
 
 
-def _ocr_with_command(image: Image.Image, languages: str, timeout_s: float) -> OcrResult:
+def _ocr_with_command(image: Image.Image, languages: str, timeout_s: float, invert: bool = True) -> OcrResult:
     """The fallback: the ``tesseract`` command through pytesseract (a process and a PNG per page)."""
     import pytesseract
 
@@ -96,7 +100,7 @@ def _ocr_with_command(image: Image.Image, languages: str, timeout_s: float) -> O
         data = pytesseract.image_to_data(
             image,
             lang=languages,
-            config="--psm 3",
+            config="--psm 3" if invert else "--psm 3 -c tessedit_do_invert=0",
             output_type=pytesseract.Output.DICT,
             timeout=timeout_s,
         )

@@ -224,7 +224,7 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
                 reading = _read(gray, [], dpi, options, clock)
             else:
                 steps = ", ".join(steps_taken)
-                reading = _read(binary, steps_taken, work_dpi, options, clock, report.ink_blobs)
+                reading = _read(binary, steps_taken, work_dpi, options, clock, report)
                 if options.detect_orientation and (reading.poor() or reading.result.sideways):
                     reading = _orient(reading, base, binary, base_dpi, options, clock, first_steps)
                     steps = ", ".join(reading.steps)
@@ -264,11 +264,16 @@ def _ocr_page(number: int, image, options: ReadOptions, reason: str, text_layer_
 
 
 def _read(pixels: np.ndarray, steps: list[str], dpi: int | None, options: ReadOptions, clock: StageClock,
-          ink_blobs: int | None = None) -> _Reading:
+          report: cleanup.CleanupReport | None = None) -> _Reading:
+    """Read ``pixels``; ``report``: the clean-up that made them, when they are a cleaned page.
+    Tesseract tries uncertain lines as white on black only where the clean-up found a dark
+    block such letters could stand in (or when the page was not cleaned up)."""
+    invert = report is None or report.dark_blocks is None or report.dark_blocks > 0
     with clock("ocr"):
-        result = ocr_image(pixels, languages=options.ocr_languages, timeout_s=options.ocr_timeout_s)
+        result = ocr_image(pixels, languages=options.ocr_languages, timeout_s=options.ocr_timeout_s, invert=invert)
     text = canonical_tones(normalize_text(result.text))
-    return _Reading(result, text, vietnamese_quality(text), list(steps), dpi, pixels, ink_blobs)
+    return _Reading(result, text, vietnamese_quality(text), list(steps), dpi, pixels,
+                    report.ink_blobs if report is not None else None)
 
 
 def _orient(first: _Reading, gray: np.ndarray, binary: np.ndarray, source_dpi: int | None, options: ReadOptions,
@@ -284,7 +289,7 @@ def _orient(first: _Reading, gray: np.ndarray, binary: np.ndarray, source_dpi: i
         turned, report, work_dpi = cleanup.clean(cleanup.turn(gray, degrees), source_dpi)
     try:
         second = _read(turned, [*(before or []), f"orientation:{degrees}", *report.steps], work_dpi, options, clock,
-                       report.ink_blobs)
+                       report)
     except OcrError as exc:
         first.steps.append(f"orientation:{degrees} tried, not read ({exc})")
         return first

@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from pipelines.core.models import Line
-from pipelines.core.read.cleanup import letter_sized
+from pipelines.core.read.cleanup import components, letter_sized
 
 __all__ = ["reading_problems", "cut_lines", "ink_blobs", "flagged_quality"]
 
@@ -120,7 +120,7 @@ def ink_blobs(binary: np.ndarray) -> int:
     """Blobs of ink of about a letter's size on a cleaned (black on white) page: letters, tone
     marks and dots; rules, frames and pictures' large shapes are left out."""
     ink = cv2.compare(binary, 128, cv2.CMP_LT)
-    count, _labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    if count <= 1:
+    _labels, stats = components(ink)
+    if len(stats) <= 1:
         return 0
     return letter_sized(stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH])
