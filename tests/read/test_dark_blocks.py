@@ -78,6 +78,17 @@ def test_a_page_without_dark_areas_has_one_threshold():
     assert np.array_equal(binarize(gray), single)
 
 
+def test_darkness_around_the_page_stays_under_the_pages_threshold():
+    """A desk or a copier's black border reaches the edge of the image: it is not a printed
+    band, and is thresholded with the page as it always was (a photo the photo test missed
+    then still reads as badly as it is, and the reading checks flag it)."""
+    gray = cleanup.to_gray(_page(band=False))
+    gray[:, :180] = 20  # a black border down the left edge
+    flat = cv2.GaussianBlur(cleanup._flatten_background(gray), (0, 0), cleanup.BLUR_SIGMA)
+    _, single = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    assert np.array_equal(binarize(gray), single)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, 10_000), min_size=256, max_size=256).filter(lambda h: sum(h) > 0))
 def test_otsu_of_a_histogram_is_opencvs(histogram):

@@ -276,11 +276,22 @@ def _dark_areas(small: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
     """A full-size mask (255) of the page's dark areas, or None when it has none. ``small`` is
     the page shrunk BACKGROUND_SCALE times: where its mean over a BACKGROUND_KERNEL square is
     below DARK_AREA_MEAN, grown by the same square back to the area's edges, is a dark area
-    (a solid band, a box printed white on black, a dark photograph). Text never averages that
-    dark."""
+    (a solid band, a box printed white on black, a dark photograph), unless it reaches the edge
+    of the image. Text never averages that dark."""
     dark = cv2.blur(small, (BACKGROUND_KERNEL, BACKGROUND_KERNEL)) < DARK_AREA_MEAN
     if not dark.any():
         return None
+    # What touches the edge of the image lies around the page, not on it (a desk, the
+    # copier's black border): it stays under the page's own threshold, as it always was, so
+    # that a photo missed by the photo test still reads as badly as it is and gets flagged.
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark.astype(np.uint8), connectivity=8)
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    right, bottom = left + stats[:, cv2.CC_STAT_WIDTH], top + stats[:, cv2.CC_STAT_HEIGHT]
+    inside = (left > 0) & (top > 0) & (right < dark.shape[1]) & (bottom < dark.shape[0])
+    inside[0] = False  # the background label
+    if not inside.any():
+        return None
+    dark = inside[labels]
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (BACKGROUND_KERNEL, BACKGROUND_KERNEL))
     dark = cv2.dilate(dark.astype(np.uint8) * 255, kernel)
     return cv2.resize(dark, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
