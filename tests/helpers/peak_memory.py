@@ -22,13 +22,13 @@ real_pages = 0
 lock = threading.Lock()
 
 
-def ocr_first_pages_for_real(image, *, languages, timeout_s):
+def ocr_first_pages_for_real(image, *, languages, timeout_s, invert=True):
     global real_pages
     with lock:
         real_pages += 1
         real = real_pages <= 2 * int(sys.argv[2])
     if real:
-        return real_ocr(image, languages=languages, timeout_s=timeout_s)
+        return real_ocr(image, languages=languages, timeout_s=timeout_s, invert=invert)
     int(image[::97, ::97].sum())  # the page is there, whole
     return OcrResult(text="Trang", lines=[], confidence=90.0, words=[])
 
