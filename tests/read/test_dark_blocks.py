@@ -90,12 +90,14 @@ def test_darkness_around_the_page_stays_under_the_pages_threshold():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 10_000), min_size=256, max_size=256).filter(lambda h: sum(h) > 0))
-def test_otsu_of_a_histogram_is_opencvs(histogram):
-    counts = np.array(histogram)
-    image = np.repeat(np.arange(256, dtype=np.uint8), counts)[None, :]
-    expected, _ = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    assert cleanup._otsu_of(counts.astype(np.float32)) == expected
+@given(st.integers(0, 2**32 - 1), st.floats(0.0, 1.0))
+def test_otsu_under_a_mask_is_opencvs_on_those_pixels(seed, share):
+    rng = np.random.default_rng(seed)
+    image = rng.integers(0, 256, (60, 80), dtype=np.uint8)
+    mask = np.where(rng.random((60, 80)) < share, 255, 0).astype(np.uint8)
+    chosen = image[mask > 0] if np.count_nonzero(mask) >= 0.01 * image.size else image.ravel()
+    expected, _ = cv2.threshold(chosen.reshape(1, -1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    assert cleanup._otsu(image, mask) == expected
 
 
 def test_no_labels_no_dark_blocks():

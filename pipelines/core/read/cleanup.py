@@ -298,33 +298,14 @@ def _dark_areas(small: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
 
 
 def _otsu(image: np.ndarray, mask: np.ndarray | None = None) -> float:
-    """Otsu's threshold over the pixels under ``mask`` (all of them without one, or when the
-    mask leaves fewer than 1% of them): what OpenCV's THRESH_OTSU picks on those pixels."""
+    """Otsu's threshold (OpenCV's) over the pixels under ``mask``: all of them without one, or
+    when the mask leaves fewer than 1% of them."""
     if mask is not None:
-        histogram = cv2.calcHist([image], [0], mask, [256], [0, 256]).ravel()
-        if histogram.sum() >= 0.01 * image.size:
-            return _otsu_of(histogram)
+        chosen = image[mask > 0]
+        if chosen.size >= 0.01 * image.size:
+            image = chosen.reshape(1, -1)
     threshold, _ = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return threshold
-
-
-def _otsu_of(histogram: np.ndarray) -> float:
-    """Otsu's threshold of a 256-bin histogram, as OpenCV computes it (the first of the levels
-    with the largest between-class variance; pixels above it are white)."""
-    p = histogram.astype(np.float64) / histogram.sum()
-    levels = np.arange(256, dtype=np.float64)
-    q1 = np.cumsum(p)
-    mu1_sum = np.cumsum(p * levels)
-    mu = mu1_sum[-1]
-    q2 = 1.0 - q1
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mu1 = mu1_sum / q1
-        mu2 = (mu - mu1_sum) / q2
-        variance = q1 * q2 * (mu1 - mu2) ** 2
-    valid = (q1 > 1e-9) & (q2 > 1e-9)
-    if not valid.any():
-        return 0.0
-    return float(np.argmax(np.where(valid, variance, -1.0)))
 
 
 def denoise(binary: np.ndarray, *, dpi: int = 300) -> np.ndarray:
