@@ -79,7 +79,8 @@ DARK_BLOCK_FILL = 0.6
 DARK_BLOCK_LETTERS = (2, 6)
 """A blob of ink at least this many typical letters tall and wide (its box), and at least
 DARK_BLOCK_FILL ink, is a dark block: a band or box printed solid where white letters can
-stand (a masthead, a boxed heading), or a photograph. Letters, rules and frames are not."""
+stand (a masthead, a boxed heading), or a dark picture that stays solid after binarization.
+Letters, rules and frames are not."""
 
 MAX_PAGE_IN = 20
 """A stated resolution that makes the scan longer than this (inches) is a placeholder."""
@@ -284,7 +285,7 @@ def _dark_areas(small: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
     # What touches the edge of the image lies around the page, not on it (a desk, the
     # copier's black border): it stays under the page's own threshold, as it always was, so
     # that a photo missed by the photo test still reads as badly as it is and gets flagged.
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(dark.astype(np.uint8), connectivity=8)
+    labels, stats = components(dark.astype(np.uint8))
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     right, bottom = left + stats[:, cv2.CC_STAT_WIDTH], top + stats[:, cv2.CC_STAT_HEIGHT]
     inside = (left > 0) & (top > 0) & (right < dark.shape[1]) & (bottom < dark.shape[0])
@@ -336,7 +337,7 @@ def _denoise(binary: np.ndarray, *, dpi: int = 300) -> tuple[np.ndarray, int, in
 
 
 def components(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The 8-connected blobs of a mask (255 on ink): each pixel's label and each label's
+    """The 8-connected blobs of a mask (non-zero on ink): each pixel's label and each label's
     statistics (cv2.CC_STAT_*; label 0 is the background). Labels are 16-bit while they fit,
     which OpenCV computes about three times faster than 32-bit ones; a page with 65,535 blobs
     or more (a noisy photograph) is labelled again with 32-bit labels. Same labels either way."""
