@@ -100,7 +100,8 @@ def _ocr_with_command(image: Image.Image, languages: str, timeout_s: float, inve
         data = pytesseract.image_to_data(
             image,
             lang=languages,
-            config="--psm 3" if invert else "--psm 3 -c tessedit_do_invert=0",
+            config=" ".join(["--psm 3", *(f"-c {k}={v}" for k, v in {**tesseract.SETTINGS,
+                                                                       "tessedit_do_invert": int(invert)}.items())]),
             output_type=pytesseract.Output.DICT,
             timeout=timeout_s,
         )
