@@ -28,6 +28,7 @@ Exit codes: 0 success; 1 some files failed (each recorded with its reason) or th
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import decimal
@@ -173,18 +174,45 @@ def ingest(
         raise _usage_error("no such file or folder: " + ", ".join(missing))
     if workers:
         os.environ["ARCHIVE_WORKERS"] = str(workers)
+        settings = _settings(warehouse)
+    from pipelines.core.runtime import readahead
     from pipelines.core.runtime import workers as reading_workers
 
     reading_workers.start_early()  # the readers load on another core while Dagster loads here
-
-    from pipelines.defs.runner import (
-        run_ingest,  # Dagster loads only for commands that need it
-    )
-
     _say_where(settings, roots)
-    report = run_ingest(settings, roots, progress=_progress(), on_wait=_say_waiting)
+    with _ingestion_lock(settings) as locked:
+        # Reading starts now, on the other cores, while this one loads Dagster and plans the
+        # run; the run's `document` asset takes what was read (runtime/readahead.py).
+        ahead = readahead.start(roots, settings) if locked else None
+        try:
+            from pipelines.defs.runner import (
+                run_ingest,  # Dagster loads only for commands that need it
+            )
+
+            report = run_ingest(settings, roots, progress=_progress(), on_wait=_say_waiting)
+        finally:
+            if ahead is not None:
+                ahead.close()
     _print_ingest_report(report)
     raise typer.Exit(code=_exit_code(report, fail_on_any))
+
+
+@contextlib.contextmanager
+def _ingestion_lock(settings: Settings):
+    """The warehouse's ingestion lock, taken by the command before anything is read (waiting,
+    and saying so, while another ingestion runs); yields False when the warehouse setting
+    cannot even be placed (the run then says what is wrong, as it always has)."""
+    from pipelines.core.runtime.locks import ingest_lock
+    from pipelines.core.store.location import LocationError, from_settings
+
+    try:
+        home = from_settings(settings).home
+        home.mkdir(parents=True, exist_ok=True)
+    except (LocationError, OSError):
+        yield False
+        return
+    with ingest_lock(home, _say_waiting):
+        yield True
 
 
 def _exit_code(report, fail_on_any: bool = False) -> int:

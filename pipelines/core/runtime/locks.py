@@ -16,13 +16,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
 def ingest_lock(home: Path, on_wait: Callable[[], None] | None = None):
-    """Held by a whole command-line ingestion (``home``: the warehouse's local folder)."""
-    return _flock(Path(home) / ".ingest.lock", on_wait)
+    """Held by a whole command-line ingestion (``home``: the warehouse's local folder). The
+    thread that holds it may take it again (the command takes it before it reads ahead, the
+    run inside it again); any other thread or process waits."""
+    return _reentrant(Path(home) / ".ingest.lock", on_wait)
 
 
 def writer_lock(home: Path, on_wait: Callable[[], None] | None = None):
@@ -45,3 +48,24 @@ def _flock(lock_path: Path, on_wait: Callable[[], None] | None) -> Iterator[None
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+_held: dict[tuple[str, int, int], int] = {}  # (lock file, process, thread): times taken
+
+
+@contextlib.contextmanager
+def _reentrant(lock_path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
+    key = (str(lock_path.absolute()), os.getpid(), threading.get_ident())
+    if _held.get(key):
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
+    with _flock(lock_path, on_wait):
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            del _held[key]

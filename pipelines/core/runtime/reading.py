@@ -8,17 +8,16 @@ Extraction with status 'failed' and the reason, never as an exception.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 from pipelines.config import Settings
 from pipelines.core.read import files
-from pipelines.core.runtime import workers
+from pipelines.core.runtime import readahead, workers
 from pipelines.core.models import Extraction
 from pipelines.core.runtime.plan import ScannedFile
 
 
-def _media_type(item: ScannedFile) -> str | None:
+def media_type_of(item: ScannedFile) -> str | None:
     """Unchanged files are not sniffed when scanned; a re-read needs their type."""
     if item.media_type is None:
         try:
@@ -40,28 +39,38 @@ def read_document(path: Path, document_id: str, media_type: str | None, options)
 
 
 def read_isolated(items: list[ScannedFile], settings: Settings) -> Iterator[tuple[ScannedFile, Extraction, float]]:
-    """(file, extraction, worker seconds) for each file, in the order they finish."""
+    """(file, extraction, worker seconds) for each file, in the order they finish. Documents
+    a read-ahead of this process has read, or is reading, for the same bytes and options are
+    taken from it (runtime/readahead.py); the others are read here."""
     by_id = {item.document_id: item for item in items}
-    readable = []
     for item in items:
         if item.error:  # could not even be opened: recorded, not read
             yield item, Extraction(item.document_id, media_type="unknown", status="failed", error=item.error), 0.0
-        else:
-            readable.append(item)
-    # Cores not used by parallel documents go to the pages of each document (one Tesseract each).
-    parallel = max(1, min(settings.workers, len(readable)))
-    options = replace(settings.read, ocr_threads=max(1, settings.workers // parallel))
-    jobs = [(i.document_id, (Path(i.source_path), i.document_id, _media_type(i), options)) for i in readable]
+    jobs = readahead.jobs_for(items, settings)
+    ahead = readahead.take()
+    if ahead is not None:
+        try:
+            wanted = {job.key: job for job in jobs}
+            served, jobs = ahead.claim(jobs)
+            for key, outcome in ahead.outcomes(served):
+                if outcome is None:  # stopped before it was read: read here
+                    jobs.append(wanted[key])
+                else:
+                    yield _result(by_id[key], outcome)
+        finally:
+            ahead.close()
     for outcome in workers.run_isolated(
         read_document,
-        jobs,
+        [(job.key, job.args) for job in jobs],
         workers=settings.workers,
         timeout_s=settings.document_timeout_s,
         memory_limit_mb=settings.memory_limit_mb,
     ):
-        item = by_id[outcome.key]
-        if outcome.error:
-            failed = Extraction(item.document_id, media_type=item.media_type or "unknown", status="failed", error=outcome.error)
-            yield item, failed, outcome.seconds
-        else:
-            yield item, outcome.value, outcome.seconds
+        yield _result(by_id[outcome.key], outcome)
+
+
+def _result(item: ScannedFile, outcome: workers.Outcome) -> tuple[ScannedFile, Extraction, float]:
+    if outcome.error:
+        failed = Extraction(item.document_id, media_type=item.media_type or "unknown", status="failed", error=outcome.error)
+        return item, failed, outcome.seconds
+    return item, outcome.value, outcome.seconds

@@ -108,8 +108,15 @@ def run_isolated(
     timeout_s: float = 1800,
     memory_limit_mb: int | None = None,
     jobs_per_worker: int = JOBS_PER_WORKER,
+    wanted: Callable[[Any], bool] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Iterator[Outcome]:
-    """Run ``func(*args)`` for each ``(key, args)`` in a worker process; yield outcomes as they finish."""
+    """Run ``func(*args)`` for each ``(key, args)`` in a worker process; yield outcomes as they finish.
+
+    ``wanted``: asked about each job as a worker comes free for it; a job it refuses is dropped
+    (nothing is yielded for it). ``stop``: polled at least twice a second; once it says so, no
+    job is started, those under way are abandoned (their workers killed) and the iteration ends.
+    Both serve a caller on another thread that changes its mind (runtime/readahead.py)."""
     ctx = _context()
     pending = list(jobs)
     pending.reverse()
@@ -131,8 +138,12 @@ def run_isolated(
 
     try:
         while pending or busy:
+            if stop is not None and stop():
+                return
             while pending and len(busy) < max(1, workers):
                 key, args = pending.pop()
+                if wanted is not None and not wanted(key):
+                    continue
                 worker = idle.pop() if idle else start()
                 worker.key, worker.started = key, time.monotonic()
                 worker.conn.send(args)
