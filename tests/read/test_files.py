@@ -53,3 +53,36 @@ def test_one_file_is_read_per_new_document(tmp_path):
               ScannedFile("/d", 1, None, "d3", unchanged=True)]
     assert [f.source_path for f in documents_to_read(files_, known_documents={"d2"})] == ["/a"]
     assert [f.source_path for f in documents_to_read(files_, known_documents=set())] == ["/a", "/c"]
+
+
+def test_one_ingestion_hashes_a_file_once_however_often_it_scans(tmp_path, monkeypatch):
+    import hashlib
+
+    from pipelines.core.runtime import plan
+
+    path = write(tmp_path / "ban-tin.pdf", b"%PDF-1.4 " + b"x" * 5000)
+    hashed = []
+    real = files.sha256_file
+    monkeypatch.setattr(files, "sha256_file", lambda p, *a, **k: hashed.append(p) or real(p, *a, **k))
+    first = plan.scan_file(path, known={})
+    second = plan.scan_file(path, known={})  # the read-ahead, then the run's own scans
+    assert hashed == [path]
+    assert first == second and first.document_id == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert first.media_type == "application/pdf"
+
+
+def test_a_file_rewritten_with_its_old_size_and_time_is_hashed_again(tmp_path):
+    import hashlib
+    import os
+    import time
+
+    from pipelines.core.runtime import plan
+
+    path = write(tmp_path / "ban-tin.pdf", b"%PDF-1.4 " + b"a" * 5000)
+    before = plan.scan_file(path, known={})
+    stat = path.stat()
+    time.sleep(0.05)  # past the file system's clock tick, so the change time moves
+    path.write_bytes(b"%PDF-1.4 " + b"b" * 5000)  # same size
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the old modification time put back
+    after = plan.scan_file(path, known={})
+    assert after.document_id == hashlib.sha256(path.read_bytes()).hexdigest() != before.document_id
