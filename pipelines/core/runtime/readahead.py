@@ -20,6 +20,7 @@ the same time and memory limits, as any document.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -55,6 +56,7 @@ class ReadAhead:
         self._settings = settings
         self._jobs: dict[str, Job] = {}
         self._outcomes: dict[str, workers.Outcome] = {}
+        self._arrived: deque[str] = deque()  # keys of outcomes not yet taken, in the order read
         self._dropped: set[str] = set()
         self._planned = False
         self._finished = False
@@ -93,6 +95,7 @@ class ReadAhead:
             ):
                 with self._condition:
                     self._outcomes[outcome.key] = outcome
+                    self._arrived.append(outcome.key)
                     self._condition.notify_all()
         except Exception as exc:  # the run reads for itself what was not read here
             self.error = f"{type(exc).__name__}: {exc}"
@@ -135,20 +138,25 @@ class ReadAhead:
         waiting = set(keys)
         while waiting:
             with self._condition:
-                self._condition.wait_for(lambda: self._finished or any(k in self._outcomes for k in waiting))
-                ready = [k for k in waiting if k in self._outcomes]
-                if not ready and self._finished:
-                    ready = list(waiting)
-                results = [(k, self._outcomes.pop(k, None)) for k in ready]
+                self._condition.wait_for(lambda: self._finished or bool(self._arrived))
+                results = []
+                while self._arrived:
+                    key = self._arrived.popleft()
+                    outcome = self._outcomes.pop(key)
+                    if key in waiting:
+                        results.append((key, outcome))
+                if not results and self._finished:
+                    results = [(key, None) for key in waiting]
             for key, outcome in results:
                 waiting.discard(key)
                 yield key, outcome
 
     def close(self) -> None:
-        """Stop reading (workers under way are stopped) and wait for the thread."""
+        """Stop reading: workers under way are stopped within half a second. A plan still being
+        made (a scan of a large folder) is not waited for: the thread starts no worker after it."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(timeout=10)
 
 
 def jobs_for(items: list[ScannedFile], settings: Settings) -> list[Job]:
