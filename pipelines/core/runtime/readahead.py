@@ -73,7 +73,7 @@ class ReadAhead:
         self._thread.start()
 
     def _run(self, plan_jobs) -> None:
-        from pipelines.core.runtime.reading import read_document
+        from pipelines.core.runtime.reading import read_jobs
 
         try:
             jobs = plan_jobs()
@@ -83,16 +83,7 @@ class ReadAhead:
                 self._condition.notify_all()
             if not jobs or self._stop.is_set():
                 return
-            settings = self._settings
-            for outcome in workers.run_isolated(
-                read_document,
-                [(job.key, job.args) for job in jobs],
-                workers=settings.workers,
-                timeout_s=settings.document_timeout_s,
-                memory_limit_mb=settings.memory_limit_mb,
-                wanted=self._wanted,
-                stop=self._stop.is_set,
-            ):
+            for outcome in read_jobs(jobs, self._settings, wanted=self._wanted, stop=self._stop.is_set):
                 with self._condition:
                     self._outcomes[outcome.key] = outcome
                     self._arrived.append(outcome.key)

@@ -59,14 +59,21 @@ def read_isolated(items: list[ScannedFile], settings: Settings) -> Iterator[tupl
                     yield _result(by_id[key], outcome)
         finally:
             ahead.close()
-    for outcome in workers.run_isolated(
+    for outcome in read_jobs(jobs, settings):
+        yield _result(by_id[outcome.key], outcome)
+
+
+def read_jobs(jobs: list[readahead.Job], settings: Settings, **options) -> Iterator[workers.Outcome]:
+    """Each job read by an isolated worker, within the settings' limits (``options``: more of
+    workers.run_isolated's)."""
+    return workers.run_isolated(
         read_document,
         [(job.key, job.args) for job in jobs],
         workers=settings.workers,
         timeout_s=settings.document_timeout_s,
         memory_limit_mb=settings.memory_limit_mb,
-    ):
-        yield _result(by_id[outcome.key], outcome)
+        **options,
+    )
 
 
 def _result(item: ScannedFile, outcome: workers.Outcome) -> tuple[ScannedFile, Extraction, float]:
