@@ -22,31 +22,15 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipelines.config import Settings
 from pipelines.core.runtime import plan, workers
 from pipelines.core.runtime.plan import ScannedFile
+from pipelines.core.runtime.reading import Job, jobs_for, read_jobs
 
 _active: ReadAhead | None = None
 _active_lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Job:
-    key: str  # the document id
-    args: tuple  # what the worker is given: (path, document id, media type, options)
-
-    def same_reading(self, other: Job) -> bool:
-        """The same file, bytes and options (the number of page threads does not change what
-        is read, only how fast)."""
-        return _comparable(self.args) == _comparable(other.args)
-
-
-def _comparable(args: tuple) -> tuple:
-    path, document_id, media_type, options = args
-    return str(path), document_id, media_type, replace(options, ocr_threads=1)
 
 
 class ReadAhead:
@@ -73,8 +57,6 @@ class ReadAhead:
         self._thread.start()
 
     def _run(self, plan_jobs) -> None:
-        from pipelines.core.runtime.reading import read_jobs
-
         try:
             jobs = plan_jobs()
             with self._condition:
@@ -148,17 +130,6 @@ class ReadAhead:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
-
-
-def jobs_for(items: list[ScannedFile], settings: Settings) -> list[Job]:
-    """The worker's arguments for each readable file: every core goes to documents read in
-    parallel, and cores not used that way to the pages of each document (one Tesseract each)."""
-    from pipelines.core.runtime.reading import media_type_of
-
-    readable = [item for item in items if not item.error]
-    parallel = max(1, min(settings.workers, len(readable)))
-    options = replace(settings.read, ocr_threads=max(1, settings.workers // parallel))
-    return [Job(i.document_id, (Path(i.source_path), i.document_id, media_type_of(i), options)) for i in readable]
 
 
 def start(roots: list[Path], settings: Settings, reprocess: bool = False) -> ReadAhead:

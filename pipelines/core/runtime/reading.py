@@ -8,11 +8,12 @@ Extraction with status 'failed' and the reason, never as an exception.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipelines.config import Settings
 from pipelines.core.read import files
-from pipelines.core.runtime import readahead, workers
+from pipelines.core.runtime import workers
 from pipelines.core.models import Extraction
 from pipelines.core.runtime.plan import ScannedFile
 
@@ -38,6 +39,31 @@ def read_document(path: Path, document_id: str, media_type: str | None, options)
     return process_document(path, document_id, media_type, options)
 
 
+@dataclass(frozen=True)
+class Job:
+    key: str  # the document id
+    args: tuple  # what the worker is given: (path, document id, media type, options)
+
+    def same_reading(self, other: Job) -> bool:
+        """The same file, bytes and options (the number of page threads does not change what
+        is read, only how fast)."""
+        return _comparable(self.args) == _comparable(other.args)
+
+
+def _comparable(args: tuple) -> tuple:
+    path, document_id, media_type, options = args
+    return str(path), document_id, media_type, replace(options, ocr_threads=1)
+
+
+def jobs_for(items: list[ScannedFile], settings: Settings) -> list[Job]:
+    """The worker's arguments for each readable file: every core goes to documents read in
+    parallel, and cores not used that way to the pages of each document (one Tesseract each)."""
+    readable = [item for item in items if not item.error]
+    parallel = max(1, min(settings.workers, len(readable)))
+    options = replace(settings.read, ocr_threads=max(1, settings.workers // parallel))
+    return [Job(i.document_id, (Path(i.source_path), i.document_id, media_type_of(i), options)) for i in readable]
+
+
 def read_isolated(items: list[ScannedFile], settings: Settings) -> Iterator[tuple[ScannedFile, Extraction, float]]:
     """(file, extraction, worker seconds) for each file, in the order they finish. Documents
     a read-ahead of this process has read, or is reading, for the same bytes and options are
@@ -46,7 +72,9 @@ def read_isolated(items: list[ScannedFile], settings: Settings) -> Iterator[tupl
     for item in items:
         if item.error:  # could not even be opened: recorded, not read
             yield item, Extraction(item.document_id, media_type="unknown", status="failed", error=item.error), 0.0
-    jobs = readahead.jobs_for(items, settings)
+    from pipelines.core.runtime import readahead  # which builds on this module
+
+    jobs = jobs_for(items, settings)
     ahead = readahead.take()
     if ahead is not None:
         try:
@@ -63,7 +91,7 @@ def read_isolated(items: list[ScannedFile], settings: Settings) -> Iterator[tupl
         yield _result(by_id[outcome.key], outcome)
 
 
-def read_jobs(jobs: list[readahead.Job], settings: Settings, **options) -> Iterator[workers.Outcome]:
+def read_jobs(jobs: list[Job], settings: Settings, **options) -> Iterator[workers.Outcome]:
     """Each job read by an isolated worker, within the settings' limits (``options``: more of
     workers.run_isolated's)."""
     return workers.run_isolated(
