@@ -88,3 +88,20 @@ def test_text_files_in_windows_1258_are_detected(tmp_path):
     assert result.pages[0].engine == "plain text (windows-1258)"
     assert "Hội Thư viện Việt Nam" in result.pages[0].text
     assert result.articles[0].location == "Hà Nội"
+
+
+def test_a_worker_sends_back_no_layout_lines_and_nothing_else_changes(tmp_path):
+    """The laid-out lines serve the article split inside the worker; what leaves it (pickled,
+    staged, parsed again by the loader) has the same pages, text, articles and provenance."""
+    from pipelines.core.runtime.reading import read_document
+
+    pdf = write_text_pdf(tmp_path / "a.pdf", [PAGE_ONE, PAGE_TWO])
+    full = process_document(pdf, "d", "application/pdf", ReadOptions())
+    assert any(page.lines for page in full.pages)  # the split had them
+    sent = read_document(pdf, "d", "application/pdf", ReadOptions())
+    assert all(page.lines == [] for page in sent.pages)
+    for page in full.pages:
+        page.lines = []
+    full.timings = sent.timings  # how long each stage took differs from one reading to the next
+    assert sent == full
+    assert sent.articles and sent.articles[0].title == "HỘI NGHỊ BAN CHẤP HÀNH"

@@ -36,7 +36,17 @@ def read_document(path: Path, document_id: str, media_type: str | None, options)
     already (preload.py)."""
     from pipelines.core.runtime.document import process_document
 
-    return process_document(path, document_id, media_type, options)
+    return without_lines(process_document(path, document_id, media_type, options))
+
+
+def without_lines(extraction: Extraction) -> Extraction:
+    """The extraction as it leaves a worker: the pages' laid-out lines (fonts, sizes, boxes)
+    served the article split, done in the worker; nothing after it reads them and the warehouse
+    has no place for them, yet they were half of what a born-digital document sent back,
+    staged and parsed again (3.5 of 7.2 MB for 440 pages). Text, words and provenance stay."""
+    for page in extraction.pages:
+        page.lines = []
+    return extraction
 
 
 @dataclass(frozen=True)
