@@ -18,7 +18,7 @@ from pipelines.config import PIPELINE_VERSION, load_settings
 from pipelines.core.runtime import plan
 from pipelines.core.store import staging
 from pipelines.core.runtime.reading import read_isolated
-from pipelines.core.store.warehouse import known_files
+from pipelines.core.store.warehouse import known_documents, known_files
 from pipelines.defs.resources import Progress, WarehouseResource
 from pipelines.deploy.celery import executor as celery_executor
 
@@ -55,7 +55,7 @@ def _known(warehouse: WarehouseResource, paths: list[str]) -> tuple[set[str], di
     if con is None:
         return set(), {}
     with con:
-        documents = {r[0] for r in con.execute("SELECT document_id FROM documents").fetchall()}
+        documents = known_documents(con)
         statuses = dict(con.execute(
             "SELECT f.source_path, d.status FROM files f JOIN documents d USING (document_id) "
             "WHERE f.source_path IN (SELECT unnest(?::VARCHAR[]))", [paths]).fetchall())
@@ -88,8 +88,8 @@ def document(context: dg.AssetExecutionContext, warehouse: WarehouseResource, pr
     settings = load_settings()
     items = [plan.scan_file(key_to_path(key), known={}) for key in context.partition_keys]
     reprocess = context.run.tags.get(REPROCESS_TAG) == "true"
-    known_documents, previous = _known(warehouse, [item.source_path for item in items])
-    to_read = plan.documents_to_read(items, set() if reprocess else known_documents)
+    loaded_documents, previous = _known(warehouse, [item.source_path for item in items])
+    to_read = plan.documents_to_read(items, set() if reprocess else loaded_documents)
     chosen = {item.document_id: item for item in to_read}
     paths_of: dict[str, list[plan.ScannedFile]] = {}
     for item in items:
