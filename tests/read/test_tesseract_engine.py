@@ -86,3 +86,33 @@ def test_the_command_fallback_passes_the_same_settings(monkeypatch):
     ocr._ocr_with_command(page, "vie", 10, invert=True)
     assert all("--psm 3" in c and "-c textord_all_prop=1" in c for c in seen)
     assert "-c tessedit_do_invert=0" in seen[0] and "-c tessedit_do_invert=1" in seen[1]
+
+
+def test_black_and_white_pages_go_to_tesseract_as_one_bit_per_pixel():
+    page = np.full((3, 10), 255, np.uint8)
+    page[1, 2] = page[2, 9] = 0
+    data, width, height, bytes_per_pixel, bytes_per_line = tesseract.image_arguments(page)
+    assert (width, height, bytes_per_pixel, bytes_per_line) == (10, 3, 0, 2)
+    bits = np.unpackbits(data, axis=1)[:, :10]
+    assert (bits == (page == 255)).all()  # 1 for white, as the API takes binary pages
+    grey = page.copy()
+    grey[0, 0] = 254
+    assert tesseract.image_arguments(grey)[3] == 1
+    assert tesseract.image_arguments(np.zeros((3, 10, 3), np.uint8))[3:] == (3, 30)
+    assert tesseract.image_arguments(clean(_typed_page(), 300)[0])[3] == 0  # what the clean-up makes is binary
+
+
+@needs_tesseract
+def test_a_binary_page_reads_the_same_at_one_bit_and_at_eight(engine):
+    import pathlib
+
+    if not pathlib.Path(MONO).exists():
+        pytest.skip("DejaVu Sans Mono is not installed")
+    binary, _report, _ = clean(_typed_page(), 300)
+    one_bit, _ = engine.recognize(binary, timeout_s=60, invert=False)
+    eight_bits = binary.copy()
+    eight_bits[0, 0] = 254  # one near-white corner pixel: the page goes at 8 bits, thresholded the same
+    assert tesseract.image_arguments(eight_bits)[3] == 1
+    grey, _ = engine.recognize(eight_bits, timeout_s=60, invert=False)
+    assert one_bit == grey
+    assert "Lê Thị Hoa" in ocr._assemble(one_bit).text

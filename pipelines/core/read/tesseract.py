@@ -165,18 +165,11 @@ class Engine:
         return bool(value.value)
 
     def _set_image(self, pixels: np.ndarray, dpi: int | None) -> np.ndarray:
-        pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
-        if pixels.ndim == 2:
-            depth = 1
-        elif pixels.ndim == 3 and pixels.shape[2] in (3, 4):
-            depth = pixels.shape[2]
-        else:
-            raise TesseractError(f"cannot read an image of shape {pixels.shape}")
-        height, width = pixels.shape[:2]
-        self._lib.TessBaseAPISetImage(self._handle, pixels.ctypes.data, width, height, depth, width * depth)
+        data, width, height, bytes_per_pixel, bytes_per_line = image_arguments(pixels)
+        self._lib.TessBaseAPISetImage(self._handle, data.ctypes.data, width, height, bytes_per_pixel, bytes_per_line)
         if dpi:
             self._lib.TessBaseAPISetSourceResolution(self._handle, int(dpi))
-        return pixels  # Tesseract copies the pixels; the caller keeps this alive meanwhile anyway
+        return data  # Tesseract copies the pixels; the caller keeps this alive meanwhile anyway
 
     def recognize(self, pixels: np.ndarray, *, timeout_s: float, dpi: int | None = None,
                   invert: bool = True) -> tuple[dict, bool]:
@@ -268,6 +261,29 @@ class Engine:
             self._lib.TessBaseAPIEnd(self._handle)
             self._lib.TessBaseAPIDelete(self._handle)
             self._handle = None
+
+
+def image_arguments(pixels: np.ndarray) -> tuple[np.ndarray, int, int, int, int]:
+    """What TessBaseAPISetImage is given for ``pixels``: (data, width, height, bytes per pixel,
+    bytes per line).
+
+    A page of black and white only (0 and 255: what the clean-up makes) goes as 1 bit per pixel,
+    packed, 1 for white, as the API takes binary pages. Given 8 bits, Tesseract would threshold
+    the page again (Otsu over its tiles) to the very same bits and keep the 8-bit copy for
+    cutting out the text lines, which it turns back into the same 0/255 lines: the same reading
+    for about 4% fewer instructions of its recognition (callgrind, docs/scaling.md). Grey and
+    colour pages go as they are."""
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
+    if pixels.ndim == 2:
+        height, width = pixels.shape
+        if not np.any((pixels - np.uint8(1)) < 254):  # no value from 1 to 254: black and white only
+            packed = np.ascontiguousarray(np.packbits(pixels, axis=1))  # nonzero (white) → 1
+            return packed, width, height, 0, packed.shape[1]
+        return pixels, width, height, 1, width
+    if pixels.ndim == 3 and pixels.shape[2] in (3, 4):
+        height, width, depth = pixels.shape
+        return pixels, width, height, depth, width * depth
+    raise TesseractError(f"cannot read an image of shape {pixels.shape}")
 
 
 def parse_tsv(tsv: str) -> dict:
