@@ -334,7 +334,7 @@ def search(con: duckdb.DuckDBPyConnection, query: str, limit: int = 10, tables: 
     ``pairs=False, unique=False`` is the BM25 of DuckDB's full-text-search extension, score for
     score (the tests compare them)."""
     rows, unmatched = _ranked(con, query, limit, tables, pairs, unique)
-    return Results([Hit(r[0], r[1], r[2], r[3], r[4], r[5], snippet(r[6], query)) for r in rows], unmatched)
+    return results(rows, unmatched, query)
 
 
 def ranked(con: duckdb.DuckDBPyConnection, query: str, limit: int, tables: Tables = WAREHOUSE_TABLES, *,
@@ -383,15 +383,25 @@ def _ranked(con, query: str, limit: int, tables: Tables, pairs: bool, unique: bo
         SELECT doc, {score} AS score FROM scored WHERE folded IS NOT NULL{condition}
         ORDER BY score DESC, doc LIMIT $limit
     """, {"weight": EXACT_WEIGHT, "limit": limit}).fetchall()
+    return hit_rows(con, top, tables), unmatched
+
+
+def hit_rows(con, top: list[tuple[int, float]], tables: Tables = WAREHOUSE_TABLES) -> list[tuple]:
+    """The hit fields of the ranked (doc, score) pairs, best first (article_id, score, title,
+    published_date, location, source_path, body)."""
     if not top:
-        return [], unmatched
+        return []
     # the scores as text: a numeric literal is read as a DECIMAL, whose conversion can move the last bit
     values = ", ".join(f"({doc}::BIGINT, '{value!r}'::DOUBLE)" for doc, value in top)
     sql = f"""
         WITH top AS (SELECT * FROM (VALUES {values}) AS t(doc, score))
         SELECT * FROM ({_rows_of(tables.hits, [doc for doc, _score in top])}) ORDER BY 2 DESC, 1
     """
-    return con.execute(sql).fetchall(), unmatched
+    return con.execute(sql).fetchall()
+
+
+def results(rows: list[tuple], unmatched: list[str], query: str) -> Results:
+    return Results([Hit(r[0], r[1], r[2], r[3], r[4], r[5], snippet(r[6], query)) for r in rows], unmatched)
 
 
 def _rows_of(sql: str, docs: list[int]) -> str:

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.core.store import migrations, search
+from pipelines.core.store import migrations, search, search_arrays
 from pipelines.core.store.location import Location
 from pipelines.core.store.transactions import transaction
 from pipelines.core.store.warehouse import ALIAS, latest_snapshot, snapshot_of
@@ -137,9 +137,11 @@ def refresh(con: duckdb.DuckDBPyConnection, location: Location, rebuild: bool = 
         except duckdb.Error as exc:
             busy.append(f"slot {slot}: {str(exc).splitlines()[0]}")
             continue
+        arrays = search_arrays.directory_for(slot_path(location, slot))
         try:
-            state, changed = _bring_up_to_date(con, location, target, rebuild)
+            state, changed = _bring_up_to_date(con, location, target, rebuild, arrays)
         except duckdb.Error as exc:
+            search_arrays.remove(arrays)
             return Refresh("failed", slot, target[0], detail=str(exc).splitlines()[0])
         finally:
             with contextlib.suppress(duckdb.Error):
@@ -167,6 +169,11 @@ def _copy_to_other_slots(location: Location, slot: str) -> None:
             os.replace(temporary, target)
         except OSError:
             temporary.unlink(missing_ok=True)  # the next refresh rebuilds it instead
+            continue
+        try:
+            search_arrays.copy(search_arrays.directory_for(source), search_arrays.directory_for(target))
+        except OSError:
+            search_arrays.remove(search_arrays.directory_for(target))  # its searches keep to DuckDB
 
 
 def _quote(path: Path) -> str:
@@ -182,7 +189,8 @@ def _info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         return {}
 
 
-def _bring_up_to_date(con, location: Location, target: tuple[int, str], rebuild: bool) -> tuple[str, int]:
+def _bring_up_to_date(con, location: Location, target: tuple[int, str], rebuild: bool,
+                      arrays: Path | None = None) -> tuple[str, int]:
     info = _info(con)
     base = (int(info["snapshot"]), info["time"]) if "snapshot" in info else None
     warehouse_id = con.execute(f"SELECT value FROM {ALIAS}.main.schema_info WHERE key = 'warehouse_id'").fetchone()[0]
@@ -193,11 +201,25 @@ def _bring_up_to_date(con, location: Location, target: tuple[int, str], rebuild:
         return "up to date", 0
     if usable:
         try:
-            return "updated", _apply_changes(con, base[0], target)
+            return "updated", _apply_changes(con, base, target, arrays)
         except duckdb.InvalidInputException:
             pass  # the change feed no longer reaches back to the slot's snapshot (expired)
     _rebuild(con, target, warehouse_id)
+    if arrays is not None:
+        _arrays(arrays, lambda: search_arrays.rebuild(
+            con, arrays, postings=f"SELECT * FROM {CACHE}.postings", hits=f"{CACHE}.hits", stats=f"{CACHE}.stats",
+            snapshot=target))
     return "rebuilt", 0
+
+
+def _arrays(directory: Path, write) -> None:
+    """Write the slot's search arrays; when they cannot be written, none are kept (the
+    slot's searches keep to DuckDB: slower, the same results)."""
+    try:
+        if write() is False:
+            search_arrays.remove(directory)  # behind the slot: of no use until its next rebuild
+    except (search_arrays.ArraysError, duckdb.Error, OSError, ValueError):
+        search_arrays.remove(directory)
 
 
 # The change feed's kinds of row: what a snapshot added, and what it took away (with the values
@@ -206,7 +228,7 @@ _ADDED = "change_type IN ('insert', 'update_postimage')"
 _REMOVED = "change_type IN ('delete', 'update_preimage')"
 
 
-def _apply_changes(con, since: int, target: tuple[int, str]) -> int:
+def _apply_changes(con, base: tuple[int, str], target: tuple[int, str], arrays: Path | None = None) -> int:
     """The articles whose rows changed between the slot's snapshot and the target take their
     rows as of the target: for each article the last snapshot that touched it says whether it
     is there and with which postings (a load replaces all of an article's rows at once).
@@ -217,6 +239,7 @@ def _apply_changes(con, since: int, target: tuple[int, str]) -> int:
     row's values say which postings, frequencies and hits the slot holds for it; frequencies
     and sizes are appended as deltas (summed when read, as in the warehouse; a rebuild folds
     them)."""
+    since = base[0]
     first, last = since + 1, target[0]
 
     def feed(table: str, columns: str) -> str:
@@ -262,13 +285,7 @@ def _apply_changes(con, since: int, target: tuple[int, str]) -> int:
             # is in the index once): a load of new articles deletes nothing here.
             if con.execute("SELECT count(*) FROM temp.cache_docs WHERE removed").fetchone()[0]:
                 con.execute(f"DELETE FROM {CACHE}.postings WHERE doc IN (SELECT doc FROM temp.cache_docs WHERE removed)")
-            con.execute(f"""
-                INSERT INTO {CACHE}.postings
-                SELECT p.idx, p.term, p.doc, p.tf, p.len FROM temp.cache_changed_postings p
-                JOIN temp.cache_docs c ON c.doc = p.doc AND c.snapshot_id = p.snapshot_id
-                WHERE p.{_ADDED}
-                ORDER BY p.idx, p.term, p.doc
-            """)
+            con.execute(f"INSERT INTO {CACHE}.postings {_ADDED_POSTINGS} ORDER BY idx, term, doc")
         _append_deltas(con, feed("search_df", "idx, term, df"), "idx, term", "df", "df")
         _append_deltas(con, feed("search_stats", "idx, docs, total_len"), "idx", "docs, total_len", "stats")
         if hit_docs:  # the hit fields as of now, for every article whose rows changed
@@ -281,12 +298,35 @@ def _apply_changes(con, since: int, target: tuple[int, str]) -> int:
         with contextlib.suppress(duckdb.Error):
             con.execute("ROLLBACK")
         raise
+    else:
+        if arrays is not None:
+            # the window's hits are the articles _insert_hits added; its other changed articles are not hits
+            shown = _SHOWN if hit_docs else None
+            _arrays(arrays, lambda: search_arrays.append(
+                con, arrays, since=base, postings=_ADDED_POSTINGS, removed="SELECT doc FROM temp.cache_docs WHERE removed",
+                shown=shown, hidden=f"SELECT doc FROM temp.cache_hit_docs WHERE doc NOT IN (SELECT doc FROM ({shown}))" if shown else None,
+                stats_delta="SELECT idx, docs, total_len FROM temp.cache_stats_delta", snapshot=target))
     finally:
         for name in ("changed_postings", "changed_docs", "docs", "changed_articles", "articles", "hit_docs",
-                     "changed_documents", "paths"):
+                     "changed_documents", "paths", "df_delta", "stats_delta"):
             with contextlib.suppress(duckdb.Error):
                 con.execute(f"DROP TABLE IF EXISTS temp.cache_{name}")
     return changed
+
+
+# The postings a window added that are the articles' rows as of its end.
+_ADDED_POSTINGS = f"""
+    SELECT p.idx, p.term, p.doc, p.tf, p.len FROM temp.cache_changed_postings p
+    JOIN temp.cache_docs c ON c.doc = p.doc AND c.snapshot_id = p.snapshot_id
+    WHERE p.{_ADDED}
+"""
+
+
+# The articles of a window that are hits as of its end, with their hit fields (what _insert_hits adds).
+_SHOWN = """
+    SELECT a.doc, a.article_id, a.title, a.published_date, a.location, p.source_path, a.body
+    FROM temp.cache_articles a JOIN temp.cache_paths p USING (document_id) WHERE a.duplicate_of IS NULL
+"""
 
 
 def _kept(feed: str) -> str:
@@ -297,13 +337,15 @@ def _kept(feed: str) -> str:
 
 def _append_deltas(con, feed: str, keys: str, values: str, table: str) -> None:
     """What the window added to a table of deltas (search_df, search_stats) less what it
-    removed (maintenance folding them), per key, appended to the slot's copy."""
+    removed (maintenance folding them), per key, appended to the slot's copy (and kept in
+    ``temp.cache_<table>_delta`` until the refresh ends)."""
     sums = ", ".join(f"sum(CASE WHEN {_ADDED} THEN {v} ELSE -{v} END)::BIGINT AS {v}" for v in values.split(", "))
     nonzero = " OR ".join(f"{v} <> 0" for v in values.split(", "))
     con.execute(f"""
-        INSERT INTO {CACHE}.{table}
-        SELECT * FROM (SELECT {keys}, {sums} FROM ({feed}) GROUP BY {keys}) WHERE {nonzero} ORDER BY {keys}
+        CREATE OR REPLACE TEMP TABLE cache_{table}_delta AS
+        SELECT * FROM (SELECT {keys}, {sums} FROM ({feed}) GROUP BY {keys}) WHERE {nonzero}
     """)
+    con.execute(f"INSERT INTO {CACHE}.{table} SELECT * FROM temp.cache_{table}_delta ORDER BY {keys}")
 
 
 def _insert_hits(con, first: int, last: int) -> None:
@@ -400,6 +442,8 @@ def remove(location: Location) -> None:
     for path in [location.search_dir / POINTER, *(slot_path(location, s) for s in SLOTS)]:
         path.unlink(missing_ok=True)
         Path(f"{path}.wal").unlink(missing_ok=True)
+    for slot in SLOTS:
+        search_arrays.remove(search_arrays.directory_for(slot_path(location, slot)))
 
 
 # --- the reader's side ------------------------------------------------------------------------
@@ -414,20 +458,44 @@ class Searcher:
         self._open_warehouse = warehouse_session  # () -> a read-only warehouse connection
         self._warehouse: duckdb.DuckDBPyConnection | None = None
         self._slot: tuple[str, tuple[int, str], duckdb.DuckDBPyConnection] | None = None
-        self.last_used = ""  # 'cache' | 'warehouse', for reports and tests
+        self._arrays: search_arrays.ArrayIndex | None = None  # the slot's, when they hold its snapshot
+        self.last_used = ""  # 'cache' (scored by its arrays, or by DuckDB) | 'warehouse', for reports and tests
+        self.scored_by = ""  # 'arrays' | 'duckdb'
 
     def search(self, query: str, limit: int = 10) -> list[search.Hit]:
         latest = latest_snapshot(self.location, self._warehouse_con() if self.location.kind != "sqlite" else None)
         cache = self._cache_at(latest) if latest else None
         if cache is not None:
             try:
-                hits = search.search(cache, query, limit, tables=CACHE_TABLES)
+                ranked = self._ranked_by_arrays(query, limit)
+                if ranked is not None:
+                    top, unmatched = ranked
+                    rows = self._arrays.hit_rows(top)
+                    if rows is None:  # a hit without its record: ask the slot
+                        rows = search.hit_rows(cache, top, CACHE_TABLES)
+                    hits = search.results(rows, unmatched, query)
+                    self.scored_by = "arrays"
+                else:
+                    hits = search.search(cache, query, limit, tables=CACHE_TABLES)
+                    self.scored_by = "duckdb"
                 self.last_used = "cache"
                 return hits
             except duckdb.Error:
                 self._close_slot()
-        self.last_used = "warehouse"
+        self.last_used, self.scored_by = "warehouse", "duckdb"
         return search.search(self._warehouse_con(), query, limit)
+
+    def _ranked_by_arrays(self, query: str, limit: int):
+        """(top, unmatched) from the slot's arrays, or None without them. Arrays that cannot be
+        read (damaged files) are dropped: the slot is scored by DuckDB, with the same results."""
+        if self._arrays is None:
+            return None
+        try:
+            return self._arrays.ranked(query, limit)
+        except (ValueError, IndexError, OSError):
+            self._arrays.close()
+            self._arrays = None
+            return None
 
     def _warehouse_con(self) -> duckdb.DuckDBPyConnection:
         if self._warehouse is None:
@@ -460,11 +528,15 @@ class Searcher:
                 continue
             if (int(info.get("snapshot", -1)), info.get("time")) == latest:
                 self._slot = (slot, latest, con)
+                self._arrays = _open_arrays(search_arrays.directory_for(path), latest)
                 return con
             con.close()
         return None
 
     def _close_slot(self) -> None:
+        if self._arrays is not None:
+            self._arrays.close()
+            self._arrays = None
         if self._slot is not None:
             with contextlib.suppress(duckdb.Error):
                 self._slot[2].close()
@@ -481,3 +553,15 @@ class Searcher:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _open_arrays(directory: Path, snapshot: tuple[int, str]) -> search_arrays.ArrayIndex | None:
+    """The slot's arrays when they hold ``snapshot`` (the slot's, read while the slot is open, so
+    no writer is changing them), else None: the slot is then scored by DuckDB."""
+    manifest = search_arrays.read_manifest(directory)
+    if manifest is None or (manifest.get("snapshot"), manifest.get("time")) != tuple(snapshot):
+        return None
+    try:
+        return search_arrays.ArrayIndex(directory)
+    except (OSError, ValueError, KeyError):
+        return None
