@@ -2,6 +2,11 @@
 implementation in the same run.
 
     .venv/bin/python bench/search.py [--articles 100000] [--queries 200] [--files 1000] [--no-previous]
+                                     [--keep DIR | --warehouse DIR]
+
+``--keep DIR`` builds the warehouse in DIR and leaves it there; ``--warehouse DIR`` times the
+searches on a warehouse built so earlier (same articles and queries: the generator is seeded),
+without building anything or re-ingesting.
 
 Builds a warehouse of N synthetic articles of realistic length (a generator of our own over a
 Vietnamese vocabulary taken from the seed bulletin, province names and library terms) as
@@ -9,7 +14,9 @@ ingestion runs would (batches of 5,000, then maintenance), then times queries ty
 without diacritics (median and p95), one process, one after the other:
 
 - as `archive search` runs them: on the search cache when it holds the warehouse's last
-  snapshot (search_cache.Searcher), which it does after a load;
+  snapshot (search_cache.Searcher), which it does after a load, scored by its arrays
+  (search_arrays.py), and query by query in turn the same cache scored by DuckDB's SQL (the way
+  before the arrays: ``cache_scored_by_duckdb``);
 - on the DuckLake warehouse itself (what a search falls back to while the cache is behind);
 - with the previous implementation (the DuckDB file with the full-text-search extension's index,
   from git history: bench/warehouses.py), on the same articles.
@@ -109,17 +116,41 @@ def time_lake(path: Path, phrases: list[str]) -> dict:
     from pipelines.core.store import warehouse as wh
     from pipelines.core.text.tones import fold
 
-    out = {}
+    out = {"cache": {}, "cache_scored_by_duckdb": {}}
     location = wh.location_of(path)
     with search_cache.Searcher(location) as searcher:
         searcher.search(phrases[0])
         assert searcher.last_used == "cache", "the search cache does not hold the last snapshot"
-        out["cache"] = {label: summary(time_queries(lambda q: searcher.search(q, limit=10), qs))
-                        for label, qs in (("with_diacritics", phrases), ("without_diacritics", [fold(q) for q in phrases]))}
+        arrays = searcher._arrays
+        assert arrays is not None, "the search cache has no arrays (rebuilt by `archive maintain`)"
+
+        def scored_by(kept):
+            def run(query):
+                searcher._arrays = kept
+                searcher.search(query, limit=10)
+            return run
+
+        for label, qs in (("with_diacritics", phrases), ("without_diacritics", [fold(q) for q in phrases])):
+            times = time_queries_in_turn([scored_by(arrays), scored_by(None)], qs)
+            out["cache"][label], out["cache_scored_by_duckdb"][label] = (summary(t) for t in times)
+        searcher._arrays = arrays
     with wh.connect(location, read_only=True) as con:
         out["lake"] = {label: summary(time_queries(lambda q: search.search(con, q, limit=10), qs))
                        for label, qs in (("with_diacritics", phrases), ("without_diacritics", [fold(q) for q in phrases]))}
     return out
+
+
+def time_queries_in_turn(ways, queries: list[str]) -> list[list[float]]:
+    """Each query run each way in turn (the machine's drift falls on all ways alike)."""
+    for way in ways:
+        way(queries[0])
+    times = [[] for _ in ways]
+    for query in queries:
+        for way, spent in zip(ways, times):
+            start = time.perf_counter()
+            way(query)
+            spent.append((time.perf_counter() - start) * 1000)
+    return times
 
 
 def noop_reingest(files: int) -> tuple[float, float]:
@@ -160,6 +191,8 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--no-previous", action="store_true", help="skip the previous implementation")
+    parser.add_argument("--keep", type=Path, help="build the warehouse in this folder and keep it")
+    parser.add_argument("--warehouse", type=Path, help="time a warehouse built earlier with --keep")
     args = parser.parse_args()
     rng = random.Random(7)
     start = time.perf_counter()
@@ -167,9 +200,13 @@ def main() -> int:
     generated = time.perf_counter() - start
     phrases = [f"{rng.choice(TERMS)} {rng.choice(PLACES)}" for _ in range(args.queries)]
     result = {"articles": args.articles, "queries": args.queries, "generate_seconds": round(generated, 1)}
+    if args.warehouse:
+        result.update(time_lake(args.warehouse, phrases))
+        write_result("search-kept", result)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        path = work / "wh"
+        path = args.keep or work / "wh"
         result["build_seconds"] = round(warehouses.build_lake(path, corpus), 1)
         result.update(time_lake(path, phrases))
         if not args.no_previous:
