@@ -37,6 +37,15 @@ def _typed_page() -> np.ndarray:
     return np.asarray(image)
 
 
+def _typed_binary() -> np.ndarray:
+    """The typed page as the clean-up makes it (skipped without the monospaced font)."""
+    import pathlib
+
+    if not pathlib.Path(MONO).exists():
+        pytest.skip("DejaVu Sans Mono is not installed")
+    return clean(_typed_page(), 300)[0]
+
+
 @pytest.fixture
 def engine():
     if not tesseract.available():
@@ -58,11 +67,7 @@ def test_every_engine_takes_rows_as_proportional(engine):
 
 @needs_tesseract
 def test_a_typewritten_page_reads_the_same_without_the_fixed_pitch_search(engine):
-    import pathlib
-
-    if not pathlib.Path(MONO).exists():
-        pytest.skip("DejaVu Sans Mono is not installed")
-    binary, report, _ = clean(_typed_page(), 300)
+    binary = _typed_binary()
     with_setting, _ = engine.recognize(binary, timeout_s=60, invert=False)
     tesseract._library().TessBaseAPISetVariable(engine._handle, b"textord_all_prop", b"0")
     assert engine.setting("textord_all_prop") is False
@@ -104,11 +109,7 @@ def test_black_and_white_pages_go_to_tesseract_as_one_bit_per_pixel():
 
 @needs_tesseract
 def test_a_binary_page_reads_the_same_at_one_bit_and_at_eight(engine):
-    import pathlib
-
-    if not pathlib.Path(MONO).exists():
-        pytest.skip("DejaVu Sans Mono is not installed")
-    binary, _report, _ = clean(_typed_page(), 300)
+    binary = _typed_binary()
     one_bit, _ = engine.recognize(binary, timeout_s=60, invert=False)
     eight_bits = binary.copy()
     eight_bits[0, 0] = 254  # one near-white corner pixel: the page goes at 8 bits, thresholded the same

@@ -31,6 +31,17 @@ def same_as_sql(con, location, queries=QUERIES, scored_by="arrays"):
                 assert got.unmatched == want.unmatched
 
 
+def loaded(warehouse_dir, seed: int, articles: int = 10):
+    """A warehouse of ``articles`` articles, its search cache refreshed: (rng, location, con)."""
+    rng = random.Random(seed)
+    location = wh.location_of(warehouse_dir)
+    con = wh.connect(location)
+    wh.load_batch(con, [item(f"d{i:02d}", text(rng)) for i in range(articles)], pipeline_version="t")
+    state = search_cache.refresh(con, location).state
+    assert state == "rebuilt", state
+    return rng, location, con
+
+
 def arrays_of(location) -> search_arrays.ArrayIndex:
     pointer = search_cache._pointer(location)
     return search_arrays.ArrayIndex(search_arrays.directory_for(search_cache.slot_path(location, pointer["slot"])))
@@ -38,11 +49,7 @@ def arrays_of(location) -> search_arrays.ArrayIndex:
 
 def test_the_arrays_score_as_the_sql_through_loads_replacements_copies_and_merges(warehouse_dir, monkeypatch):
     monkeypatch.setattr(search_arrays, "MAX_SEGMENTS", 3)  # merged every few loads
-    rng = random.Random(17)
-    location = wh.location_of(warehouse_dir)
-    con = wh.connect(location)
-    wh.load_batch(con, [item(f"d{i:02d}", text(rng)) for i in range(30)], pipeline_version="t")
-    assert search_cache.refresh(con, location).state == "rebuilt"
+    rng, location, con = loaded(warehouse_dir, 17, 30)
     same_as_sql(con, location)
     steps = [
         [item("n1", text(rng)), item("n2", text(rng))],  # new articles
@@ -104,21 +111,13 @@ def test_without_ranking_pairs_or_dropping_copies_too(warehouse_dir):
 
 def test_terms_whose_hashes_meet_leave_the_search_to_duckdb(warehouse_dir, monkeypatch):
     monkeypatch.setattr(search_arrays, "KEY_SQL", "(length(term) % 3)::UBIGINT")  # three keys for every term
-    rng = random.Random(5)
-    location = wh.location_of(warehouse_dir)
-    con = wh.connect(location)
-    wh.load_batch(con, [item(f"d{i:02d}", text(rng)) for i in range(10)], pipeline_version="t")
-    assert search_cache.refresh(con, location).state == "rebuilt"
+    _rng, location, con = loaded(warehouse_dir, 5, 10)
     assert search_arrays.read_manifest(search_arrays.directory_for(search_cache.slot_path(location, "a"))) is None
     same_as_sql(con, location, QUERIES[:4], scored_by="duckdb")
 
 
 def test_arrays_behind_their_slot_are_not_used_and_a_rebuild_makes_them_again(warehouse_dir):
-    rng = random.Random(8)
-    location = wh.location_of(warehouse_dir)
-    con = wh.connect(location)
-    wh.load_batch(con, [item(f"d{i:02d}", text(rng)) for i in range(10)], pipeline_version="t")
-    search_cache.refresh(con, location)
+    rng, location, con = loaded(warehouse_dir, 8, 10)
     for slot in search_cache.SLOTS:  # as after an upgrade: slots without arrays
         search_arrays.remove(search_arrays.directory_for(search_cache.slot_path(location, slot)))
     wh.load_batch(con, [item("n1", text(rng))], pipeline_version="t")
@@ -133,11 +132,7 @@ def test_arrays_behind_their_slot_are_not_used_and_a_rebuild_makes_them_again(wa
 
 def test_a_reader_keeps_its_arrays_while_a_load_merges_and_removes_them(warehouse_dir, monkeypatch):
     monkeypatch.setattr(search_arrays, "MAX_SEGMENTS", 2)
-    rng = random.Random(9)
-    location = wh.location_of(warehouse_dir)
-    con = wh.connect(location)
-    wh.load_batch(con, [item(f"d{i:02d}", text(rng)) for i in range(10)], pipeline_version="t")
-    search_cache.refresh(con, location)
+    rng, location, con = loaded(warehouse_dir, 9, 10)
     held = arrays_of(location)
     try:
         before = held.ranked("thư viện", 5)
@@ -151,11 +146,7 @@ def test_a_reader_keeps_its_arrays_while_a_load_merges_and_removes_them(warehous
 
 
 def test_damaged_arrays_leave_the_search_to_duckdb(warehouse_dir):
-    rng = random.Random(6)
-    location = wh.location_of(warehouse_dir)
-    con = wh.connect(location)
-    wh.load_batch(con, [item(f"d{i:02d}", text(rng)) for i in range(10)], pipeline_version="t")
-    search_cache.refresh(con, location)
+    _rng, location, con = loaded(warehouse_dir, 6, 10)
     directory = search_arrays.directory_for(search_cache.slot_path(location, search_cache._pointer(location)["slot"]))
     postings = next(directory.glob("seg-*/post_doc.npy"))
     postings.write_bytes(postings.read_bytes()[:-8])  # cut short, as a disk error would leave it
@@ -172,9 +163,5 @@ def test_the_term_hash_is_duckdbs(idx, term):
 
 
 def test_unfolded_queries_too(warehouse_dir):
-    rng = random.Random(12)
-    location = wh.location_of(warehouse_dir)
-    con = wh.connect(location)
-    wh.load_batch(con, [item(f"d{i:02d}", text(rng)) for i in range(25)], pipeline_version="t")
-    search_cache.refresh(con, location)
+    _rng, location, con = loaded(warehouse_dir, 12, 25)
     same_as_sql(con, location, [fold(q) for q in QUERIES])
