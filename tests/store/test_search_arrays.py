@@ -151,6 +151,11 @@ def test_damaged_arrays_leave_the_search_to_duckdb(warehouse_dir):
     postings = next(directory.glob("seg-*/post_doc.npy"))
     postings.write_bytes(postings.read_bytes()[:-8])  # cut short, as a disk error would leave it
     same_as_sql(con, location, QUERIES[:4], scored_by="duckdb")
+    assert search_cache.refresh(con, location, rebuild=True).state == "rebuilt"
+    same_as_sql(con, location, QUERIES[:1])
+    for records in directory.parent.glob("slot-*.arrays/seg-*/hits.bin"):  # records garbled, offsets intact
+        records.write_bytes(b"\xff" * records.stat().st_size)
+    same_as_sql(con, location, QUERIES[:4], scored_by="duckdb")
 
 
 @settings(max_examples=200, deadline=None)
