@@ -112,7 +112,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, directory: Path, *, postings: str, h
     doc, tf, len; ``hits`` with HIT_COLUMNS: the articles shown), replacing whatever the
     directory held."""
     directory.mkdir(parents=True, exist_ok=True)
-    name = _write_segment(con, directory, postings, shown=f"SELECT {HIT_COLUMNS} FROM {hits}")
+    name, _changes = _write_segment(con, directory, postings, shown=f"SELECT {HIT_COLUMNS} FROM {hits}")
     _write_manifest(directory, {"snapshot": snapshot[0], "time": snapshot[1], "stats": _stats(con, stats),
                                 "segments": [name]})
     _remove_unlisted(directory)
@@ -128,10 +128,8 @@ def append(con: duckdb.DuckDBPyConnection, directory: Path, *, since: tuple[int,
     manifest = read_manifest(directory)
     if manifest is None or (manifest["snapshot"], manifest["time"]) != tuple(since):
         return False
-    name = _write_segment(con, directory, postings, shown=shown, hidden=hidden, removed=removed)
-    segments = [*manifest["segments"], name]
-    if not any(len(np.load(directory / name / f"{part}.npy", mmap_mode="r")) for part in ("docs", "removed", "shown", "hidden")):
-        segments.pop()  # the refresh changed no article (removed with the unlisted below)
+    name, changes = _write_segment(con, directory, postings, shown=shown, hidden=hidden, removed=removed)
+    segments = [*manifest["segments"], name] if changes else manifest["segments"]  # an empty one goes below
     if len(segments) > MAX_SEGMENTS:
         segments = [segments[0], _merge(directory, segments)]
     stats = {idx: list(values) for idx, values in manifest["stats"].items()}
@@ -163,12 +161,26 @@ def _keys_of(con, sql: str | None) -> np.ndarray:
     return np.sort(con.execute(f"SELECT DISTINCT doc FROM ({sql})").fetchnumpy()["doc"].astype(np.int64))
 
 
-def _write_segment(con, directory: Path, postings: str, *, shown: str | None = None, hidden: str | None = None,
-                   removed: str | None = None) -> str:
+@contextlib.contextmanager
+def _new_segment(directory: Path):
+    """(a folder to write a new segment in, the segment's name): the folder is put in place
+    under that name once written (_install), removed if the writing fails."""
     name = f"seg-{uuid.uuid4().hex}"
     work = directory / f".{name}.tmp"
     work.mkdir()
     try:
+        yield work, name
+        _install(work, directory / name)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _write_segment(con, directory: Path, postings: str, *, shown: str | None = None, hidden: str | None = None,
+                   removed: str | None = None) -> tuple[str, bool]:
+    """A segment from SQL: (its name, whether it changes anything: articles, removals or hit
+    decisions)."""
+    with _new_segment(directory) as (work, name):
         docs = con.execute(f"""
             SELECT doc, coalesce(any_value(len) FILTER (WHERE idx = 0), 0)::INTEGER AS lf,
                    coalesce(any_value(len) FILTER (WHERE idx = 1), 0)::INTEGER AS le
@@ -205,16 +217,12 @@ def _write_segment(con, directory: Path, postings: str, *, shown: str | None = N
         post_doc.flush()
         post_tf.flush()
         del post_doc, post_tf
-        np.save(work / "removed.npy", _keys_of(con, removed))
-        shown_keys = _keys_of(con, shown)
+        removed_keys, shown_keys, hidden_keys = _keys_of(con, removed), _keys_of(con, shown), _keys_of(con, hidden)
+        np.save(work / "removed.npy", removed_keys)
         np.save(work / "shown.npy", shown_keys)
-        _write_hits(con, work, shown, shown_keys)
-        np.save(work / "hidden.npy", _keys_of(con, hidden))
-        _install(work, directory / name)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    return name
+        _write_records(work, _hit_records(con, shown, shown_keys))
+        np.save(work / "hidden.npy", hidden_keys)
+    return name, bool(len(doc_keys) or len(removed_keys) or len(shown_keys) or len(hidden_keys))
 
 
 def _install(work: Path, target: Path) -> None:
@@ -239,27 +247,30 @@ HIT_COLUMNS = "doc, article_id, title, published_date, location, source_path, bo
 HITS_AT_ONCE = 2_000  # hit records fetched at a time when a segment is written (bodies are long)
 
 
-def _write_hits(con, work: Path, hits: str | None, keys: np.ndarray) -> None:
-    """The hit fields of the segment's shown articles (``hits``: rows of HIT_COLUMNS), one JSON
-    record each in ``hits.bin``, in the order of their keys, ``hit_offsets`` where each starts:
-    a search reads its ten hits from here instead of asking DuckDB."""
-    offsets = np.zeros(len(keys) + 1, np.int64)
+def _hit_records(con, hits: str | None, keys: np.ndarray):
+    """The hit fields of the shown articles ``keys`` (``hits``: rows of HIT_COLUMNS), as JSON
+    records in the order of the keys, fetched a few thousand at a time (bodies are long)."""
+    for first in range(0, len(keys), HITS_AT_ONCE):
+        chunk = keys[first:first + HITS_AT_ONCE]
+        rows = con.execute(f"""
+            SELECT {HIT_COLUMNS} FROM ({hits}) WHERE doc BETWEEN {int(chunk[0])} AND {int(chunk[-1])} ORDER BY doc
+        """).fetchall()
+        if [r[0] for r in rows] != chunk.tolist():
+            raise ArraysError("the hits changed while they were read")
+        for _doc, article_id, title, published, location, path, body in rows:
+            yield json.dumps([article_id, title, published.isoformat() if published else None, location, path, body],
+                             ensure_ascii=False).encode()
+
+
+def _write_records(work: Path, records) -> None:
+    """Hit records one after the other in ``hits.bin``, ``hit_offsets`` where each starts: a
+    search reads its ten hits from here instead of asking DuckDB."""
+    offsets = [0]
     with open(work / "hits.bin", "wb") as out:
-        at = 0
-        for first in range(0, len(keys), HITS_AT_ONCE):
-            chunk = keys[first:first + HITS_AT_ONCE]
-            rows = con.execute(f"""
-                SELECT {HIT_COLUMNS} FROM ({hits}) WHERE doc BETWEEN {int(chunk[0])} AND {int(chunk[-1])} ORDER BY doc
-            """).fetchall()
-            if [r[0] for r in rows] != chunk.tolist():
-                raise ArraysError("the hits changed while they were read")
-            for i, (_doc, article_id, title, published, location, path, body) in enumerate(rows):
-                record = json.dumps([article_id, title, published.isoformat() if published else None, location, path, body],
-                                    ensure_ascii=False).encode()
-                out.write(record)
-                at += len(record)
-                offsets[first + i + 1] = at
-    np.save(work / "hit_offsets.npy", offsets)
+        for record in records:
+            out.write(record)
+            offsets.append(offsets[-1] + len(record))
+    np.save(work / "hit_offsets.npy", np.array(offsets, np.int64))
 
 
 def _chunks(counts: np.ndarray) -> list[tuple[int, int]]:
@@ -297,16 +308,15 @@ def _merge(directory: Path, segments: list[str]) -> str:
         for later in part.removed.tolist():
             removed.add(later)
             decided.pop(later, None)
-        for i, key in enumerate(part.shown.tolist()):
-            records[key] = part.record(i)
         if len(part.removed):  # what it removes from the segments before it, among these
             for j in range(k):
                 found = _positions(parts[j].docs, part.removed)
                 alive[offsets[j] + found] = False
         for key in part.hidden.tolist():
             decided[key] = False
-        for key in part.shown.tolist():
+        for i, key in enumerate(part.shown.tolist()):
             decided[key] = True
+            records[key] = part.record(i)
     # postings of the live articles, each under its term's key
     keys_per_posting, docs_per_posting, tfs = [], [], []
     for k, part in enumerate(parts):
@@ -333,10 +343,7 @@ def _merge(directory: Path, segments: list[str]) -> str:
     per_key, local, per_tf = per_key[order], local[order], per_tf[order]
     unique_keys, first = np.unique(per_key, return_index=True)
     starts = np.append(first, len(per_key)).astype(np.int64)
-    name = f"seg-{uuid.uuid4().hex}"
-    work = directory / f".{name}.tmp"
-    work.mkdir()
-    try:
+    with _new_segment(directory) as (work, name):
         np.save(work / "docs.npy", new_docs.astype(np.int64))
         np.save(work / "lens.npy", lens.astype(np.int32))
         np.save(work / "keys.npy", unique_keys.astype(np.uint64))
@@ -347,17 +354,8 @@ def _merge(directory: Path, segments: list[str]) -> str:
         np.save(work / "removed.npy", np.array(sorted(removed), np.int64))
         shown = sorted(k for k, v in decided.items() if v)
         np.save(work / "shown.npy", np.array(shown, np.int64))
-        offsets = np.zeros(len(shown) + 1, np.int64)
-        with open(work / "hits.bin", "wb") as out:
-            for i, key in enumerate(shown):
-                out.write(records[key])
-                offsets[i + 1] = offsets[i] + len(records[key])
-        np.save(work / "hit_offsets.npy", offsets)
+        _write_records(work, (records[key] for key in shown))
         np.save(work / "hidden.npy", np.array(sorted(k for k, v in decided.items() if not v), np.int64))
-        _install(work, directory / name)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     for part in parts:
         part.close()
     return name
@@ -425,8 +423,7 @@ class Segment:
         self.shown = load("shown", False)
         self.hidden = load("hidden", False)
         self.hit_offsets = load("hit_offsets", False)
-        with open(path / "hits.bin", "rb") as blob:
-            self._hits = blob.read() if not self.hit_offsets[-1] else None
+        self._hits = b"" if not self.hit_offsets[-1] else None  # mapped when first read (an empty file cannot be)
         self._hits_path = path / "hits.bin"
         if len(self.hit_offsets) != len(self.shown) + 1:
             raise ValueError(f"{path}: hit records do not match the keys shown")

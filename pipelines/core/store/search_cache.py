@@ -327,7 +327,8 @@ _ADDED_POSTINGS = f"""
 """
 
 
-# The articles of a window that are hits as of its end, with their hit fields (what _insert_hits adds).
+# The articles of a window that are hits as of its end, with their hit fields: what _insert_hits
+# adds to the slot, and what the arrays' segment of the window records.
 _SHOWN = """
     SELECT a.doc, a.article_id, a.title, a.published_date, a.location, p.source_path, a.body
     FROM temp.cache_articles a JOIN temp.cache_paths p USING (document_id) WHERE a.duplicate_of IS NULL
@@ -378,13 +379,7 @@ def _insert_hits(con, first: int, last: int) -> None:
             WHERE document_id IN (SELECT document_id FROM temp.cache_articles WHERE duplicate_of IS NULL)
               AND document_id NOT IN (SELECT document_id FROM temp.cache_paths)
         """)
-    con.execute(f"""
-        INSERT INTO {CACHE}.hits
-        SELECT a.doc, a.article_id, a.title, a.published_date, a.location, p.source_path, a.body
-        FROM temp.cache_articles a JOIN temp.cache_paths p USING (document_id)
-        WHERE a.duplicate_of IS NULL
-        ORDER BY a.doc
-    """)
+    con.execute(f"INSERT INTO {CACHE}.hits {_SHOWN} ORDER BY doc")
 
 
 def _copy_stats(con) -> None:
