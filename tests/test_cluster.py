@@ -1,5 +1,5 @@
 """The deployment profile for real (deploy/, docs/scaling.md): PostgreSQL for Dagster's storage and
-the warehouse's DuckLake catalog, Redis as Celery's broker, the code server, `dagster-daemon`
+the warehouse's DuckLake catalog, Redis as Celery's broker, the code server, the daemon (`archive daemon`, Dagster's)
 and two Celery workers, all on 127.0.0.1 and stopped at the end. The same files ingested through
 the deployment (`archive submit`: runs of one file each, steps on the workers) and through
 `archive ingest` (one machine, in-process) give the same tables; a worker process killed with
@@ -125,13 +125,20 @@ def test_the_deployment_loads_what_one_machine_loads_and_survives_a_killed_worke
     first = _folder(tmp_path, "first", [SAMPLES / "bulletin-2014-05-hoi-nghi-bch.pdf",
                                         SAMPLES / "bulletin-2014-05-hoi-nghi-bch-scan.pdf"],
                     {"tin-1.txt": _bulletin(1)})
+    # The runs' processes are forked from the code server's forkserver, which has the
+    # definitions imported (pipelines/deploy/code_server.py), not spawned afresh; it is up
+    # before the first run, not started by it.
+    (code_server,) = [s for s in cluster.services if s.name == "code-server"]
+
+    def forkserver() -> list[int]:
+        commands = {pid: Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode() for pid in code_server.children()}
+        return [pid for pid, c in commands.items() if "multiprocessing.forkserver" in c and "pipelines.definitions" in c]
+
+    before = forkserver()
+    assert before, "no forkserver under the code server before the first run"
     submitted = _submit(cluster, first)
     assert "3 read in 3 run(s)" in submitted.stdout, submitted.stdout
-    # The runs' processes were forked from the code server's forkserver, which has the
-    # definitions imported (pipelines/deploy/code_server.py), not spawned afresh.
-    (code_server,) = [s for s in cluster.services if s.name == "code-server"]
-    commands = [Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode() for pid in code_server.children()]
-    assert any("multiprocessing.forkserver" in c and "pipelines.definitions" in c for c in commands), commands
+    assert forkserver() == before
     _ingest(one_machine, first)
     deployed = _tables(cluster.env)
     assert deployed == _tables(one_machine)
