@@ -29,7 +29,7 @@ samples: setup
 ui: setup
 	$(BIN)/archive ui
 
-# The deployment profile (deploy/) on this machine: PostgreSQL, Redis, dagster-daemon, the UI
+# The deployment profile (deploy/) on this machine: PostgreSQL, Redis, the code server, the daemon, the UI
 # and two Celery workers, all stopped on Ctrl-C; ingests raw/samples/ and FOLDER if given
 # (make cluster-demo FOLDER=~/scans).
 cluster-demo: setup

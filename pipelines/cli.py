@@ -15,6 +15,7 @@
 
 On a deployment (deploy/, docs/scaling.md):
     archive code-server           the definitions served once to the daemon, the UI and submit
+    archive daemon                Dagster's daemon for the deployment (queue, retries, sensors)
     archive worker                a Celery worker taking reading steps (one at a time)
     archive submit [PATH ...]     ingest through the deployment: one run per worker, on the workers
     archive cluster [PATH ...]    all of it on this machine: PostgreSQL, Redis, daemon, UI, two workers
@@ -937,6 +938,22 @@ def code_server_command(
     os.execv(line[0], line)
 
 
+@app.command("daemon")
+def daemon_command(
+    workspace: Annotated[Optional[Path], typer.Option("--workspace", "-w", help="The workspace file (default: $DAGSTER_HOME/workspace.yaml, from deploy/workspace.yaml).")] = None,
+) -> None:
+    """The deployment's daemon: Dagster's `dagster-daemon run` (the run queue, retries, run
+    monitoring, sensors, schedules) keeping one pooled connection to PostgreSQL instead of one
+    per query. Start it on one machine, after the code server."""
+    from pipelines.deploy.daemon import command
+
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        raise _usage_error("the daemon runs the deployment's queue: set $DAGSTER_HOME (deploy/dagster.yaml)")
+    line = command(str(workspace or Path(home) / "workspace.yaml"))
+    os.execv(line[0], line)
+
+
 @app.command()
 def submit(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files and folders (default: raw/).", show_default=False)] = None,
@@ -974,7 +991,7 @@ def cluster(
     files_per_run: Annotated[Optional[int], typer.Option(help="Files per reading run at most (default: one run per worker).", min=1)] = None,
 ) -> None:
     """A deployment on this machine (`make cluster-demo`): PostgreSQL and Redis in a temporary
-    folder on 127.0.0.1, dagster-daemon, the web UI and Celery workers; ingests raw/samples/
+    folder on 127.0.0.1, the code server, the daemon, the web UI and Celery workers; ingests raw/samples/
     and PATHS through it, then waits until Ctrl-C, which stops everything it started."""
     import signal
     import tempfile

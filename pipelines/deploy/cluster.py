@@ -1,5 +1,5 @@
 """A whole deployment on this machine (`make cluster-demo`, tests/test_cluster.py): PostgreSQL
-(Dagster's storage and the warehouse's DuckLake catalog), Redis, the code server, `dagster-daemon`,
+(Dagster's storage and the warehouse's DuckLake catalog), Redis, the code server, the daemon (`archive daemon`: Dagster's),
 optionally the webserver, and Celery workers, each process in a group of its own, all stopped
 by `stop()`. The environment it gives every process is what deploy/archive.env.example lists."""
 
@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.deploy import code_server, reaper, servers
+from pipelines.deploy import code_server, daemon, reaper, servers
 
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy"
 STOP_GRACE_S = 20.0
@@ -113,7 +113,7 @@ class LocalCluster:
 
     def start_daemon(self) -> Service:
         self.start_code_server()
-        return self.start_service("daemon", [_bin("dagster-daemon"), "run", "-w", str(self.dagster_home / "workspace.yaml")])
+        return self.start_service("daemon", daemon.command(str(self.dagster_home / "workspace.yaml")))
 
     def start_webserver(self, port: int) -> Service:
         self.start_code_server()
