@@ -1,4 +1,4 @@
-"""Pages per minute through the deployment (deploy/: PostgreSQL, Redis, dagster-daemon, Celery
+"""Pages per minute through the deployment (deploy/: PostgreSQL, Redis, the code server, the daemon, Celery
 workers) with one worker process and with two, against `archive ingest` on one machine, on the
 same scanned pages, in the same run (the machine is shared: compare the ratios). `archive
 ingest` runs first and last, and the mean of the two is the baseline, so that a neighbour's
@@ -13,7 +13,9 @@ OMP_THREAD_LIMIT=1); `archive ingest` reads with one Tesseract per core. Without
 Each configuration starts from an empty warehouse and run history (a fresh PostgreSQL and
 Redis; their start, and the code server's and the workers', is not timed); the time is `archive submit`'s (queueing, runs, retries if any, the loader's run)
 or `archive ingest`'s, end to end. The overhead per run: a reading run's time from its start to
-its end, less its step's own time, averaged. Writes bench/results/cluster.json.
+its end, less its step's own time, averaged. The timeline: when each reading step started and
+ended, and the loader's run was queued and ended, counted from `archive submit`'s start.
+Writes bench/results/cluster.json.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def deployment(folder: Path, workers: int, files_per_run: int | None) -> dict:
         for n in range(workers):
             cluster.start_worker(f"bench{n + 1}", readers=1)
         cluster.wait_for_workers(workers, timeout_s=300)
-        start = time.perf_counter()
+        start, start_clock = time.perf_counter(), time.time()
         subprocess.run([sys.executable, "-m", "pipelines.cli", "submit", str(folder),
                         *(["--files-per-run", str(files_per_run)] if files_per_run else [])],
                        env=cluster.env, check=True, capture_output=True, timeout=7200)
@@ -77,8 +79,13 @@ def deployment(folder: Path, workers: int, files_per_run: int | None) -> dict:
         except Exception as exc:  # the figure is optional; the time is not
             print(f"overhead per run not measured: {exc}", flush=True)
             overheads = []
+        try:
+            timeline = _timeline(cluster, start_clock)
+        except Exception as exc:
+            print(f"timeline not measured: {exc}", flush=True)
+            timeline = {}
         return {"seconds": round(seconds, 1), "runs": len(overheads),
-                "overhead_per_run_seconds": round(statistics.mean(overheads), 1) if overheads else None}
+                "overhead_per_run_seconds": round(statistics.mean(overheads), 1) if overheads else None, **timeline}
     finally:
         cluster.stop()
 
@@ -96,6 +103,26 @@ def _overheads(cluster) -> list[float]:
             WHERE r.pipeline_name = 'read_files' AND r.status = 'SUCCESS'
             GROUP BY r.run_id, r.start_time, r.end_time""")
         return [float(run) - float(step) for _id, run, step in cursor.fetchall() if run is not None and step is not None]
+
+
+def _timeline(cluster, start_clock: float) -> dict:
+    """When, counted from `archive submit`'s start, each reading step started and ended, and
+    the loader's run was queued and ended (event timestamps from the run storage): where a
+    batch's time goes besides reading."""
+    import psycopg2
+
+    with psycopg2.connect(cluster.postgres.libpq("dagster")) as con, con.cursor() as cursor:
+        cursor.execute("""
+            SELECT r.pipeline_name, r.run_id,
+                   extract(epoch FROM min(e.timestamp) FILTER (WHERE e.dagster_event_type IN ('STEP_START', 'PIPELINE_ENQUEUED'))),
+                   extract(epoch FROM max(e.timestamp) FILTER (WHERE e.dagster_event_type IN ('STEP_SUCCESS', 'PIPELINE_SUCCESS')))
+            FROM runs r JOIN event_logs e USING (run_id)
+            WHERE (r.pipeline_name = 'read_files' AND e.step_key = 'document') OR r.pipeline_name = 'load_warehouse'
+            GROUP BY 1, 2 ORDER BY 3""")
+        rows = cursor.fetchall()
+    at = lambda t: round(float(t) - start_clock, 1) if t is not None else None  # noqa: E731 (UTC epoch both)
+    return {"reading_steps_from_submit_seconds": [[at(a), at(b)] for job, _r, a, b in rows if job == "read_files"],
+            "loader_run_from_submit_seconds": [[at(a), at(b)] for job, _r, a, b in rows if job == "load_warehouse"]}
 
 
 def main() -> int:
