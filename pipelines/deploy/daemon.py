@@ -3,14 +3,13 @@ queue, run retries, run monitoring, sensors, schedules), with one change: its in
 a pooled connection to PostgreSQL, as Dagster's webserver does, instead of opening and closing
 one for every query. Dagster's PostgreSQL storage opens a connection per query by default; the
 daemon's loops query several times a second, and each new connection is a PostgreSQL backend
-started and torn down: about 7 a second and 11 ms of PostgreSQL's CPU each, measured here (a
-tenth of a core taken from the workers on a machine that also reads). Dagster is pinned
-(pyproject.toml); tests/test_deploy.py checks that the daemon's instance is pooled."""
+started and torn down: about 7 a second and 11 ms of PostgreSQL's CPU each, measured here
+(nearly a tenth of a core, taken from the workers on a machine that also reads). Dagster is
+pinned (pyproject.toml); tests/deploy/test_services.py checks that the daemon's instance is pooled."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 
 # The daemon's kept connection: the defaults of Dagster's webserver, with no statement timeout
