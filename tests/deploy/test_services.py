@@ -5,6 +5,7 @@ needs imported, before the first run (pipelines/deploy/code_server.py)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -59,7 +60,7 @@ def _connections_for(postgres, instance) -> int:
     for _ in range(QUERIES):
         instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]), limit=1)
         instance.get_run_by_id("0" * 36)
-    instance.dispose() if hasattr(instance, "dispose") else None
+    instance.dispose()
     return _sessions(postgres) - before - 1  # less _sessions' own
 
 
@@ -120,7 +121,7 @@ def test_the_code_servers_forkserver_starts_with_it_and_has_what_runs_need(tmp_p
 
     (tmp_path / "probe.py").write_text(script)
     done = subprocess.run([sys.executable, str(tmp_path / "probe.py")], capture_output=True, text=True, timeout=300,
-                          cwd=tmp_path, env={**__import__("os").environ, "PYTHONPATH": str(DEPLOY_DIR.parent)})
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(DEPLOY_DIR.parent)})
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == [
         "started", "['dagster_celery.core_execution_loop', 'dagster_postgres', 'kombu.transport.redis', 'pipelines.definitions']"]
